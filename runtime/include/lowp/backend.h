@@ -1,0 +1,36 @@
+// The contract between the engine and a backend. A backend lowers an optimised Graph into a
+// CompiledModel: immutable, shared by all sessions, holding packed weights and (lazily, per set of
+// input dims) created primitives. Per-session mutable state (activation arena, scratchpad, stream)
+// lives in an ExecutionContext.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lowp/graph.h"
+#include "lowp/lowp.h"
+
+namespace lowp {
+
+class ExecutionContext {
+ public:
+  virtual ~ExecutionContext() = default;
+};
+
+class CompiledModel {
+ public:
+  virtual ~CompiledModel() = default;
+  virtual std::unique_ptr<ExecutionContext> create_context() const = 0;
+  // inputs / outputs are in graph input / output order, with concrete dims already checked.
+  virtual void run(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
+                   const std::vector<Tensor*>& outputs) const = 0;
+  // One line per node: how it is executed (primitive kind, precision, fused ops).
+  virtual std::vector<std::string> describe() const { return {}; }
+};
+
+// Backends known to this build.
+std::unique_ptr<CompiledModel> compile_for_cpu(std::shared_ptr<const Graph> graph,
+                                               const CompileOptions& options);
+
+}  // namespace lowp

@@ -1,0 +1,111 @@
+// lowp public C++ API.
+//
+//   auto engine = lowp::Engine::compile_onnx("resnet18.onnx", {});   // or Engine::load_plan(...)
+//   engine->save_plan("resnet18.plan");
+//   auto session = engine->create_session();                       // one per thread
+//   session->run({{"input", input_view}}, {{"logits", output_view}}); // caller-owned buffers
+//
+// An Engine is immutable after creation and may be shared by any number of threads; each thread
+// uses its own Session. Every failure is reported as lowp::Error (see lowp/error.h) whose message
+// names the file, node, op type and opset involved.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lowp/dtype.h"
+#include "lowp/error.h"
+#include "lowp/tensor.h"
+
+namespace lowp {
+
+class Graph;
+class CompiledModel;
+class ExecutionContext;
+
+enum class Device { kCpu, kCuda };
+enum class Precision { kFp32, kFp16, kBf16, kInt8 };
+const char* device_name(Device device);
+const char* precision_name(Precision precision);
+Precision parse_precision(const std::string& name);  // throws on unknown
+Device parse_device(const std::string& name);
+
+struct CompileOptions {
+  Device device = Device::kCpu;
+  Precision precision = Precision::kFp32;
+  int threads = 0;       // 0: all cores
+  bool verbose = false;  // log what each pass changed to stderr
+  std::vector<std::string> disabled_passes;
+};
+
+struct RuntimeOptions {
+  int threads = 0;  // 0: all cores
+};
+
+// Name, element type and dims of a model input or output; -1 marks a dynamic dimension.
+struct TensorDesc {
+  std::string name;
+  DataType dtype = DataType::kF32;
+  Dims dims;
+};
+
+// A caller-owned buffer bound to a named input or output: lowp reads / writes it in place.
+struct TensorBinding {
+  std::string name;
+  Tensor tensor;  // usually Tensor::view(...) over the caller's memory
+};
+
+class Session;
+
+class Engine : public std::enable_shared_from_this<Engine> {
+ public:
+  static std::shared_ptr<const Engine> compile_onnx(const std::string& onnx_path,
+                                                    const CompileOptions& options = {});
+  static std::shared_ptr<const Engine> compile(std::shared_ptr<Graph> graph,
+                                               const CompileOptions& options = {});
+  static std::shared_ptr<const Engine> load_plan(const std::string& plan_path,
+                                                 const RuntimeOptions& options = {});
+  ~Engine();
+
+  void save_plan(const std::string& plan_path) const;
+  const std::vector<TensorDesc>& inputs() const { return inputs_; }
+  const std::vector<TensorDesc>& outputs() const { return outputs_; }
+  const Graph& graph() const { return *graph_; }
+  const CompileOptions& options() const { return options_; }
+  // Output dims for the given input dims (in inputs() order).
+  std::vector<Dims> output_dims(const std::vector<Dims>& input_dims) const;
+  std::unique_ptr<Session> create_session() const;
+
+ private:
+  Engine(std::shared_ptr<Graph> graph, CompileOptions options);
+  std::shared_ptr<Graph> graph_;
+  CompileOptions options_;
+  std::vector<TensorDesc> inputs_;
+  std::vector<TensorDesc> outputs_;
+  std::unique_ptr<CompiledModel> compiled_;
+  friend class Session;
+};
+
+class Session {
+ public:
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Runs with caller-owned inputs and outputs; no copies. Every input must be bound; outputs must
+  // be bound with the dims output_dims() reports.
+  void run(const std::vector<TensorBinding>& inputs, const std::vector<TensorBinding>& outputs);
+  // Convenience: allocates and returns the outputs (in engine->outputs() order).
+  std::vector<Tensor> run(const std::vector<TensorBinding>& inputs);
+
+ private:
+  friend class Engine;
+  explicit Session(std::shared_ptr<const Engine> engine);
+  std::shared_ptr<const Engine> engine_;
+  std::unique_ptr<ExecutionContext> context_;
+};
+
+}  // namespace lowp

@@ -1,0 +1,44 @@
+// Op schemas: what lowp knows about each operator independently of any backend: how many inputs and
+// outputs it takes and how to infer output types and dims from input types, dims and (where known)
+// constant input values. Passes, the planner and the reference executor all read this registry.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lowp/graph.h"
+#include "lowp/tensor.h"
+
+namespace lowp {
+
+// What is known about one input or output when inferring: dtype, concrete dims and, when the value
+// is a constant (or the executor has it), its contents.
+struct TensorInfo {
+  DataType dtype = DataType::kUndefined;
+  Dims dims;
+  const Tensor* value = nullptr;
+  bool present = true;  // false for an omitted optional input / unused output
+};
+
+// Returns one TensorInfo per node output (present=false for optional outputs not produced).
+// Throws lowp::Error (kInvalidModel / kUnsupported) naming the node when inputs do not fit.
+using InferFn = std::vector<TensorInfo> (*)(const Node& node, const std::vector<TensorInfo>& inputs);
+
+enum class Fp16Policy { kAlways, kFollowInputs, kNever };
+
+struct OpSchema {
+  const char* op_type;
+  int min_inputs;
+  int max_inputs;
+  InferFn infer;
+  Fp16Policy fp16 = Fp16Policy::kFollowInputs;
+};
+
+// nullptr when the op is not supported.
+const OpSchema* find_op_schema(const std::string& op_type);
+std::vector<std::string> supported_op_types();
+
+// Infers a node's outputs, checking input count first. Errors name the node.
+std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInfo>& inputs);
+
+}  // namespace lowp

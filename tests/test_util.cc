@@ -1,0 +1,61 @@
+#include "tests/test_util.h"
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <sstream>
+
+#include "lowp/error.h"
+
+namespace lowp::testing {
+
+std::string shared_path(const std::string& relative) {
+  return std::string(LOWP_SHARED_DIR) + "/" + relative;
+}
+
+bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
+
+float max_abs_diff(const Tensor& a, const Tensor& b) {
+  if (a.dims() != b.dims()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "dims differ: " + dims_to_string(a.dims()) + " vs " + dims_to_string(b.dims()));
+  }
+  auto x = a.to_float();
+  auto y = b.to_float();
+  float worst = 0.f;
+  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
+  return worst;
+}
+
+bool all_close(const Tensor& a, const Tensor& b, float rtol, float atol, std::string* report) {
+  if (a.dims() != b.dims()) {
+    if (report) *report = "dims differ: " + dims_to_string(a.dims()) + " vs " + dims_to_string(b.dims());
+    return false;
+  }
+  auto x = a.to_float();
+  auto y = b.to_float();
+  for (size_t i = 0; i < x.size(); ++i) {
+    bool both_nan = std::isnan(x[i]) && std::isnan(y[i]);
+    bool same_inf = std::isinf(x[i]) && x[i] == y[i];
+    if (both_nan || same_inf) continue;
+    if (!(std::fabs(x[i] - y[i]) <= atol + rtol * std::fabs(y[i]))) {
+      if (report) {
+        std::ostringstream os;
+        os << "element " << i << ": got " << x[i] << ", expected " << y[i];
+        *report = os.str();
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+Tensor random_tensor(const Dims& dims, uint32_t seed, float lo, float hi) {
+  Tensor t(DataType::kF32, dims);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
+  return t;
+}
+
+}  // namespace lowp::testing

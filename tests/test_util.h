@@ -1,0 +1,20 @@
+// Helpers shared by the tests: paths to test data and tensor comparison.
+#pragma once
+
+#include <string>
+
+#include "lowp/tensor.h"
+
+namespace lowp::testing {
+
+std::string shared_path(const std::string& relative);  // ../shared/<relative>
+bool file_exists(const std::string& path);
+
+// Largest |a-b|; throws when dims differ.
+float max_abs_diff(const Tensor& a, const Tensor& b);
+// True when every |a-b| <= atol + rtol*|b| (numpy.allclose); `report` gets the worst element.
+bool all_close(const Tensor& a, const Tensor& b, float rtol, float atol, std::string* report = nullptr);
+// A tensor filled with a fixed pseudo-random sequence in [lo, hi).
+Tensor random_tensor(const Dims& dims, uint32_t seed, float lo = -1.f, float hi = 1.f);
+
+}  // namespace lowp::testing
