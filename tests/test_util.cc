@@ -29,7 +29,8 @@ float max_abs_diff(const Tensor& a, const Tensor& b) {
 
 bool all_close(const Tensor& a, const Tensor& b, float rtol, float atol, std::string* report) {
   if (a.dims() != b.dims()) {
-    if (report) *report = "dims differ: " + dims_to_string(a.dims()) + " vs " + dims_to_string(b.dims());
+    if (report)
+      *report = "dims differ: " + dims_to_string(a.dims()) + " vs " + dims_to_string(b.dims());
     return false;
   }
   auto x = a.to_float();

@@ -13,7 +13,8 @@ bool file_exists(const std::string& path);
 // Largest |a-b|; throws when dims differ.
 float max_abs_diff(const Tensor& a, const Tensor& b);
 // True when every |a-b| <= atol + rtol*|b| (numpy.allclose); `report` gets the worst element.
-bool all_close(const Tensor& a, const Tensor& b, float rtol, float atol, std::string* report = nullptr);
+bool all_close(const Tensor& a, const Tensor& b, float rtol, float atol,
+               std::string* report = nullptr);
 // A tensor filled with a fixed pseudo-random sequence in [lo, hi).
 Tensor random_tensor(const Dims& dims, uint32_t seed, float lo = -1.f, float hi = 1.f);
 

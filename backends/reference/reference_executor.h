@@ -15,7 +15,8 @@ namespace lowp::reference {
 std::vector<Tensor> run_graph(const Graph& graph, const std::vector<Tensor>& inputs);
 
 // Same, returning every value computed (keyed by value name), constants excluded.
-std::map<std::string, Tensor> run_graph_all_values(const Graph& graph, const std::vector<Tensor>& inputs);
+std::map<std::string, Tensor> run_graph_all_values(const Graph& graph,
+                                                   const std::vector<Tensor>& inputs);
 
 // Runs one node on concrete inputs: infers output dims, allocates outputs, calls the kernel.
 std::vector<Tensor> run_node(const Node& node, const std::vector<const Tensor*>& inputs);

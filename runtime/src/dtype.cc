@@ -91,6 +91,8 @@ uint16_t float_to_bf16(float value) {
   return static_cast<uint16_t>((x + rounding) >> 16);
 }
 
-float bf16_to_float(uint16_t bits) { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
+float bf16_to_float(uint16_t bits) {
+  return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16);
+}
 
 }  // namespace lowp

@@ -53,11 +53,11 @@ std::vector<float> Node::attr_floats(const std::string& key) const {
   return v ? *v : std::vector<float>{};
 }
 
-const Tensor* Node::attr_tensor(const std::string& key) const { return find_attr<Tensor>(*this, key); }
-
-std::string Node::describe() const {
-  return "node '" + name + "' (" + op_type + ")";
+const Tensor* Node::attr_tensor(const std::string& key) const {
+  return find_attr<Tensor>(*this, key);
 }
+
+std::string Node::describe() const { return "node '" + name + "' (" + op_type + ")"; }
 
 // ---- Graph ------------------------------------------------------------------------------------
 
@@ -95,7 +95,8 @@ Node* Graph::add_node(const std::string& op_type, const std::string& node_name,
     if (!out) continue;
     if (out->producer) {
       throw_error(ErrorCode::kInvalidModel, "value '" + out->name + "' is produced by both " +
-                                                out->producer->describe() + " and " + n->describe());
+                                                out->producer->describe() + " and " +
+                                                n->describe());
     }
     out->producer = n.get();
   }
@@ -114,7 +115,8 @@ void Graph::remove_node(Node* node) {
   for (Value* out : node->outputs) {
     if (out && out->producer == node) out->producer = nullptr;
   }
-  auto it = std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& p) { return p.get() == node; });
+  auto it =
+      std::find_if(nodes_.begin(), nodes_.end(), [&](const auto& p) { return p.get() == node; });
   if (it != nodes_.end()) nodes_.erase(it);
 }
 
@@ -187,6 +189,30 @@ void Graph::topological_sort() {
   nodes_ = std::move(sorted);
 }
 
+std::unique_ptr<Graph> Graph::clone() const {
+  auto g = std::make_unique<Graph>();
+  g->name = name;
+  g->opset = opset;
+  g->name_counter_ = name_counter_;
+  std::map<const Value*, Value*> map;
+  map[nullptr] = nullptr;
+  for (const auto& v : values_) {
+    Value* c = g->add_value(v->name, v->dtype, v->shape);
+    c->constant = v->constant;
+    c->quant = v->quant;
+    map[v.get()] = c;
+  }
+  for (const auto& n : nodes_) {
+    std::vector<Value*> ins, outs;
+    for (const Value* v : n->inputs) ins.push_back(map.at(v));
+    for (const Value* v : n->outputs) outs.push_back(map.at(v));
+    g->add_node(n->op_type, n->name, ins, outs)->attributes = n->attributes;
+  }
+  for (const Value* v : inputs) g->inputs.push_back(map.at(v));
+  for (const Value* v : outputs) g->outputs.push_back(map.at(v));
+  return g;
+}
+
 Value* Graph::find_value(const std::string& value_name) const {
   auto it = by_name_.find(value_name);
   return it == by_name_.end() ? nullptr : it->second;
@@ -220,8 +246,8 @@ std::string value_label(const Value* v) {
   std::string s = "%" + v->name + ":" + name_of(v->dtype) + v->shape.to_string();
   if (v->constant) s += "(const)";
   if (v->quant) {
-    s += "{q " + std::string(name_of(v->quant->storage)) + " scales=" +
-         std::to_string(v->quant->scales.size()) + "}";
+    s += "{q " + std::string(name_of(v->quant->storage)) +
+         " scales=" + std::to_string(v->quant->scales.size()) + "}";
   }
   return s;
 }
@@ -253,7 +279,8 @@ void Graph::print(std::ostream& os) const {
   for (const Value* v : inputs) os << "  input  " << value_label(v) << "\n";
   for (const auto& n : nodes_) {
     os << "  ";
-    for (size_t i = 0; i < n->outputs.size(); ++i) os << (i ? ", " : "") << value_label(n->outputs[i]);
+    for (size_t i = 0; i < n->outputs.size(); ++i)
+      os << (i ? ", " : "") << value_label(n->outputs[i]);
     os << " = " << n->op_type << "[" << n->name << "](";
     bool first = true;
     for (const Value* in : n->inputs) {

@@ -24,13 +24,16 @@ std::string dims_to_string(const Dims& dims) {
 
 Tensor::Tensor(DataType dtype, Dims dims) : dtype_(dtype), dims_(std::move(dims)) {
   for (int64_t d : dims_) {
-    if (d < 0) throw_error(ErrorCode::kInvalidArgument, "negative tensor dimension in " + dims_to_string(dims_));
+    if (d < 0)
+      throw_error(ErrorCode::kInvalidArgument,
+                  "negative tensor dimension in " + dims_to_string(dims_));
   }
   size_t n = bytes();
   size_t padded = ((n + 63) / 64) * 64;
   if (padded == 0) padded = 64;
   void* p = std::aligned_alloc(64, padded);
-  if (!p) throw_error(ErrorCode::kInternal, "out of memory allocating " + std::to_string(n) + " bytes");
+  if (!p)
+    throw_error(ErrorCode::kInternal, "out of memory allocating " + std::to_string(n) + " bytes");
   std::memset(p, 0, padded);
   owner_ = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   data_ = p;
@@ -55,27 +58,38 @@ std::vector<Out> convert_all(const Tensor& t, Fn&& fn) {
 
 double element_as_double(const Tensor& t, size_t i) {
   switch (t.dtype()) {
-    case DataType::kF32: return t.data<float>()[i];
-    case DataType::kF16: return half_to_float(t.data<uint16_t>()[i]);
-    case DataType::kBF16: return bf16_to_float(t.data<uint16_t>()[i]);
-    case DataType::kS8: return t.data<int8_t>()[i];
-    case DataType::kU8: return t.data<uint8_t>()[i];
-    case DataType::kS32: return t.data<int32_t>()[i];
-    case DataType::kS64: return static_cast<double>(t.data<int64_t>()[i]);
-    case DataType::kBool: return t.data<uint8_t>()[i] ? 1.0 : 0.0;
-    default: throw_error(ErrorCode::kInternal, "tensor has undefined dtype");
+    case DataType::kF32:
+      return t.data<float>()[i];
+    case DataType::kF16:
+      return half_to_float(t.data<uint16_t>()[i]);
+    case DataType::kBF16:
+      return bf16_to_float(t.data<uint16_t>()[i]);
+    case DataType::kS8:
+      return t.data<int8_t>()[i];
+    case DataType::kU8:
+      return t.data<uint8_t>()[i];
+    case DataType::kS32:
+      return t.data<int32_t>()[i];
+    case DataType::kS64:
+      return static_cast<double>(t.data<int64_t>()[i]);
+    case DataType::kBool:
+      return t.data<uint8_t>()[i] ? 1.0 : 0.0;
+    default:
+      throw_error(ErrorCode::kInternal, "tensor has undefined dtype");
   }
 }
 }  // namespace
 
 std::vector<int64_t> Tensor::to_int64() const {
   if (dtype_ == DataType::kS64) return {data<int64_t>(), data<int64_t>() + numel()};
-  return convert_all<int64_t>(*this, [&](size_t i) { return static_cast<int64_t>(element_as_double(*this, i)); });
+  return convert_all<int64_t>(
+      *this, [&](size_t i) { return static_cast<int64_t>(element_as_double(*this, i)); });
 }
 
 std::vector<float> Tensor::to_float() const {
   if (dtype_ == DataType::kF32) return {data<float>(), data<float>() + numel()};
-  return convert_all<float>(*this, [&](size_t i) { return static_cast<float>(element_as_double(*this, i)); });
+  return convert_all<float>(
+      *this, [&](size_t i) { return static_cast<float>(element_as_double(*this, i)); });
 }
 
 Tensor Tensor::clone() const {
@@ -104,15 +118,32 @@ Tensor Tensor::cast(DataType to) const {
   for (size_t i = 0; i < n; ++i) {
     double v = element_as_double(*this, i);
     switch (to) {
-      case DataType::kF32: out.data<float>()[i] = static_cast<float>(v); break;
-      case DataType::kF16: out.data<uint16_t>()[i] = float_to_half(static_cast<float>(v)); break;
-      case DataType::kBF16: out.data<uint16_t>()[i] = float_to_bf16(static_cast<float>(v)); break;
-      case DataType::kS8: out.data<int8_t>()[i] = static_cast<int8_t>(v); break;
-      case DataType::kU8: out.data<uint8_t>()[i] = static_cast<uint8_t>(v); break;
-      case DataType::kS32: out.data<int32_t>()[i] = static_cast<int32_t>(v); break;
-      case DataType::kS64: out.data<int64_t>()[i] = static_cast<int64_t>(v); break;
-      case DataType::kBool: out.data<uint8_t>()[i] = v != 0.0; break;
-      default: throw_error(ErrorCode::kUnsupported, std::string("cannot cast to ") + name_of(to));
+      case DataType::kF32:
+        out.data<float>()[i] = static_cast<float>(v);
+        break;
+      case DataType::kF16:
+        out.data<uint16_t>()[i] = float_to_half(static_cast<float>(v));
+        break;
+      case DataType::kBF16:
+        out.data<uint16_t>()[i] = float_to_bf16(static_cast<float>(v));
+        break;
+      case DataType::kS8:
+        out.data<int8_t>()[i] = static_cast<int8_t>(v);
+        break;
+      case DataType::kU8:
+        out.data<uint8_t>()[i] = static_cast<uint8_t>(v);
+        break;
+      case DataType::kS32:
+        out.data<int32_t>()[i] = static_cast<int32_t>(v);
+        break;
+      case DataType::kS64:
+        out.data<int64_t>()[i] = static_cast<int64_t>(v);
+        break;
+      case DataType::kBool:
+        out.data<uint8_t>()[i] = v != 0.0;
+        break;
+      default:
+        throw_error(ErrorCode::kUnsupported, std::string("cannot cast to ") + name_of(to));
     }
   }
   return out;

@@ -1,5 +1,5 @@
-// DataType: lowp's own element-type enum with stable values (they are written into plan files) and a
-// traits table. Never store ONNX's integers in the IR; the frontend maps them once.
+// DataType: lowp's own element-type enum with stable values (they are written into plan files) and
+// a traits table. Never store ONNX's integers in the IR; the frontend maps them once.
 #pragma once
 
 #include <cstddef>

@@ -42,8 +42,8 @@ struct Value {
   bool is_constant() const { return constant != nullptr; }
 };
 
-using Attribute = std::variant<int64_t, float, std::string, std::vector<int64_t>, std::vector<float>,
-                               std::vector<std::string>, Tensor>;
+using Attribute = std::variant<int64_t, float, std::string, std::vector<int64_t>,
+                               std::vector<float>, std::vector<std::string>, Tensor>;
 
 class Node {
  public:
@@ -90,6 +90,9 @@ class Graph {
   void remove_unused_values();
   // Re-orders nodes topologically; throws on a cycle.
   void topological_sort();
+
+  // Deep copy of the structure; constant tensors are shared (they are immutable).
+  std::unique_ptr<Graph> clone() const;
 
   Value* find_value(const std::string& name) const;
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }

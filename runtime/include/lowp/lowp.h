@@ -11,7 +11,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +27,7 @@ namespace lowp {
 class Graph;
 class CompiledModel;
 class ExecutionContext;
+struct EngineVariant;
 
 enum class Device { kCpu, kCuda };
 enum class Precision { kFp32, kFp16, kBf16, kInt8 };
@@ -75,17 +78,28 @@ class Engine : public std::enable_shared_from_this<Engine> {
   const std::vector<TensorDesc>& outputs() const { return outputs_; }
   const Graph& graph() const { return *graph_; }
   const CompileOptions& options() const { return options_; }
-  // Output dims for the given input dims (in inputs() order).
+  // Output dims for the given input dims (in inputs() order). Throws when an output's dims depend
+  // on an input's contents (see value_inputs()); Session::run(inputs) handles that case.
   std::vector<Dims> output_dims(const std::vector<Dims>& input_dims) const;
+  // Names of inputs whose contents (not only dims) decide output dims, e.g. a Reshape's shape fed
+  // from a graph input. The engine compiles one specialisation per distinct value of these.
+  std::vector<std::string> value_inputs() const;
   std::unique_ptr<Session> create_session() const;
+  // One line per node of the compiled graph: how the backend runs it.
+  std::vector<std::string> describe() const;
 
  private:
   Engine(std::shared_ptr<Graph> graph, CompileOptions options);
+  std::shared_ptr<const EngineVariant> variant_for(const std::vector<const Tensor*>& inputs) const;
+
   std::shared_ptr<Graph> graph_;
   CompileOptions options_;
   std::vector<TensorDesc> inputs_;
   std::vector<TensorDesc> outputs_;
-  std::unique_ptr<CompiledModel> compiled_;
+  std::vector<size_t> value_inputs_;           // indices into inputs_
+  std::shared_ptr<const EngineVariant> base_;  // set when value_inputs_ is empty
+  mutable std::mutex variants_mutex_;
+  mutable std::map<std::string, std::shared_ptr<const EngineVariant>> variants_;
   friend class Session;
 };
 
@@ -105,7 +119,8 @@ class Session {
   friend class Engine;
   explicit Session(std::shared_ptr<const Engine> engine);
   std::shared_ptr<const Engine> engine_;
-  std::unique_ptr<ExecutionContext> context_;
+  // One context per engine variant this session has run (usually exactly one).
+  std::map<const EngineVariant*, std::unique_ptr<ExecutionContext>> contexts_;
 };
 
 }  // namespace lowp

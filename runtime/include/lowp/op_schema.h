@@ -22,7 +22,8 @@ struct TensorInfo {
 
 // Returns one TensorInfo per node output (present=false for optional outputs not produced).
 // Throws lowp::Error (kInvalidModel / kUnsupported) naming the node when inputs do not fit.
-using InferFn = std::vector<TensorInfo> (*)(const Node& node, const std::vector<TensorInfo>& inputs);
+using InferFn = std::vector<TensorInfo> (*)(const Node& node,
+                                            const std::vector<TensorInfo>& inputs);
 
 enum class Fp16Policy { kAlways, kFollowInputs, kNever };
 
@@ -32,6 +33,9 @@ struct OpSchema {
   int max_inputs;
   InferFn infer;
   Fp16Policy fp16 = Fp16Policy::kFollowInputs;
+  // Bit i set: the contents (not just dims) of input i decide the output dims (Reshape's shape,
+  // Slice's starts...). A graph input reaching such an input makes the engine specialise per value.
+  uint32_t shape_inputs = 0;
 };
 
 // nullptr when the op is not supported.

@@ -1,5 +1,6 @@
-// Tensor: a dense, row-major array of one DataType. It either owns its bytes (64-byte aligned) or views
-// memory owned by someone else (a session's activation arena, a caller's buffer, a mapped plan file).
+// Tensor: a dense, row-major array of one DataType. It either owns its bytes (64-byte aligned) or
+// views memory owned by someone else (a session's activation arena, a caller's buffer, a mapped
+// plan file).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ class Tensor {
   // Allocates zero-filled storage.
   Tensor(DataType dtype, Dims dims);
   // Views `data` without owning it; `keep_alive` (may be null) holds the memory's owner.
-  static Tensor view(DataType dtype, Dims dims, void* data, std::shared_ptr<const void> keep_alive = {});
+  static Tensor view(DataType dtype, Dims dims, void* data,
+                     std::shared_ptr<const void> keep_alive = {});
 
   DataType dtype() const { return dtype_; }
   const Dims& dims() const { return dims_; }
@@ -35,13 +37,20 @@ class Tensor {
   void* raw() { return data_; }
   const void* raw() const { return data_; }
   template <typename T>
-  T* data() { return static_cast<T*>(data_); }
+  T* data() {
+    return static_cast<T*>(data_);
+  }
   template <typename T>
-  const T* data() const { return static_cast<const T*>(data_); }
+  const T* data() const {
+    return static_cast<const T*>(data_);
+  }
   template <typename T>
-  std::span<const T> values() const { return {data<T>(), static_cast<size_t>(numel())}; }
+  std::span<const T> values() const {
+    return {data<T>(), static_cast<size_t>(numel())};
+  }
 
-  // Values as int64 / float regardless of stored integer / float type (for shape and scalar inputs).
+  // Values as int64 / float regardless of stored integer / float type (for shape and scalar
+  // inputs).
   std::vector<int64_t> to_int64() const;
   std::vector<float> to_float() const;
 

@@ -45,10 +45,10 @@ std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInf
     if (inputs[i].present) present = static_cast<int>(i) + 1;
   }
   if (present < schema->min_inputs || static_cast<int>(inputs.size()) > schema->max_inputs) {
-    throw_error(ErrorCode::kInvalidModel,
-                node.describe() + ": expects " + std::to_string(schema->min_inputs) + " to " +
-                    std::to_string(schema->max_inputs) + " inputs, got " +
-                    std::to_string(inputs.size()));
+    throw_error(ErrorCode::kInvalidModel, node.describe() + ": expects " +
+                                              std::to_string(schema->min_inputs) + " to " +
+                                              std::to_string(schema->max_inputs) + " inputs, got " +
+                                              std::to_string(inputs.size()));
   }
   std::vector<TensorInfo> out = schema->infer(node, inputs);
   out.resize(node.outputs.size());

@@ -1,0 +1,51 @@
+// CpuCompiledModel: the oneDNN fp32 backend's CompiledModel. Immutable to its users; internally
+// it lowers the graph lazily into one Program per set of input dims (and contents of small
+// integer inputs, which shape ops may need), caching Programs and packed weights under a mutex.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <string>
+#include <vector>
+
+#include "backends/cpu/program.h"
+#include "backends/cpu/program_builder.h"
+#include "lowp/backend.h"
+
+namespace lowp::cpu {
+
+class CpuCompiledModel : public CompiledModel {
+ public:
+  CpuCompiledModel(std::shared_ptr<const Graph> graph, const CompileOptions& options);
+
+  std::unique_ptr<ExecutionContext> create_context() const override;
+  void run(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
+           const std::vector<Tensor*>& outputs) const override;
+  std::vector<std::string> describe() const override;
+
+ private:
+  struct ProgramKey {
+    std::vector<Dims> dims;
+    std::vector<std::vector<int64_t>> values;  // contents of keyed (small integer) inputs
+    auto operator<=>(const ProgramKey&) const = default;
+  };
+  ProgramKey key_for(const std::vector<const Tensor*>& inputs) const;
+  std::shared_ptr<const Program> program_for(const ProgramKey& key,
+                                             const std::vector<const Tensor*>& inputs) const;
+  void check_io(const std::vector<const Tensor*>& inputs,
+                const std::vector<Tensor*>& outputs) const;
+
+  std::shared_ptr<const Graph> graph_;
+  CompileOptions options_;
+  dnnl::engine engine_;
+  std::vector<bool> keyed_;                 // per graph input: contents select the Program
+  void (*set_num_threads_)(int) = nullptr;  // OpenMP's omp_set_num_threads when threads > 0
+
+  mutable std::mutex mutex_;  // guards the two caches below
+  mutable std::map<ProgramKey, std::shared_ptr<const Program>> programs_;
+  mutable WeightCache weights_;
+};
+
+}  // namespace lowp::cpu

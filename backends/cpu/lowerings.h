@@ -1,0 +1,26 @@
+// The per-op lowerings to oneDNN primitives (one file each). Each returns false, having changed
+// nothing, when the node's case is not clearly supported; the builder then falls back.
+#pragma once
+
+#include <vector>
+
+#include "backends/cpu/program_builder.h"
+
+namespace lowp::cpu {
+
+#define LOWP_CPU_LOWERING(name)                                                     \
+  bool name(ProgramBuilder& b, const Node& node, const std::vector<TensorInfo>& in, \
+            const std::vector<TensorInfo>& out)
+
+LOWP_CPU_LOWERING(lower_conv);         // conv_lowering.cc
+LOWP_CPU_LOWERING(lower_pool);         // pool_lowering.cc: MaxPool, AveragePool
+LOWP_CPU_LOWERING(lower_global_pool);  // pool_lowering.cc: GlobalAveragePool, GlobalMaxPool
+LOWP_CPU_LOWERING(lower_gemm);         // gemm_lowering.cc: Gemm, MatMul with constant B
+LOWP_CPU_LOWERING(lower_eltwise);      // eltwise_lowering.cc: Relu, Sigmoid, ...
+LOWP_CPU_LOWERING(lower_binary);       // binary_lowering.cc: Add, Sub, Mul, Div
+LOWP_CPU_LOWERING(lower_softmax);      // softmax_lowering.cc: Softmax, LogSoftmax
+LOWP_CPU_LOWERING(lower_batchnorm);    // batchnorm_lowering.cc
+
+#undef LOWP_CPU_LOWERING
+
+}  // namespace lowp::cpu

@@ -1,0 +1,68 @@
+// Times Engine::compile_onnx (import + passes + backend compile) against Engine::load_plan of the
+// same model, each including the first batch-1 run (primitive creation), median of N rounds.
+//
+//   plan_load_bench MODEL.onnx [rounds]   -> one JSON object on stdout
+#include <lowp/lowp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void first_run(const lowp::Engine& engine) {
+  lowp::Dims dims = engine.inputs().at(0).dims;
+  for (auto& d : dims) d = d < 0 ? 1 : d;
+  lowp::Tensor x(lowp::DataType::kF32, dims);
+  engine.create_session()->run({{engine.inputs()[0].name, x}});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s MODEL.onnx [rounds]\n", argv[0]);
+    return 2;
+  }
+  const std::string onnx = argv[1];
+  const int rounds = argc > 2 ? std::stoi(argv[2]) : 5;
+  const std::string plan =
+      (std::filesystem::temp_directory_path() / "plan_load_bench.plan").string();
+  using clock = std::chrono::steady_clock;
+  try {
+    std::vector<double> compile_ms, load_ms;
+    for (int r = 0; r < rounds; ++r) {
+      auto t0 = clock::now();
+      auto engine = lowp::Engine::compile_onnx(onnx);
+      first_run(*engine);
+      auto t1 = clock::now();
+      engine->save_plan(plan);
+      auto t2 = clock::now();
+      auto loaded = lowp::Engine::load_plan(plan);
+      first_run(*loaded);
+      auto t3 = clock::now();
+      compile_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      load_ms.push_back(std::chrono::duration<double, std::milli>(t3 - t2).count());
+    }
+    double c = median(compile_ms);
+    double l = median(load_ms);
+    std::printf(
+        "{\"model\": \"%s\", \"rounds\": %d, \"import_compile_first_run_ms\": %.2f, "
+        "\"plan_load_first_run_ms\": %.2f, \"plan_bytes\": %ju, \"ratio\": %.3f}\n",
+        onnx.c_str(), rounds, c, l, static_cast<uintmax_t>(std::filesystem::file_size(plan)),
+        l / c);
+    std::filesystem::remove(plan);
+  } catch (const lowp::Error& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,27 @@
+// The pass interface: every graph rewrite is a Pass with a name and run(graph, ctx) -> changed.
+// "Not applicable" is success (returns false), never an error. Passes never know a backend.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lowp/graph.h"
+
+namespace lowp {
+
+struct PassContext {
+  bool verbose = false;          // log each change to stderr
+  std::vector<std::string> log;  // one line per change, kept for callers and tests
+  void note(const std::string& pass, const std::string& what);
+};
+
+class Pass {
+ public:
+  virtual ~Pass() = default;
+  virtual const char* name() const = 0;
+  // Returns true when the graph changed.
+  virtual bool run(Graph& graph, PassContext& ctx) const = 0;
+};
+
+}  // namespace lowp

@@ -1,0 +1,25 @@
+// Fills in every Value's dtype and Shape from the graph inputs' (possibly symbolic) shapes and the
+// op schemas. Symbolic dimensions are tracked by inferring twice with two different probe sizes:
+// an output dimension that follows the probe is symbolic, one that stays put is static.
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "lowp/graph.h"
+#include "lowp/op_schema.h"
+
+namespace lowp {
+
+// Concrete dtype, dims (and, for constants, values) of every value reachable from the graph
+// inputs given their concrete dims, in graph->inputs order. `lenient` skips nodes whose outputs
+// depend on runtime data instead of throwing.
+std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
+                                                  const std::vector<Dims>& input_dims,
+                                                  bool lenient = false);
+
+// Nodes whose outputs cannot be inferred statically (a shape depends on runtime data) leave them
+// with unknown rank; they are inferred again per input dims when an engine runs.
+void propagate_shapes(Graph& graph);
+
+}  // namespace lowp

@@ -1,0 +1,33 @@
+// The plan file: a versioned, checksummed serialisation of an optimised graph, its weights and the
+// compile options it was built with.
+//
+//   offset 0   "LOWPPLAN"        8-byte magic
+//          8   u32 version       kPlanVersion; another version is refused
+//         12   u32 header size   64
+//         16   u64 payload size
+//         24   u32 crc32         of the payload (zlib)
+//         28   ...               zero padding to 64
+//         64   payload           options, values (constants' bytes 64-byte aligned), nodes, io
+//
+// Loading reads the file into one 64-byte aligned buffer and constants view it in place.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "lowp/graph.h"
+#include "lowp/lowp.h"
+
+namespace lowp {
+
+inline constexpr uint32_t kPlanVersion = 1;
+
+void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options);
+
+struct LoadedPlan {
+  std::shared_ptr<Graph> graph;
+  CompileOptions options;
+};
+LoadedPlan read_plan(const std::string& path);
+
+}  // namespace lowp

@@ -1,0 +1,117 @@
+#include "lowp/shape_propagation.h"
+
+#include <algorithm>
+#include <map>
+
+#include "lowp/error.h"
+#include "lowp/op_schema.h"
+
+namespace lowp {
+namespace {
+
+constexpr int64_t kProbeA = 7;
+constexpr int64_t kProbeB = 11;
+
+using Known = std::map<const Value*, TensorInfo>;
+
+Known infer_with_probe(const Graph& graph, int64_t probe) {
+  std::vector<Dims> input_dims;
+  for (const Value* in : graph.inputs) {
+    Dims dims;
+    for (const Dim& d : in->shape.dims()) dims.push_back(d.known() ? d.size : probe);
+    input_dims.push_back(dims);
+  }
+  return infer_concrete(graph, input_dims, /*lenient=*/true);
+}
+
+std::string batch_symbol(const Graph& graph) {
+  for (const Value* in : graph.inputs) {
+    for (const Dim& d : in->shape.dims()) {
+      if (!d.known() && !d.symbol.empty()) return d.symbol;
+    }
+  }
+  return "N";
+}
+
+}  // namespace
+
+std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
+                                                  const std::vector<Dims>& input_dims,
+                                                  bool lenient) {
+  Known known;
+  for (const auto& v : graph.values()) {
+    if (v->constant)
+      known[v.get()] = TensorInfo{v->dtype, v->constant->dims(), v->constant.get(), true};
+  }
+  for (size_t i = 0; i < graph.inputs.size() && i < input_dims.size(); ++i) {
+    const Value* in = graph.inputs[i];
+    if (!lenient || in->shape.has_rank())
+      known[in] = TensorInfo{in->dtype, input_dims[i], nullptr, true};
+  }
+  for (const auto& node : graph.nodes()) {
+    std::vector<TensorInfo> inputs;
+    bool ready = true;
+    for (const Value* in : node->inputs) {
+      if (!in) {
+        inputs.push_back(TensorInfo{DataType::kUndefined, {}, nullptr, false});
+        continue;
+      }
+      auto it = known.find(in);
+      if (it == known.end()) {
+        ready = false;
+        break;
+      }
+      inputs.push_back(it->second);
+    }
+    if (!ready) {
+      if (lenient) continue;
+      throw_error(ErrorCode::kInternal, node->describe() + ": an input was not computed before it");
+    }
+    std::vector<TensorInfo> outs;
+    try {
+      outs = infer_node(*node, inputs);
+    } catch (const Error& e) {
+      // Data-dependent shapes are resolved per run; anything else is a real model error.
+      if (!lenient || e.code() != ErrorCode::kUnsupported || !find_op_schema(node->op_type)) throw;
+      continue;
+    }
+    for (size_t i = 0; i < node->outputs.size() && i < outs.size(); ++i) {
+      if (node->outputs[i] && outs[i].present) {
+        outs[i].value = nullptr;
+        known[node->outputs[i]] = outs[i];
+      }
+    }
+  }
+  return known;
+}
+
+void propagate_shapes(Graph& graph) {
+  Known a = infer_with_probe(graph, kProbeA);
+  Known b = infer_with_probe(graph, kProbeB);
+  std::string symbol = batch_symbol(graph);
+  for (const auto& v : graph.values()) {
+    if (v->constant) continue;
+    auto ia = a.find(v.get());
+    auto ib = b.find(v.get());
+    if (ia == a.end() || ib == b.end() || ia->second.dims.size() != ib->second.dims.size())
+      continue;
+    if (std::find(graph.inputs.begin(), graph.inputs.end(), v.get()) != graph.inputs.end())
+      continue;
+    std::vector<Dim> dims;
+    for (size_t i = 0; i < ia->second.dims.size(); ++i) {
+      int64_t da = ia->second.dims[i];
+      int64_t db = ib->second.dims[i];
+      if (da == db) {
+        dims.push_back(Dim{da, {}});
+      } else if (da == kProbeA && db == kProbeB) {
+        dims.push_back(Dim{-1, symbol});
+      } else {
+        dims.push_back(Dim{-1, {}});
+      }
+    }
+    v->dtype = ia->second.dtype;
+    v->shape = Shape(std::move(dims));
+  }
+}
+
+}  // namespace lowp

@@ -1,0 +1,159 @@
+// The public API: compile, plan save/load (and refusal of bad plans), sessions on caller-owned
+// buffers, dynamic batch, many threads on one engine, clear errors for wrong inputs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "backends/reference/reference_executor.h"
+#include "frontends/onnx/onnx_importer.h"
+#include "lowp/lowp.h"
+#include "tests/onnx_model_builder.h"
+#include "tests/test_util.h"
+
+using namespace lowp;
+using namespace lowp::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Fixture {
+  fs::path dir;
+  std::string onnx_path;
+};
+
+Fixture make_fixture(const std::string& name) {
+  Fixture f;
+  f.dir = fs::temp_directory_path() / ("lowp_api_test_" + name);
+  fs::remove_all(f.dir);
+  fs::create_directories(f.dir);
+  f.onnx_path = (f.dir / "small.onnx").string();
+  save_model(small_conv_model(), f.onnx_path);
+  return f;
+}
+
+Tensor reference_output(const std::string& onnx_path, const Tensor& input) {
+  auto g = onnx_frontend::import_file(onnx_path);
+  return reference::run_graph(*g, {input}).at(0);
+}
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(EngineApi, RunsOnCallerBuffersWithDynamicBatch) {
+  auto f = make_fixture("dynamic");
+  auto engine = Engine::compile_onnx(f.onnx_path);
+  ASSERT_EQ(engine->inputs().size(), 1u);
+  EXPECT_EQ(engine->inputs()[0].dims, (Dims{-1, 2, 4, 4}));
+  auto session = engine->create_session();
+  for (int64_t batch : {1, 3, 8, 3}) {
+    Tensor x = random_tensor({batch, 2, 4, 4}, static_cast<uint32_t>(batch));
+    std::vector<float> out(static_cast<size_t>(batch * 3), -1.f);
+    session->run({{"x", x}}, {{"y", Tensor::view(DataType::kF32, {batch, 3}, out.data())}});
+    Tensor expected = reference_output(f.onnx_path, x);
+    Tensor got = Tensor::view(DataType::kF32, {batch, 3}, out.data());
+    EXPECT_LT(max_abs_diff(got, expected), 1e-5f) << "batch " << batch;
+  }
+}
+
+TEST(EngineApi, PlanRoundTripGivesSameOutputs) {
+  auto f = make_fixture("plan");
+  auto engine = Engine::compile_onnx(f.onnx_path);
+  std::string plan = (f.dir / "small.plan").string();
+  engine->save_plan(plan);
+  auto loaded = Engine::load_plan(plan);
+  Tensor x = random_tensor({2, 2, 4, 4}, 7);
+  auto a = engine->create_session()->run({{"x", x}});
+  auto b = loaded->create_session()->run({{"x", x}});
+  EXPECT_EQ(max_abs_diff(a.at(0), b.at(0)), 0.f);
+}
+
+TEST(EngineApi, RefusesBadPlans) {
+  auto f = make_fixture("badplan");
+  std::string plan = (f.dir / "small.plan").string();
+  Engine::compile_onnx(f.onnx_path)->save_plan(plan);
+  std::string bytes;
+  {
+    std::ifstream in(plan, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::string& name, const std::string& content) {
+    std::string p = (f.dir / name).string();
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  };
+  std::string truncated = write("truncated.plan", bytes.substr(0, bytes.size() - 100));
+  EXPECT_NE(error_of([&] { Engine::load_plan(truncated); }).find("truncated"), std::string::npos);
+  std::string corrupted_bytes = bytes;
+  corrupted_bytes[bytes.size() / 2] ^= 0x55;
+  std::string corrupted = write("corrupted.plan", corrupted_bytes);
+  EXPECT_NE(error_of([&] { Engine::load_plan(corrupted); }).find("checksum"), std::string::npos);
+  std::string versioned_bytes = bytes;
+  versioned_bytes[8] = 99;
+  std::string versioned = write("version.plan", versioned_bytes);
+  EXPECT_NE(error_of([&] { Engine::load_plan(versioned); }).find("version 99"), std::string::npos);
+  EXPECT_NE(error_of([&] { Engine::load_plan(f.onnx_path); }).find("not a lowp plan"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { Engine::load_plan((f.dir / "missing.plan").string()); }).find("no such file"),
+      std::string::npos);
+  std::string empty = write("empty.plan", "");
+  EXPECT_NE(error_of([&] { Engine::load_plan(empty); }).find(empty), std::string::npos);
+}
+
+TEST(EngineApi, WrongInputsAreClearErrors) {
+  auto f = make_fixture("wrong");
+  auto engine = Engine::compile_onnx(f.onnx_path);
+  auto session = engine->create_session();
+  Tensor good = random_tensor({1, 2, 4, 4}, 1);
+  Tensor bad_dims = random_tensor({1, 3, 4, 4}, 1);
+  Tensor bad_type(DataType::kS64, {1, 2, 4, 4});
+  EXPECT_NE(error_of([&] {
+              session->run({{"x", bad_dims}});
+            }).find("expects dims"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              session->run({{"x", bad_type}});
+            }).find("expects f32"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { session->run({}); }).find("'x' is not bound"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              session->run({{"x", good}, {"bogus", good}});
+            }).find("bogus"),
+            std::string::npos);
+  std::vector<float> small(2);
+  EXPECT_NE(
+      error_of([&] {
+        session->run({{"x", good}}, {{"y", Tensor::view(DataType::kF32, {1, 2}, small.data())}});
+      }).find("'y'"),
+      std::string::npos);
+}
+
+TEST(EngineApi, ManyThreadsShareOneEngine) {
+  auto f = make_fixture("threads");
+  auto engine = Engine::compile_onnx(f.onnx_path);
+  Tensor x = random_tensor({4, 2, 4, 4}, 3);
+  Tensor expected = reference_output(f.onnx_path, x);
+  std::vector<float> worst(8, 1.f);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto session = engine->create_session();
+      float w = 0.f;
+      for (int i = 0; i < 20; ++i)
+        w = std::max(w, max_abs_diff(session->run({{"x", x}}).at(0), expected));
+      worst[t] = w;
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (float w : worst) EXPECT_LT(w, 1e-5f);
+}

@@ -1,0 +1,210 @@
+// The ONNX frontend: imports real models and refuses bad ones with messages naming file, node,
+// op type and opset.
+#include "frontends/onnx/onnx_importer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "lowp/error.h"
+#include "tests/onnx_model_builder.h"
+#include "tests/test_util.h"
+
+using namespace lowp;
+using namespace lowp::testing;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("lowp_importer_test_" + name);
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+// Imports `m` from a file and returns the error message (fails the test if no error).
+std::string import_error(const onnx::ModelProto& m, const std::string& name, ErrorCode expected) {
+  fs::path dir = temp_dir(name);
+  std::string path = (dir / "model.onnx").string();
+  save_model(m, path);
+  try {
+    onnx_frontend::import_file(path);
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), expected) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos)
+        << "message must name the file: " << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "import of " << name << " did not fail";
+  return "";
+}
+
+}  // namespace
+
+TEST(OnnxImporter, ImportsSmallModelWithSymbolicBatch) {
+  fs::path dir = temp_dir("small");
+  save_model(small_conv_model(), (dir / "m.onnx").string());
+  auto g = onnx_frontend::import_file((dir / "m.onnx").string());
+  ASSERT_EQ(g->inputs.size(), 1u);
+  EXPECT_EQ(g->inputs[0]->shape.to_string(), "[Nx2x4x4]");
+  EXPECT_EQ(g->outputs[0]->shape.to_string(), "[Nx3]");
+  EXPECT_EQ(g->nodes().size(), 4u);
+  EXPECT_EQ(g->opset, 13);
+}
+
+TEST(OnnxImporter, ImportsResNet18) {
+  std::string path = shared_path("models/resnet18_fashion.onnx");
+  if (!file_exists(path)) GTEST_SKIP() << "missing " << path;
+  auto g = onnx_frontend::import_file(path);
+  EXPECT_EQ(g->outputs[0]->shape.to_string(), "[Nx10]");
+  EXPECT_NEAR(static_cast<double>(g->parameter_count()), 11.18e6, 0.05e6);
+}
+
+TEST(OnnxImporter, MissingFile) {
+  try {
+    onnx_frontend::import_file("/nonexistent/model.onnx");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("/nonexistent/model.onnx"), std::string::npos);
+  }
+}
+
+TEST(OnnxImporter, TruncatedAndGarbageFiles) {
+  fs::path dir = temp_dir("truncated");
+  std::string full;
+  small_conv_model().SerializeToString(&full);
+  for (size_t cut : {full.size() / 2, full.size() - 3, size_t{5}}) {
+    std::string path = (dir / ("cut" + std::to_string(cut) + ".onnx")).string();
+    std::ofstream(path, std::ios::binary).write(full.data(), static_cast<std::streamsize>(cut));
+    try {
+      onnx_frontend::import_file(path);
+      FAIL() << "truncated at " << cut << " imported";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  }
+  std::string garbage = (dir / "garbage.onnx").string();
+  std::ofstream(garbage) << "this is not a protobuf \xff\xff\xff\xff";
+  EXPECT_THROW(onnx_frontend::import_file(garbage), Error);
+}
+
+TEST(OnnxImporter, ListsEveryUnsupportedNode) {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
+  add_io(m.mutable_graph()->add_output(), "z", {1, 4});
+  add_node(m, "Erf", "erf_node", {"x"}, {"y"});
+  add_node(m, "Mish", "mish_node", {"y"}, {"z"});
+  std::string msg = import_error(m, "unsupported", ErrorCode::kUnsupported);
+  EXPECT_NE(msg.find("node 'erf_node' (Erf, opset 13)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("node 'mish_node' (Mish, opset 13)"), std::string::npos) << msg;
+}
+
+TEST(OnnxImporter, DanglingInput) {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
+  add_io(m.mutable_graph()->add_output(), "y", {1, 4});
+  add_node(m, "Add", "add_node", {"x", "ghost"}, {"y"});
+  std::string msg = import_error(m, "dangling", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("node 'add_node' (Add, opset 13)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("ghost"), std::string::npos) << msg;
+}
+
+TEST(OnnxImporter, OpsetOutOfRange) {
+  auto m = small_conv_model();
+  m.mutable_opset_import(0)->set_version(99);
+  std::string msg = import_error(m, "opset", ErrorCode::kUnsupported);
+  EXPECT_NE(msg.find("opset 99"), std::string::npos) << msg;
+}
+
+TEST(OnnxImporter, BadTensorSize) {
+  auto m = small_conv_model();
+  m.mutable_graph()->mutable_initializer(0)->mutable_float_data()->RemoveLast();
+  std::string msg = import_error(m, "badtensor", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("'w'"), std::string::npos) << msg;
+}
+
+TEST(OnnxImporter, WrongWeightShapeNamesNode) {
+  auto m = small_conv_model();
+  m.mutable_graph()->mutable_initializer(0)->set_dims(1, 5);  // 3x5x3x3: channel mismatch
+  m.mutable_graph()->mutable_initializer(0)->mutable_float_data()->Resize(3 * 5 * 9, 0.f);
+  std::string msg = import_error(m, "badweight", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("conv"), std::string::npos) << msg;
+}
+
+namespace {
+onnx::ModelProto external_data_model(const std::string& location, int64_t offset) {
+  auto m = small_conv_model();
+  auto* w = m.mutable_graph()->mutable_initializer(0);
+  w->clear_float_data();
+  w->set_data_location(onnx::TensorProto_DataLocation_EXTERNAL);
+  auto* loc = w->add_external_data();
+  loc->set_key("location");
+  loc->set_value(location);
+  auto* off = w->add_external_data();
+  off->set_key("offset");
+  off->set_value(std::to_string(offset));
+  return m;
+}
+}  // namespace
+
+TEST(OnnxImporter, ExternalDataLoadsInsideModelFolder) {
+  fs::path dir = temp_dir("external");
+  std::vector<float> w(3 * 2 * 3 * 3, 0.25f);
+  std::ofstream(dir / "model.onnx.data", std::ios::binary)
+      .write(reinterpret_cast<const char*>(w.data()), static_cast<std::streamsize>(w.size() * 4));
+  save_model(external_data_model("model.onnx.data", 0), (dir / "model.onnx").string());
+  auto g = onnx_frontend::import_file((dir / "model.onnx").string());
+  EXPECT_FLOAT_EQ(g->find_value("w")->constant->data<float>()[5], 0.25f);
+}
+
+TEST(OnnxImporter, ExternalDataCannotEscapeModelFolder) {
+  import_error(external_data_model("../../etc/passwd", 0), "escape", ErrorCode::kInvalidModel);
+  import_error(external_data_model("/etc/passwd", 0), "absolute", ErrorCode::kInvalidModel);
+}
+
+TEST(OnnxImporter, ExternalDataOutOfRange) {
+  fs::path dir = temp_dir("external_range");
+  std::ofstream(dir / "model.onnx.data", std::ios::binary) << "tiny";
+  save_model(external_data_model("model.onnx.data", 0), (dir / "model.onnx").string());
+  EXPECT_THROW(onnx_frontend::import_file((dir / "model.onnx").string()), Error);
+}
+
+TEST(OnnxImporter, ShapeSubgraphFeedingReshapeIsFolded) {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {2, 3, 4});
+  add_io(m.mutable_graph()->add_output(), "y", {2, 12});
+  add_node(m, "Shape", "shape", {"x"}, {"s"});
+  auto* idx = m.mutable_graph()->add_initializer();
+  idx->set_name("zero");
+  idx->set_data_type(onnx::TensorProto_DataType_INT64);
+  idx->add_int64_data(0);
+  auto* g = add_node(m, "Gather", "gather", {"s", "zero"}, {"n"});
+  (void)g;
+  auto* axes = m.mutable_graph()->add_initializer();
+  axes->set_name("axes");
+  axes->set_data_type(onnx::TensorProto_DataType_INT64);
+  axes->add_dims(1);
+  axes->add_int64_data(0);
+  add_node(m, "Unsqueeze", "unsq", {"n", "axes"}, {"n1"});
+  auto* minus = m.mutable_graph()->add_initializer();
+  minus->set_name("minus1");
+  minus->set_data_type(onnx::TensorProto_DataType_INT64);
+  minus->add_dims(1);
+  minus->add_int64_data(-1);
+  auto* cat = add_node(m, "Concat", "concat", {"n1", "minus1"}, {"shape2"});
+  auto* a = cat->add_attribute();
+  a->set_name("axis");
+  a->set_type(onnx::AttributeProto_AttributeType_INT);
+  a->set_i(0);
+  add_node(m, "Reshape", "reshape", {"x", "shape2"}, {"y"});
+  fs::path dir = temp_dir("shapefold");
+  save_model(m, (dir / "m.onnx").string());
+  auto graph = onnx_frontend::import_file((dir / "m.onnx").string());
+  ASSERT_EQ(graph->nodes().size(), 1u);
+  EXPECT_EQ(graph->nodes()[0]->op_type, "Reshape");
+  EXPECT_TRUE(graph->nodes()[0]->input(1)->is_constant());
+  EXPECT_EQ(graph->outputs[0]->shape.to_string(), "[2x12]");
+}

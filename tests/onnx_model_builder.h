@@ -1,0 +1,88 @@
+// Builds small ONNX models in tests (valid ones and deliberately broken ones).
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace lowp::testing {
+
+inline onnx::ModelProto make_model(int64_t opset) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  auto* o = m.add_opset_import();
+  o->set_domain("");
+  o->set_version(opset);
+  m.mutable_graph()->set_name("test");
+  return m;
+}
+
+inline void add_io(onnx::ValueInfoProto* v, const std::string& name, std::vector<int64_t> dims,
+                   int elem = onnx::TensorProto_DataType_FLOAT) {
+  v->set_name(name);
+  auto* t = v->mutable_type()->mutable_tensor_type();
+  t->set_elem_type(elem);
+  auto* s = t->mutable_shape();
+  for (int64_t d : dims) {
+    if (d < 0) {
+      s->add_dim()->set_dim_param("N");
+    } else {
+      s->add_dim()->set_dim_value(d);
+    }
+  }
+}
+
+inline onnx::NodeProto* add_node(onnx::ModelProto& m, const std::string& op,
+                                 const std::string& name, std::vector<std::string> inputs,
+                                 std::vector<std::string> outputs) {
+  auto* n = m.mutable_graph()->add_node();
+  n->set_op_type(op);
+  n->set_name(name);
+  for (auto& i : inputs) n->add_input(i);
+  for (auto& o : outputs) n->add_output(o);
+  return n;
+}
+
+inline onnx::TensorProto* add_initializer(onnx::ModelProto& m, const std::string& name,
+                                          std::vector<int64_t> dims,
+                                          const std::vector<float>& values) {
+  auto* t = m.mutable_graph()->add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto_DataType_FLOAT);
+  for (int64_t d : dims) t->add_dims(d);
+  for (float v : values) t->add_float_data(v);
+  return t;
+}
+
+inline void set_ints(onnx::NodeProto* n, const std::string& name, std::vector<int64_t> values) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto_AttributeType_INTS);
+  for (int64_t v : values) a->add_ints(v);
+}
+
+inline void save_model(const onnx::ModelProto& m, const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  m.SerializeToOstream(&out);
+}
+
+// x[N,2,4,4] -> Conv(3x3, pad 1, 3 out channels) -> Relu -> GlobalAveragePool -> Flatten -> y[N,3].
+inline onnx::ModelProto small_conv_model() {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {-1, 2, 4, 4});
+  add_io(m.mutable_graph()->add_output(), "y", {-1, 3});
+  std::vector<float> w(3 * 2 * 3 * 3);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 7) % 11) / 11.f - 0.4f;
+  add_initializer(m, "w", {3, 2, 3, 3}, w);
+  add_initializer(m, "b", {3}, {0.1f, -0.2f, 0.3f});
+  auto* conv = add_node(m, "Conv", "conv", {"x", "w", "b"}, {"c"});
+  set_ints(conv, "pads", {1, 1, 1, 1});
+  add_node(m, "Relu", "relu", {"c"}, {"r"});
+  add_node(m, "GlobalAveragePool", "gap", {"r"}, {"g"});
+  add_node(m, "Flatten", "flatten", {"g"}, {"y"});
+  return m;
+}
+
+}  // namespace lowp::testing

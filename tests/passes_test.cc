@@ -1,0 +1,154 @@
+// Every pass: run a graph before and after it through the reference kernels, compare outputs, and
+// count the ops left.
+#include <gtest/gtest.h>
+
+#include "backends/reference/reference_executor.h"
+#include "lowp/shape_propagation.h"
+#include "passes/activation_fusion.h"
+#include "passes/batch_norm_folding.h"
+#include "passes/constant_folding.h"
+#include "passes/conv_add_fusion.h"
+#include "passes/dead_node_removal.h"
+#include "passes/identity_removal.h"
+#include "passes/pass_pipeline.h"
+#include "tests/test_util.h"
+
+using namespace lowp;
+using namespace lowp::testing;
+
+namespace {
+
+int count_ops(const Graph& g, const std::string& op) {
+  int n = 0;
+  for (const auto& node : g.nodes()) n += node->op_type == op;
+  return n;
+}
+
+Value* constant(Graph& g, const std::string& name, const Dims& dims, uint32_t seed,
+                float lo = -0.5f, float hi = 0.5f) {
+  return g.add_constant(name, random_tensor(dims, seed, lo, hi));
+}
+
+// x -> Conv -> BatchNorm -> Add(x-branch Conv) -> Relu -> Identity -> y ; plus a dead branch.
+std::unique_ptr<Graph> residual_block() {
+  auto g = std::make_unique<Graph>();
+  Value* x = g->add_value("x", DataType::kF32, Shape::from_dims({2, 4, 6, 6}));
+  g->inputs.push_back(x);
+  Value* c1 = g->add_value("c1");
+  Node* conv1 = g->add_node(
+      "Conv", "conv1", {x, constant(*g, "w1", {4, 4, 3, 3}, 1), constant(*g, "b1", {4}, 2)}, {c1});
+  conv1->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+  Value* bn = g->add_value("bn");
+  g->add_node("BatchNormalization", "bn1",
+              {c1, constant(*g, "gamma", {4}, 3, 0.5f, 1.5f), constant(*g, "beta", {4}, 4),
+               constant(*g, "mean", {4}, 5), constant(*g, "var", {4}, 6, 0.5f, 2.f)},
+              {bn});
+  Value* c2 = g->add_value("c2");
+  g->add_node("Conv", "conv2",
+              {bn, constant(*g, "w2", {4, 4, 1, 1}, 7), constant(*g, "b2", {4}, 8)}, {c2});
+  Value* sum = g->add_value("sum");
+  g->add_node("Add", "add", {c2, x}, {sum});
+  Value* r = g->add_value("r");
+  g->add_node("Relu", "relu", {sum}, {r});
+  Value* y = g->add_value("y");
+  g->add_node("Identity", "identity", {r}, {y});  // graph output: must stay
+  Value* mid = g->add_value("mid");
+  g->add_node("Identity", "identity_mid", {c2}, {mid});
+  Value* dead = g->add_value("dead");
+  g->add_node("Sigmoid", "dead_sigmoid", {mid}, {dead});
+  g->outputs.push_back(y);
+  propagate_shapes(*g);
+  return g;
+}
+
+// Runs `pass` on a fresh residual block and checks outputs are unchanged.
+std::unique_ptr<Graph> check_pass(const Pass& pass, bool expect_change) {
+  auto g = residual_block();
+  Tensor x = random_tensor({2, 4, 6, 6}, 42);
+  Tensor before = reference::run_graph(*g, {x}).at(0);
+  PassContext ctx;
+  EXPECT_EQ(pass.run(*g, ctx), expect_change) << pass.name();
+  g->topological_sort();
+  propagate_shapes(*g);
+  Tensor after = reference::run_graph(*g, {x}).at(0);
+  EXPECT_LT(max_abs_diff(before, after), 1e-5f) << pass.name();
+  return g;
+}
+
+}  // namespace
+
+TEST(Passes, IdentityRemovalKeepsOutputNames) {
+  auto g = check_pass(IdentityRemovalPass(), true);
+  EXPECT_EQ(count_ops(*g, "Identity"), 1);  // the one producing graph output y stays
+  EXPECT_EQ(g->outputs[0]->name, "y");
+}
+
+TEST(Passes, DeadNodeRemoval) {
+  auto g = check_pass(DeadNodeRemovalPass(), true);
+  EXPECT_EQ(count_ops(*g, "Sigmoid"), 0);
+  EXPECT_EQ(count_ops(*g, "Identity"), 1);
+}
+
+TEST(Passes, BatchNormFolding) {
+  auto g = check_pass(BatchNormFoldingPass(), true);
+  EXPECT_EQ(count_ops(*g, "BatchNormalization"), 0);
+}
+
+TEST(Passes, ConvAddFusion) {
+  auto g = check_pass(ConvAddFusionPass(), false);  // conv2's output also feeds identity_mid
+  auto g2 = residual_block();
+  PassContext ctx;
+  DeadNodeRemovalPass().run(*g2, ctx);
+  IdentityRemovalPass().run(*g2, ctx);
+  Tensor x = random_tensor({2, 4, 6, 6}, 42);
+  Tensor before = reference::run_graph(*g2, {x}).at(0);
+  EXPECT_TRUE(ConvAddFusionPass().run(*g2, ctx));
+  g2->topological_sort();
+  EXPECT_EQ(count_ops(*g2, "Add"), 0);
+  EXPECT_LT(max_abs_diff(before, reference::run_graph(*g2, {x}).at(0)), 1e-5f);
+}
+
+TEST(Passes, ActivationFusion) {
+  auto g = residual_block();
+  PassContext ctx;
+  DeadNodeRemovalPass().run(*g, ctx);
+  ConvAddFusionPass().run(*g, ctx);
+  Tensor x = random_tensor({2, 4, 6, 6}, 42);
+  Tensor before = reference::run_graph(*g, {x}).at(0);
+  EXPECT_TRUE(ActivationFusionPass().run(*g, ctx));
+  g->topological_sort();
+  EXPECT_EQ(count_ops(*g, "Relu"), 0);
+  EXPECT_LT(max_abs_diff(before, reference::run_graph(*g, {x}).at(0)), 1e-5f);
+}
+
+TEST(Passes, ConstantFolding) {
+  Graph g;
+  Value* x = g.add_value("x", DataType::kF32, Shape::from_dims({3}));
+  g.inputs.push_back(x);
+  Value* a = g.add_constant("a", random_tensor({3}, 1));
+  Value* b = g.add_constant("b", random_tensor({3}, 2));
+  Value* ab = g.add_value("ab");
+  g.add_node("Mul", "mul_consts", {a, b}, {ab});
+  Value* y = g.add_value("y");
+  g.add_node("Add", "add", {x, ab}, {y});
+  g.outputs.push_back(y);
+  propagate_shapes(g);
+  Tensor in = random_tensor({3}, 3);
+  Tensor before = reference::run_graph(g, {in}).at(0);
+  PassContext ctx;
+  EXPECT_TRUE(ConstantFoldingPass().run(g, ctx));
+  EXPECT_EQ(count_ops(g, "Mul"), 0);
+  EXPECT_LT(max_abs_diff(before, reference::run_graph(g, {in}).at(0)), 1e-6f);
+}
+
+TEST(Passes, FullPipelineOnResidualBlock) {
+  auto g = residual_block();
+  Tensor x = random_tensor({2, 4, 6, 6}, 42);
+  Tensor before = reference::run_graph(*g, {x}).at(0);
+  PassContext ctx;
+  run_pipeline(*g, CompileOptions{}, ctx);
+  EXPECT_EQ(count_ops(*g, "BatchNormalization"), 0);
+  EXPECT_EQ(count_ops(*g, "Sigmoid"), 0);
+  EXPECT_LT(max_abs_diff(before, reference::run_graph(*g, {x}).at(0)), 1e-5f);
+  EXPECT_FALSE(ctx.log.empty());
+}

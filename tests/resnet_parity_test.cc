@@ -1,0 +1,78 @@
+// ResNet-18 end to end on the CPU engine: logits within 1e-4 of ONNX Runtime's on the shared
+// reference inputs (both models), and the Fashion model's top-1 accuracy on all 10,000 test images.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "lowp/lowp.h"
+#include "tests/test_util.h"
+#include "tools/io/idx.h"
+#include "tools/io/image_preprocess.h"
+#include "tools/io/npy.h"
+
+using namespace lowp;
+using namespace lowp::testing;
+
+namespace {
+
+void check_parity(const std::string& model, const std::string& input, const std::string& logits) {
+  std::string model_path = shared_path("models/" + model);
+  if (!file_exists(model_path)) GTEST_SKIP() << "missing " << model_path;
+  Tensor x = io::read_npy(shared_path("reference/" + input));
+  Tensor expected = io::read_npy(shared_path("reference/" + logits));
+  auto engine = Engine::compile_onnx(model_path);
+  auto session = engine->create_session();
+  Tensor got = session->run({{engine->inputs()[0].name, x}}).at(0);
+  float diff = max_abs_diff(got, expected);
+  std::cout << model << ": max |logit - ONNX Runtime| = " << diff << "\n";
+  EXPECT_LE(diff, 1e-4f);
+  // Batch 1 gives the same logits as the batched run.
+  Tensor first = Tensor::view(DataType::kF32, {1, x.dims()[1], x.dims()[2], x.dims()[3]}, x.raw());
+  Tensor one = session->run({{engine->inputs()[0].name, first}}).at(0);
+  Tensor expected_one = Tensor::view(DataType::kF32, one.dims(), expected.raw());
+  EXPECT_LE(max_abs_diff(one, expected_one), 1e-4f);
+}
+
+}  // namespace
+
+TEST(ResNetParity, FashionMatchesOnnxRuntime) {
+  check_parity("resnet18_fashion.onnx", "fashion_test_first16_input.npy",
+               "fashion_test_first16_ort_logits.npy");
+}
+
+TEST(ResNetParity, ImagenetGraphMatchesOnnxRuntime) {
+  check_parity("resnet18_imagenet_arch.onnx", "imagenet_4_input.npy", "imagenet_4_ort_logits.npy");
+}
+
+TEST(ResNetAccuracy, FashionTestSetTop1) {
+  std::string model_path = std::string(LOWP_SOURCE_DIR) + "/models/resnet18_fashion.onnx";
+  std::string images_path = std::string(LOWP_FASHION_MNIST) + "/t10k-images-idx3-ubyte.gz";
+  if (!file_exists(images_path)) GTEST_SKIP() << "missing " << images_path;
+  io::IdxImages images = io::read_idx_images(images_path);
+  std::vector<uint8_t> labels =
+      io::read_idx_labels(std::string(LOWP_FASHION_MNIST) + "/t10k-labels-idx1-ubyte.gz");
+  ASSERT_EQ(images.count, 10000);
+  auto engine = Engine::compile_onnx(model_path);
+  auto session = engine->create_session();
+  const int64_t batch = 100;
+  const int64_t per_image = 3 * 64 * 64;
+  Tensor x(DataType::kF32, {batch, 3, 64, 64});
+  Tensor logits(DataType::kF32, {batch, 10});
+  int64_t correct = 0;
+  for (int64_t start = 0; start < images.count; start += batch) {
+    for (int64_t i = 0; i < batch; ++i) {
+      Tensor one = io::preprocess_fashion_28x28(images.image(start + i));
+      std::copy_n(one.data<float>(), per_image, x.data<float>() + i * per_image);
+    }
+    session->run({{engine->inputs()[0].name, x}}, {{engine->outputs()[0].name, logits}});
+    for (int64_t i = 0; i < batch; ++i) {
+      const float* row = logits.data<float>() + i * 10;
+      int64_t top = std::max_element(row, row + 10) - row;
+      correct += top == labels[static_cast<size_t>(start + i)];
+    }
+  }
+  double accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(images.count);
+  std::cout << "Fashion-MNIST test top-1: " << correct << " / " << images.count << " = " << accuracy
+            << "%\n";
+  EXPECT_EQ(correct, 9288);  // 92.88%, as ONNX Runtime and PyTorch
+}

@@ -1,0 +1,107 @@
+// `lowp inspect MODEL`: inputs, outputs, op counts, parameters and one line per node.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "lowp/graph.h"
+#include "lowp/lowp.h"
+#include "tools/cli/cli_options.h"
+#include "tools/cli/model_util.h"
+
+namespace lowp::cli {
+namespace {
+
+nlohmann::json describe(const std::vector<TensorDesc>& descs) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const TensorDesc& d : descs) {
+    list.push_back({{"name", d.name}, {"dtype", name_of(d.dtype)}, {"dims", d.dims}});
+  }
+  return list;
+}
+
+std::string node_outputs(const Node& node) {
+  std::string s;
+  for (const Value* v : node.outputs) {
+    if (!s.empty()) s += " ";
+    s += v ? format_shape(v->shape) : "-";
+  }
+  return s;
+}
+
+std::string node_precision(const Node& node) {
+  for (const Value* v : node.outputs) {
+    if (v) return name_of(v->dtype);
+  }
+  return "-";
+}
+
+}  // namespace
+
+CLI::App* add_inspect_command(CLI::App& app, InspectArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "inspect", "Show a model's inputs, outputs, op counts, parameters and nodes");
+  cmd->add_option("model", args.model, "Model: .onnx or .plan")->required();
+  cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
+  cmd->add_flag("--ir", args.ir, "Print the whole IR instead of the summary");
+  return cmd;
+}
+
+int run_inspect(const InspectArgs& args) {
+  std::shared_ptr<const Engine> engine = load_model(args.model, /*threads=*/0);
+  const Graph& graph = engine->graph();
+  if (args.ir) {
+    graph.print(std::cout);
+    return 0;
+  }
+  std::map<std::string, int> op_counts;
+  for (const auto& node : graph.nodes()) ++op_counts[node->op_type];
+  const double weights_mb = static_cast<double>(graph.parameter_bytes()) / (1024.0 * 1024.0);
+
+  if (args.json) {
+    nlohmann::json j = {{"model", args.model},
+                        {"inputs", describe(engine->inputs())},
+                        {"outputs", describe(engine->outputs())},
+                        {"op_counts", op_counts},
+                        {"node_count", graph.nodes().size()},
+                        {"parameter_count", graph.parameter_count()},
+                        {"weights_mb", weights_mb}};
+    j["nodes"] = nlohmann::json::array();
+    for (const auto& node : graph.nodes()) {
+      j["nodes"].push_back({{"name", node->name},
+                            {"op", node->op_type},
+                            {"outputs", node_outputs(*node)},
+                            {"precision", node_precision(*node)}});
+    }
+    std::cout << j.dump() << "\n";
+    return 0;
+  }
+
+  std::printf("model: %s\n", args.model.c_str());
+  for (const TensorDesc& d : engine->inputs()) {
+    std::printf("input  %s %s %s\n", d.name.c_str(), name_of(d.dtype), format_dims(d.dims).c_str());
+  }
+  for (const TensorDesc& d : engine->outputs()) {
+    std::printf("output %s %s %s\n", d.name.c_str(), name_of(d.dtype), format_dims(d.dims).c_str());
+  }
+  std::printf("nodes: %zu\n", graph.nodes().size());
+  for (const auto& [op, count] : op_counts) std::printf("  %-24s %d\n", op.c_str(), count);
+  std::printf("parameters: %lld (%.2f MB)\n", static_cast<long long>(graph.parameter_count()),
+              weights_mb);
+  int name_width = 4, op_width = 2;
+  for (const auto& node : graph.nodes()) {
+    name_width = std::max(name_width, static_cast<int>(node->name.size()));
+    op_width = std::max(op_width, static_cast<int>(node->op_type.size()));
+  }
+  std::printf("%-*s  %-*s  %-20s  %s\n", name_width, "node", op_width, "op", "output dims",
+              "precision");
+  for (const auto& node : graph.nodes()) {
+    std::printf("%-*s  %-*s  %-20s  %s\n", name_width, node->name.c_str(), op_width,
+                node->op_type.c_str(), node_outputs(*node).c_str(), node_precision(*node).c_str());
+  }
+  return 0;
+}
+
+}  // namespace lowp::cli

@@ -1,0 +1,24 @@
+// Helpers the subcommands share: loading a model from .onnx or .plan, and formatting dims.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "lowp/lowp.h"
+#include "lowp/shape.h"
+
+namespace lowp::cli {
+
+// `path` ending in .plan: Engine::load_plan; anything else: Engine::compile_onnx (fp32).
+std::shared_ptr<const Engine> load_model(const std::string& path, int threads);
+
+// [N, 3, 224, 224]: -1 shown as N.
+std::string format_dims(const Dims& dims);
+// A value's static shape, symbols by name ("N") and unknown dims as "?".
+std::string format_shape(const Shape& shape);
+
+// Milliseconds since `start` (std::chrono::steady_clock).
+double elapsed_ms(std::chrono::steady_clock::time_point start);
+
+}  // namespace lowp::cli

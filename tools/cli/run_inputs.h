@@ -1,0 +1,24 @@
+// Building the input tensors of `lowp run` from npy files or images, checked against the model.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lowp/lowp.h"
+#include "tools/cli/cli_options.h"
+#include "tools/io/image_preprocess.h"
+
+namespace lowp::cli {
+
+struct RunInputs {
+  std::vector<Tensor> tensors;       // in engine.inputs() order
+  std::vector<std::string> sources;  // one per batch item of the first input, for the report
+  std::optional<io::Preprocess> preprocess;  // set when the inputs came from images
+};
+
+// Reads every input the model needs; throws UsageError for a wrong combination of options and
+// lowp::Error for files that cannot be read or do not fit the model.
+RunInputs gather_run_inputs(const Engine& engine, const RunArgs& args);
+
+}  // namespace lowp::cli
