@@ -1,6 +1,6 @@
 #include "runtime/src/plan_format.h"
 
-#include <zlib.h>
+#include <xxhash.h>
 
 #include <cstring>
 #include <filesystem>
@@ -310,12 +310,11 @@ void write_plan(const std::string& path, const Graph& graph, const CompileOption
   uint32_t version = kPlanVersion;
   uint32_t header_size = kHeaderSize;
   uint64_t size = payload.size();
-  uint32_t crc = static_cast<uint32_t>(
-      crc32_z(0, reinterpret_cast<const Bytef*>(payload.data()), payload.size()));
+  uint64_t checksum = XXH3_64bits(payload.data(), payload.size());
   std::memcpy(header + 8, &version, 4);
   std::memcpy(header + 12, &header_size, 4);
   std::memcpy(header + 16, &size, 8);
-  std::memcpy(header + 24, &crc, 4);
+  std::memcpy(header + 24, &checksum, 8);
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -350,12 +349,12 @@ LoadedPlan read_plan(const std::string& path) {
     throw_error(ErrorCode::kInvalidModel,
                 path + ": not a lowp plan (bad magic; is it an ONNX file?)");
   }
-  uint32_t version, header_size, crc;
-  uint64_t size;
+  uint32_t version, header_size;
+  uint64_t size, checksum;
   std::memcpy(&version, bytes + 8, 4);
   std::memcpy(&header_size, bytes + 12, 4);
   std::memcpy(&size, bytes + 16, 8);
-  std::memcpy(&crc, bytes + 24, 4);
+  std::memcpy(&checksum, bytes + 24, 8);
   if (version != kPlanVersion) {
     throw_error(ErrorCode::kInvalidModel,
                 path + ": plan format version " + std::to_string(version) +
@@ -369,9 +368,7 @@ LoadedPlan read_plan(const std::string& path) {
                     std::to_string(file_size - kHeaderSize) + ")");
   }
   const char* payload = bytes + kHeaderSize;
-  uint32_t actual =
-      static_cast<uint32_t>(crc32_z(0, reinterpret_cast<const Bytef*>(payload), size));
-  if (actual != crc)
+  if (XXH3_64bits(payload, size) != checksum)
     throw_error(ErrorCode::kInvalidModel, path + ": plan checksum mismatch (file corrupted)");
   Reader r(payload, size, path, buffer);
   return parse_payload(r);

@@ -5,8 +5,8 @@
 //          8   u32 version       kPlanVersion; another version is refused
 //         12   u32 header size   64
 //         16   u64 payload size
-//         24   u32 crc32         of the payload (zlib)
-//         28   ...               zero padding to 64
+//         24   u64 checksum      XXH3-64 of the payload
+//         32   ...               zero padding to 64
 //         64   payload           options, values (constants' bytes 64-byte aligned), nodes, io
 //
 // Loading reads the file into one 64-byte aligned buffer and constants view it in place.

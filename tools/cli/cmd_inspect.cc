@@ -38,6 +38,15 @@ std::string node_precision(const Node& node) {
   return "-";
 }
 
+// What passes fused into the node: "+sum" (residual add), "+Relu" (activation), or "".
+std::string node_fused(const Node& node) {
+  std::string s;
+  if (node.op_type == "Conv" && node.input(3)) s += "+sum ";
+  if (node.has_attr("_activation")) s += "+" + node.attr_string("_activation", "") + " ";
+  if (!s.empty()) s.pop_back();
+  return s;
+}
+
 }  // namespace
 
 CLI::App* add_inspect_command(CLI::App& app, InspectArgs& args) {
@@ -73,8 +82,10 @@ int run_inspect(const InspectArgs& args) {
       j["nodes"].push_back({{"name", node->name},
                             {"op", node->op_type},
                             {"outputs", node_outputs(*node)},
-                            {"precision", node_precision(*node)}});
+                            {"precision", node_precision(*node)},
+                            {"fused", node_fused(*node)}});
     }
+    j["backend"] = engine->describe();
     std::cout << j.dump() << "\n";
     return 0;
   }
@@ -95,12 +106,15 @@ int run_inspect(const InspectArgs& args) {
     name_width = std::max(name_width, static_cast<int>(node->name.size()));
     op_width = std::max(op_width, static_cast<int>(node->op_type.size()));
   }
-  std::printf("%-*s  %-*s  %-20s  %s\n", name_width, "node", op_width, "op", "output dims",
-              "precision");
+  std::printf("%-*s  %-*s  %-20s  %-9s  %s\n", name_width, "node", op_width, "op", "output dims",
+              "precision", "fused");
   for (const auto& node : graph.nodes()) {
-    std::printf("%-*s  %-*s  %-20s  %s\n", name_width, node->name.c_str(), op_width,
-                node->op_type.c_str(), node_outputs(*node).c_str(), node_precision(*node).c_str());
+    std::printf("%-*s  %-*s  %-20s  %-9s  %s\n", name_width, node->name.c_str(), op_width,
+                node->op_type.c_str(), node_outputs(*node).c_str(), node_precision(*node).c_str(),
+                node_fused(*node).c_str());
   }
+  std::printf("execution (cpu backend, batch 1):\n");
+  for (const std::string& line : engine->describe()) std::printf("  %s\n", line.c_str());
   return 0;
 }
 
