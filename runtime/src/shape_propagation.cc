@@ -35,9 +35,36 @@ std::string batch_symbol(const Graph& graph) {
 
 }  // namespace
 
-std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
-                                                  const std::vector<Dims>& input_dims,
-                                                  bool lenient) {
+namespace {
+
+constexpr int64_t kMaxEvaluatedElements = 4096;  // shape arithmetic, never activations
+
+// Evaluates `node` when that is cheap and useful: Shape of known dims, or small known inputs.
+bool evaluate_small(const Node& node, const std::vector<TensorInfo>& inputs,
+                    const NodeEvaluator& evaluate, std::list<Tensor>& storage,
+                    std::vector<TensorInfo>& outs) {
+  std::vector<const Tensor*> values;
+  if (node.op_type == "Shape") {
+    storage.push_back(Tensor::view(inputs.at(0).dtype, inputs.at(0).dims, nullptr));
+    values.push_back(&storage.back());
+  } else {
+    for (const TensorInfo& in : inputs) {
+      if (in.present && (!in.value || element_count(in.dims) > kMaxEvaluatedElements)) return false;
+      values.push_back(in.present ? in.value : nullptr);
+    }
+    if (values.empty()) return false;
+  }
+  std::vector<Tensor> results = evaluate(node, values);
+  for (size_t i = 0; i < results.size() && i < outs.size(); ++i) {
+    if (!outs[i].present) continue;
+    storage.push_back(std::move(results[i]));
+    outs[i].value = &storage.back();
+  }
+  return true;
+}
+
+Known infer_impl(const Graph& graph, const std::vector<Dims>& input_dims, bool lenient,
+                 const NodeEvaluator* evaluate, std::list<Tensor>* storage) {
   Known known;
   for (const auto& v : graph.values()) {
     if (v->constant)
@@ -75,14 +102,28 @@ std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
       if (!lenient || e.code() != ErrorCode::kUnsupported || !find_op_schema(node->op_type)) throw;
       continue;
     }
+    for (auto& out : outs) out.value = nullptr;
+    if (evaluate) evaluate_small(*node, inputs, *evaluate, *storage, outs);
     for (size_t i = 0; i < node->outputs.size() && i < outs.size(); ++i) {
-      if (node->outputs[i] && outs[i].present) {
-        outs[i].value = nullptr;
-        known[node->outputs[i]] = outs[i];
-      }
+      if (node->outputs[i] && outs[i].present) known[node->outputs[i]] = outs[i];
     }
   }
   return known;
+}
+
+}  // namespace
+
+std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
+                                                  const std::vector<Dims>& input_dims,
+                                                  bool lenient) {
+  return infer_impl(graph, input_dims, lenient, nullptr, nullptr);
+}
+
+std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
+                                                  const std::vector<Dims>& input_dims,
+                                                  const NodeEvaluator& evaluate,
+                                                  std::list<Tensor>& storage) {
+  return infer_impl(graph, input_dims, false, &evaluate, &storage);
 }
 
 void propagate_shapes(Graph& graph) {

@@ -36,12 +36,39 @@ const char* precision_name(Precision precision);
 Precision parse_precision(const std::string& name);  // throws on unknown
 Device parse_device(const std::string& name);
 
+// Where calibration batches come from: the library asks for batches until it returns false.
+// The `lowp` command provides image folders, .npy files, Fashion-MNIST idx files and random noise.
+class CalibrationSource {
+ public:
+  virtual ~CalibrationSource() = default;
+  // Fills `inputs` (one tensor per model input, in Engine::inputs() order) with the next batch.
+  virtual bool next(std::vector<Tensor>& inputs) = 0;
+  virtual std::string describe() const = 0;  // "512 images from data/calib (fashion)"
+};
+
+enum class Calibrator { kMinMax, kPercentile, kEntropy, kMse };
+const char* calibrator_name(Calibrator calibrator);
+Calibrator parse_calibrator(const std::string& name);
+
+struct CalibrationOptions {
+  std::shared_ptr<CalibrationSource> source;  // required for int8 unless cache_path exists
+  Calibrator calibrator = Calibrator::kPercentile;
+  double percentile = 99.99;
+  std::string cache_path;              // read if it exists, else written after calibrating
+  bool symmetric_activations = false;  // s8 symmetric instead of u8 with a zero point
+};
+
 struct CompileOptions {
   Device device = Device::kCpu;
   Precision precision = Precision::kFp32;
   int threads = 0;       // 0: all cores
   bool verbose = false;  // log what each pass changed to stderr
   std::vector<std::string> disabled_passes;
+  // Nodes (by name or op type) that stay fp32 whatever the precision.
+  std::vector<std::string> keep_fp32;
+  // fp16: keep fp32 graph inputs and outputs (cast at the edges) instead of taking fp16 as is.
+  bool keep_io_types = false;
+  CalibrationOptions calibration;  // int8 (and fp16 range checks)
 };
 
 struct RuntimeOptions {
@@ -121,6 +148,11 @@ class Session {
   std::shared_ptr<const Engine> engine_;
   // One context per engine variant this session has run (usually exactly one).
   std::map<const EngineVariant*, std::unique_ptr<ExecutionContext>> contexts_;
+  // Output descriptions for the last (variant, input dims) seen: skips shape inference when a
+  // service runs the same shapes over and over.
+  const EngineVariant* last_variant_ = nullptr;
+  std::vector<Dims> last_input_dims_;
+  std::vector<TensorDesc> last_outputs_;
 };
 
 }  // namespace lowp
