@@ -123,24 +123,12 @@ int run_bench(const BenchArgs& args) {
 
   std::mt19937 rng(args.seed);
   std::vector<Tensor> inputs;
-  std::vector<Dims> input_dims;
-  std::vector<TensorBinding> input_bindings;
   for (const TensorDesc& desc : engine->inputs()) {
     inputs.push_back(random_input(desc.dtype, bench_dims(desc, shapes, args.batch), rng));
-    input_dims.push_back(inputs.back().dims());
-    input_bindings.push_back(
-        {desc.name, Tensor::view(desc.dtype, inputs.back().dims(), inputs.back().raw())});
   }
-  const std::vector<Dims> output_dims = engine->output_dims(input_dims);
-  std::vector<Tensor> outputs;
-  std::vector<TensorBinding> output_bindings;
-  for (size_t i = 0; i < output_dims.size(); ++i) {
-    outputs.emplace_back(engine->outputs()[i].dtype, output_dims[i]);
-    output_bindings.push_back(
-        {engine->outputs()[i].name,
-         Tensor::view(outputs[i].dtype(), outputs[i].dims(), outputs[i].raw())});
-  }
-
+  const Bindings bound = bind_and_allocate(*engine, inputs);
+  const auto& input_bindings = bound.inputs;
+  const auto& output_bindings = bound.output_bindings;
   std::unique_ptr<Session> session = engine->create_session();
   for (int i = 0; i < args.warmup; ++i) session->run(input_bindings, output_bindings);
   std::vector<double> times;

@@ -112,26 +112,11 @@ int run_run(const RunArgs& args) {
   const double load_ms = elapsed_ms(load_start);
   const RunInputs inputs = gather_run_inputs(*engine, args);
 
-  std::vector<Dims> input_dims;
-  std::vector<TensorBinding> input_bindings;
-  for (size_t i = 0; i < inputs.tensors.size(); ++i) {
-    const Tensor& t = inputs.tensors[i];
-    input_dims.push_back(t.dims());
-    input_bindings.push_back(
-        {engine->inputs()[i].name, Tensor::view(t.dtype(), t.dims(), const_cast<void*>(t.raw()))});
-  }
-  const std::vector<Dims> output_dims = engine->output_dims(input_dims);
-  std::vector<Tensor> outputs;
-  std::vector<TensorBinding> output_bindings;
-  for (size_t i = 0; i < output_dims.size(); ++i) {
-    outputs.emplace_back(engine->outputs()[i].dtype, output_dims[i]);
-    output_bindings.push_back(
-        {engine->outputs()[i].name,
-         Tensor::view(outputs[i].dtype(), outputs[i].dims(), outputs[i].raw())});
-  }
+  const Bindings bound = bind_and_allocate(*engine, inputs.tensors);
+  const std::vector<Tensor>& outputs = bound.outputs;
   std::unique_ptr<Session> session = engine->create_session();
   const auto run_start = std::chrono::steady_clock::now();
-  session->run(input_bindings, output_bindings);
+  session->run(bound.inputs, bound.output_bindings);
   const double run_ms = elapsed_ms(run_start);
 
   if (!args.output_dir.empty()) write_outputs(*engine, outputs, args.output_dir);

@@ -40,4 +40,19 @@ double elapsed_ms(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(elapsed).count();
 }
 
+Bindings bind_and_allocate(const Engine& engine, const std::vector<Tensor>& inputs) {
+  Bindings b;
+  std::vector<Dims> input_dims;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    b.inputs.push_back({engine.inputs().at(i).name, inputs[i]});
+    input_dims.push_back(inputs[i].dims());
+  }
+  const std::vector<Dims> output_dims = engine.output_dims(input_dims);
+  for (size_t i = 0; i < output_dims.size(); ++i) {
+    b.outputs.emplace_back(engine.outputs()[i].dtype, output_dims[i]);
+    b.output_bindings.push_back({engine.outputs()[i].name, b.outputs.back()});
+  }
+  return b;
+}
+
 }  // namespace lowp::cli

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "lowp/lowp.h"
 #include "lowp/shape.h"
@@ -17,6 +18,15 @@ std::shared_ptr<const Engine> load_model(const std::string& path, int threads);
 std::string format_dims(const Dims& dims);
 // A value's static shape, symbols by name ("N") and unknown dims as "?".
 std::string format_shape(const Shape& shape);
+
+// Bindings over `inputs` (in Engine::inputs() order), and freshly allocated outputs for them with
+// bindings over those: what Session::run(inputs, outputs) takes.
+struct Bindings {
+  std::vector<TensorBinding> inputs;
+  std::vector<Tensor> outputs;
+  std::vector<TensorBinding> output_bindings;
+};
+Bindings bind_and_allocate(const Engine& engine, const std::vector<Tensor>& inputs);
 
 // Milliseconds since `start` (std::chrono::steady_clock).
 double elapsed_ms(std::chrono::steady_clock::time_point start);
