@@ -8,9 +8,14 @@
 namespace lowp {
 namespace {
 
-// A node is foldable when it has at least one input and every present input is constant, or when
-// it is Shape of a value whose shape is fully static.
+// A node is foldable when it has at least one input and every present input is constant (except
+// DequantizeLinear of an integer weight), or when it is Shape of a value with a static shape.
 bool foldable(const Node& n) {
+  // An imported int8 weight stays int8: QDQ folding turns DQ(weight) into the weight's QuantParams.
+  if (n.op_type == "DequantizeLinear" && n.input(0) && n.input(0)->constant &&
+      !traits(n.input(0)->dtype).is_float) {
+    return false;
+  }
   if (n.op_type == "Shape") {
     const Value* in = n.input(0);
     return in && (in->constant || in->shape.is_static());

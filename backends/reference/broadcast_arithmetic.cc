@@ -6,6 +6,7 @@
 
 #include "backends/reference/elementwise_kernels.h"
 #include "backends/reference/float_io.h"
+#include "backends/reference/quantized_compute.h"
 #include "backends/reference/strided_loop.h"
 #include "lowp/error.h"
 #include "runtime/src/ops/broadcast.h"
@@ -125,6 +126,7 @@ void run_arithmetic(const Node& node, Arith op, const KernelInputs& in, const Ke
 }  // namespace
 
 void add_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {
+  if (run_dequantized(node, in, out, add_kernel)) return;  // int8 contract
   run_arithmetic(node, Arith::kAdd, in, out);
 }
 void sub_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {

@@ -7,6 +7,7 @@
 #include "backends/reference/fused_activation.h"
 #include "backends/reference/gemm_f32.h"
 #include "backends/reference/nn_kernel_list.h"
+#include "backends/reference/quantized_compute.h"
 
 namespace lowp::reference {
 namespace {
@@ -63,6 +64,7 @@ bool is_pointwise(const Geometry3d& g) {
 
 void conv_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
                  const std::vector<Tensor*>& outputs) {
+  if (run_dequantized(node, inputs, outputs, conv_kernel)) return;  // int8 contract
   const Tensor& x = *inputs[0];
   const Tensor& w = *inputs[1];
   const Tensor* bias = inputs.size() > 2 ? inputs[2] : nullptr;

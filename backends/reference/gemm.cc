@@ -7,11 +7,13 @@
 #include "backends/reference/fused_activation.h"
 #include "backends/reference/gemm_f32.h"
 #include "backends/reference/nn_kernel_list.h"
+#include "backends/reference/quantized_compute.h"
 
 namespace lowp::reference {
 
 void gemm_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
                  const std::vector<Tensor*>& outputs) {
+  if (run_dequantized(node, inputs, outputs, gemm_kernel)) return;  // int8 contract
   const Tensor& a = *inputs[0];
   const Tensor& b = *inputs[1];
   const Tensor* c = inputs.size() > 2 ? inputs[2] : nullptr;

@@ -12,5 +12,6 @@ using KernelTable = std::map<std::string, Kernel>;
 void append_nn_kernels(KernelTable& out);           // conv.cc, pool.cc, gemm.cc, ...
 void append_elementwise_kernels(KernelTable& out);  // elementwise.cc
 void append_tensor_kernels(KernelTable& out);       // tensor_ops.cc
+void append_quant_kernels(KernelTable& out);        // quantize_linear.cc
 
 }  // namespace lowp::reference

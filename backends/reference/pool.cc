@@ -6,6 +6,7 @@
 
 #include "backends/reference/float_buffers.h"
 #include "backends/reference/nn_kernel_list.h"
+#include "backends/reference/quantized_compute.h"
 
 namespace lowp::reference {
 namespace {
@@ -37,6 +38,7 @@ void for_each_window(const Geometry3d& g, Fn&& fn) {
 
 void max_pool_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
                      const std::vector<Tensor*>& outputs) {
+  if (run_dequantized(node, inputs, outputs, max_pool_kernel)) return;  // int8 contract
   const Tensor& x = *inputs[0];
   const Geometry3d g = pool_geometry(node, x);
   Tensor* indices = outputs.size() > 1 ? outputs[1] : nullptr;
@@ -86,6 +88,7 @@ void max_pool_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
 
 void average_pool_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
                          const std::vector<Tensor*>& outputs) {
+  if (run_dequantized(node, inputs, outputs, average_pool_kernel)) return;  // int8 contract
   const Tensor& x = *inputs[0];
   const Geometry3d g = pool_geometry(node, x);
   const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
@@ -130,6 +133,7 @@ void average_pool_kernel(const Node& node, const std::vector<const Tensor*>& inp
 
 void global_average_pool_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
                                 const std::vector<Tensor*>& outputs) {
+  if (run_dequantized(node, inputs, outputs, global_average_pool_kernel)) return;  // int8 contract
   const Tensor& x = *inputs[0];
   const int64_t planes = x.dims()[0] * x.dims()[1];
   const int64_t size = planes > 0 ? x.numel() / planes : 0;

@@ -10,6 +10,7 @@ Kernel find_kernel(const std::string& op_type) {
     append_nn_kernels(t);
     append_elementwise_kernels(t);
     append_tensor_kernels(t);
+    append_quant_kernels(t);
     return t;
   }();
   auto it = table.find(op_type);

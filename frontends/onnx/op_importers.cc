@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "frontends/onnx/tensor_proto.h"
 #include "lowp/error.h"
 #include "lowp/op_schema.h"
 
@@ -155,6 +156,19 @@ void import_cast(ImportContext& ctx, NodeImport& n) {
   n.attributes.erase("saturate");
 }
 
+// QuantizeLinear / DequantizeLinear (opsets 10-21): `output_dtype` (opset 21) becomes a lowp
+// DataType value; `saturate` only concerns float8 outputs, which lowp does not have.
+void import_quantize_linear(ImportContext& ctx, NodeImport& n) {
+  n.attributes.erase("saturate");
+  const int64_t onnx_type = attr_or<int64_t>(ctx, n, "output_dtype", 0);
+  if (onnx_type == 0) return;
+  const DataType t = from_onnx_dtype(static_cast<int>(onnx_type));
+  if (t != DataType::kU8 && t != DataType::kS8) {
+    unsupported(ctx, "output_dtype " + std::to_string(onnx_type) + " (only uint8 and int8)");
+  }
+  n.attributes["output_dtype"] = static_cast<int64_t>(t);
+}
+
 using Rewrite = void (*)(ImportContext&, NodeImport&);
 
 const std::map<std::string, Rewrite>& rewrites() {
@@ -166,6 +180,7 @@ const std::map<std::string, Rewrite>& rewrites() {
       {"BatchNormalization", import_batch_norm},
       {"Dropout", import_dropout},
       {"Cast", import_cast},
+      {"QuantizeLinear", import_quantize_linear},
       {"Split",
        [](ImportContext& ctx, NodeImport& n) {
          if (ctx.opset < 13) attr_to_input(ctx, n, "split", 1);

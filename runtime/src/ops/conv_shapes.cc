@@ -3,6 +3,7 @@
 
 #include "runtime/src/ops/nn_geometry.h"
 #include "runtime/src/ops/nn_infer.h"
+#include "runtime/src/ops/quant_infer.h"
 
 namespace lowp::nn {
 namespace {
@@ -24,7 +25,11 @@ void check_bias(const Node& node, const std::vector<TensorInfo>& in, int64_t cha
     throw_invalid(node, "bias has " + std::to_string(in[2].dims[0]) + " values, expected " +
                             std::to_string(channels));
   }
-  if (in[2].dtype != in[0].dtype) throw_invalid(node, "bias dtype differs from the input's");
+  if (is_quantized_storage_type(in[0].dtype)) {
+    require_quantized_operand(node, in, 2, true);
+  } else if (in[2].dtype != in[0].dtype) {
+    throw_invalid(node, "bias dtype differs from the input's");
+  }
 }
 
 int64_t read_group(const Node& node) {
@@ -38,8 +43,14 @@ int64_t read_group(const Node& node) {
 std::vector<TensorInfo> infer_conv(const Node& node, const std::vector<TensorInfo>& in) {
   require_rank(node, in, 0, 3, true);
   require_rank(node, in, 1, in[0].dims.size());
-  require_float(node, in, 0);
-  if (in[1].dtype != in[0].dtype) throw_invalid(node, "weight dtype differs from the input's");
+  // Quantized Conv (int8 contract): s8/u8 input and weight, s32 bias, s8/u8 residual.
+  const bool quantized = is_quantized_storage_type(in[0].dtype);
+  if (quantized) {
+    require_quantized_operand(node, in, 1, false);
+  } else {
+    require_float(node, in, 0);
+    if (in[1].dtype != in[0].dtype) throw_invalid(node, "weight dtype differs from the input's");
+  }
   check_fused_activation(node);
   const Dims& x = in[0].dims;
   const Dims& w = in[1].dims;
@@ -60,9 +71,13 @@ std::vector<TensorInfo> infer_conv(const Node& node, const std::vector<TensorInf
       throw_invalid(node, "residual input dims " + dims_to_string(in[3].dims) +
                               " differ from the output dims " + dims_to_string(out));
     }
-    if (in[3].dtype != in[0].dtype) throw_invalid(node, "residual dtype differs from the input's");
+    if (quantized) {
+      require_quantized_operand(node, in, 3, false);
+    } else if (in[3].dtype != in[0].dtype) {
+      throw_invalid(node, "residual dtype differs from the input's");
+    }
   }
-  return {output(in[0].dtype, out)};
+  return {output(quantized ? quantized_output_dtype(node, DataType::kU8) : in[0].dtype, out)};
 }
 
 std::vector<TensorInfo> infer_conv_transpose(const Node& node, const std::vector<TensorInfo>& in) {

@@ -5,6 +5,7 @@
 #include "lowp/error.h"
 #include "runtime/src/ops/broadcast.h"
 #include "runtime/src/ops/op_groups.h"
+#include "runtime/src/ops/quant_infer.h"
 #include "runtime/src/ops/tensor_info_checks.h"
 
 namespace lowp {
@@ -55,7 +56,9 @@ std::vector<TensorInfo> infer_broadcast(const Node& node, const std::vector<Tens
     dims.push_back(in[i].dims);
   }
   require_dtype(node, is_numeric_type(in[0].dtype), in[0].dtype, "numeric inputs");
-  return {make_info(in[0].dtype, broadcast_dims_or_throw(node, dims))};
+  // A quantized Add (int8 contract) may requantize to `_out_dtype`.
+  return {
+      make_info(quantized_output_dtype(node, in[0].dtype), broadcast_dims_or_throw(node, dims))};
 }
 
 }  // namespace

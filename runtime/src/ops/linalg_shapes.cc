@@ -4,6 +4,7 @@
 #include <string>
 
 #include "runtime/src/ops/nn_infer.h"
+#include "runtime/src/ops/quant_infer.h"
 
 namespace lowp::nn {
 namespace {
@@ -16,8 +17,15 @@ bool dims_match(int64_t a, int64_t b) { return a < 0 || b < 0 || a == b; }
 std::vector<TensorInfo> infer_gemm(const Node& node, const std::vector<TensorInfo>& in) {
   require_rank(node, in, 0, 2);
   require_rank(node, in, 1, 2);
-  require_float(node, in, 0);
-  if (in[1].dtype != in[0].dtype) throw_invalid(node, "B's dtype differs from A's");
+  // Quantized Gemm (int8 contract): s8/u8 A and B, s32 C; f32 output allowed via _out_dtype.
+  const bool quantized = is_quantized_storage_type(in[0].dtype);
+  if (quantized) {
+    require_quantized_operand(node, in, 1, false);
+    require_quantized_operand(node, in, 2, true);
+  } else {
+    require_float(node, in, 0);
+    if (in[1].dtype != in[0].dtype) throw_invalid(node, "B's dtype differs from A's");
+  }
   check_fused_activation(node);
   const bool ta = node.attr_int("transA", 0) != 0;
   const bool tb = node.attr_int("transB", 0) != 0;
@@ -40,9 +48,11 @@ std::vector<TensorInfo> infer_gemm(const Node& node, const std::vector<TensorInf
             node, "C " + dims_to_string(c) + " does not broadcast to " + dims_to_string(target));
       }
     }
-    if (in[2].dtype != in[0].dtype) throw_invalid(node, "C's dtype differs from A's");
+    if (!quantized && in[2].dtype != in[0].dtype) {
+      throw_invalid(node, "C's dtype differs from A's");
+    }
   }
-  return {output(in[0].dtype, {m, n})};
+  return {output(quantized ? quantized_output_dtype(node, DataType::kU8) : in[0].dtype, {m, n})};
 }
 
 std::vector<TensorInfo> infer_matmul(const Node& node, const std::vector<TensorInfo>& in) {

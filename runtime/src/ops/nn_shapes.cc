@@ -59,16 +59,16 @@ TensorInfo output(DataType dtype, Dims dims) {
 }  // namespace nn
 
 void append_nn_schemas(std::vector<OpSchema>& out) {
-  out.push_back({"Conv", 2, 4, nn::infer_conv});
-  out.push_back({"ConvTranspose", 2, 3, nn::infer_conv_transpose});
+  out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways});
+  out.push_back({"ConvTranspose", 2, 3, nn::infer_conv_transpose, Fp16Policy::kAlways});
   out.push_back({"MaxPool", 1, 1, nn::infer_max_pool});
   out.push_back({"AveragePool", 1, 1, nn::infer_average_pool});
   out.push_back({"GlobalAveragePool", 1, 1, nn::infer_global_pool});
   out.push_back({"GlobalMaxPool", 1, 1, nn::infer_global_pool});
-  out.push_back({"Gemm", 2, 3, nn::infer_gemm});
-  out.push_back({"MatMul", 2, 2, nn::infer_matmul});
-  out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm});
-  out.push_back({"Softmax", 1, 1, nn::infer_softmax});
+  out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways});
+  out.push_back({"MatMul", 2, 2, nn::infer_matmul, Fp16Policy::kAlways});
+  out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
+  out.push_back({"Softmax", 1, 1, nn::infer_softmax, Fp16Policy::kNever});
   out.push_back({"Resize", 1, 4, nn::infer_resize, Fp16Policy::kFollowInputs, 0b1110});
   out.push_back({"Pad", 2, 4, nn::infer_pad, Fp16Policy::kFollowInputs, 0b1010});
 }

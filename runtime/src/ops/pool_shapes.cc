@@ -3,6 +3,7 @@
 
 #include "runtime/src/ops/nn_geometry.h"
 #include "runtime/src/ops/nn_infer.h"
+#include "runtime/src/ops/quant_infer.h"
 
 namespace lowp::nn {
 namespace {
@@ -37,6 +38,10 @@ std::vector<TensorInfo> infer_max_pool(const Node& node, const std::vector<Tenso
 
 std::vector<TensorInfo> infer_average_pool(const Node& node, const std::vector<TensorInfo>& in) {
   require_rank(node, in, 0, 3, true);
+  // Quantized AveragePool (int8 contract): s8/u8 in, own output params.
+  if (is_quantized_storage_type(in[0].dtype)) {
+    return {output(quantized_output_dtype(node, in[0].dtype), pooled_dims(node, in[0].dims))};
+  }
   require_float(node, in, 0);
   return {output(in[0].dtype, pooled_dims(node, in[0].dims))};
 }
@@ -49,13 +54,14 @@ std::vector<TensorInfo> infer_global_pool(const Node& node, const std::vector<Te
         t != DataType::kU8) {
       throw_unsupported(node, std::string("dtype ") + name_of(t) + " is not supported");
     }
-  } else {
+  } else if (!is_quantized_storage_type(in[0].dtype)) {
     require_float(node, in, 0);
   }
   Dims out(in[0].dims.size(), 1);
   out[0] = in[0].dims[0];
   out[1] = in[0].dims[1];
-  return {output(in[0].dtype, out)};
+  // GlobalAveragePool on s8/u8 (int8 contract) may requantize to `_out_dtype`.
+  return {output(quantized_output_dtype(node, in[0].dtype), out)};
 }
 
 }  // namespace lowp::nn

@@ -296,7 +296,7 @@ void append_tensor_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Gather", 2, 2, infer_gather});
   out.push_back({"Unsqueeze", 2, 2, infer_unsqueeze, Fp16Policy::kFollowInputs, 0b10});
   out.push_back({"Squeeze", 1, 2, infer_squeeze, Fp16Policy::kFollowInputs, 0b10});
-  out.push_back({"Cast", 1, 1, infer_cast});
+  out.push_back({"Cast", 1, 1, infer_cast, Fp16Policy::kNever});
 }
 
 }  // namespace lowp

@@ -1,0 +1,239 @@
+#include "passes/calibration.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+
+#include "lowp/backend.h"
+#include "lowp/error.h"
+#include "lowp/shape_propagation.h"
+#include "passes/calibration_cache.h"
+#include "passes/calibrators.h"
+#include "passes/progress_bar.h"
+
+namespace lowp {
+namespace {
+
+// Where one observed value is read from on every batch.
+struct Observed {
+  std::string name;
+  int input_index = -1;   // a graph input: read from the batch itself
+  int output_index = -1;  // otherwise an output of the probe graph
+  ActivationHistogram* histogram = nullptr;
+};
+
+int index_of(const std::vector<Value*>& list, const Value* v) {
+  auto it = std::find(list.begin(), list.end(), v);
+  return it == list.end() ? -1 : static_cast<int>(it - list.begin());
+}
+
+// Adds every value to observe to the probe graph's outputs; checks names and types.
+std::vector<Observed> plan_observation(Graph& probe, const std::vector<std::string>& names) {
+  std::vector<Observed> observed;
+  std::set<std::string> seen;
+  for (const std::string& name : names) {
+    if (!seen.insert(name).second) continue;
+    Value* v = probe.find_value(name);
+    if (v == nullptr) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  "calibration: graph '" + probe.name + "' has no value '" + name + "'");
+    }
+    if (v->is_constant()) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  "calibration: value '" + name +
+                      "' is a constant (constants are quantised from their contents)");
+    }
+    if (v->dtype != DataType::kF32) {
+      throw_error(ErrorCode::kUnsupported, "calibration: value '" + name + "' is " +
+                                               name_of(v->dtype) +
+                                               ", only f32 values are measured");
+    }
+    Observed o;
+    o.name = name;
+    o.input_index = index_of(probe.inputs, v);
+    if (o.input_index < 0) {
+      o.output_index = index_of(probe.outputs, v);
+      if (o.output_index < 0) {
+        probe.outputs.push_back(v);
+        o.output_index = static_cast<int>(probe.outputs.size()) - 1;
+      }
+    }
+    observed.push_back(std::move(o));
+  }
+  return observed;
+}
+
+// Output tensors for one set of input dims.
+std::vector<Tensor> allocate_outputs(const Graph& probe, const std::vector<Dims>& input_dims) {
+  auto known = infer_concrete(probe, input_dims);
+  std::vector<Tensor> outputs;
+  for (const Value* o : probe.outputs) {
+    auto it = known.find(o);
+    if (it == known.end()) {
+      throw_error(ErrorCode::kUnsupported,
+                  "calibration: dims of value '" + o->name + "' cannot be inferred for inputs " +
+                      (input_dims.empty() ? std::string("()") : dims_to_string(input_dims[0])));
+    }
+    outputs.emplace_back(it->second.dtype, it->second.dims);
+  }
+  return outputs;
+}
+
+void check_batch(const Graph& probe, const std::vector<Tensor>& inputs, const std::string& source) {
+  if (inputs.size() != probe.inputs.size()) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "calibration source " + source + " gave " + std::to_string(inputs.size()) +
+                    " tensors, the model has " + std::to_string(probe.inputs.size()) + " inputs");
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Value* v = probe.inputs[i];
+    if (inputs[i].dtype() != v->dtype) {
+      throw_error(ErrorCode::kInvalidArgument, "calibration source " + source + ": input '" +
+                                                   v->name + "' is " + name_of(inputs[i].dtype()) +
+                                                   ", the model expects " + name_of(v->dtype));
+    }
+    if (v->shape.has_rank() && inputs[i].rank() != static_cast<int64_t>(v->shape.rank())) {
+      throw_error(ErrorCode::kInvalidArgument, "calibration source " + source + ": input '" +
+                                                   v->name + "' has dims " +
+                                                   dims_to_string(inputs[i].dims()) +
+                                                   ", the model expects " + v->shape.to_string());
+    }
+  }
+}
+
+int64_t batch_images(const std::vector<Tensor>& inputs) {
+  if (inputs.empty() || inputs[0].rank() == 0) return 1;
+  return inputs[0].dims()[0];
+}
+
+void check_cache_covers(const CalibrationCache& cache, const std::string& path,
+                        const std::vector<std::string>& names, const CalibrationOptions& options) {
+  if (cache.meta.symmetric != options.symmetric_activations) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "calibration cache '" + path + "' holds " +
+                    (cache.meta.symmetric ? "symmetric s8" : "asymmetric u8") +
+                    " ranges but the compile asks for the other; delete the cache to recalibrate");
+  }
+  for (const std::string& name : names) {
+    if (!cache.ranges.count(name)) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  "calibration cache '" + path + "' has no range for value '" + name +
+                      "' (made for another model or pass pipeline?); delete it to recalibrate");
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> default_calibration_values(const Graph& graph) {
+  std::vector<std::string> names;
+  for (const Value* v : graph.inputs) {
+    if (v->dtype == DataType::kF32 && !v->is_constant()) names.push_back(v->name);
+  }
+  for (const auto& node : graph.nodes()) {
+    for (const Value* v : node->outputs) {
+      if (v && v->dtype == DataType::kF32 && !v->is_constant()) names.push_back(v->name);
+    }
+  }
+  return names;
+}
+
+CalibrationStatistics collect_calibration_statistics(const Graph& graph, CalibrationSource& source,
+                                                     const std::vector<std::string>& value_names,
+                                                     bool verbose_progress) {
+  const auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<Graph> probe = graph.clone();
+  std::vector<Observed> observed = plan_observation(
+      *probe, value_names.empty() ? default_calibration_values(graph) : value_names);
+
+  CalibrationStatistics stats;
+  for (Observed& o : observed) o.histogram = &stats.tensors[o.name];
+
+  CompileOptions fp32;  // the probe always runs in fp32 on the CPU
+  std::unique_ptr<CompiledModel> compiled = compile_for_cpu(probe, fp32);
+  std::unique_ptr<ExecutionContext> context = compiled->create_context();
+
+  const auto* sized = dynamic_cast<const SizedCalibrationSource*>(&source);
+  ProgressBar progress("calibrating", sized ? sized->total_images() : -1, "images",
+                       verbose_progress);
+  const std::string what = source.describe();
+  std::vector<Tensor> inputs;
+  std::vector<Dims> dims;
+  std::vector<Tensor> outputs;
+  while (source.next(inputs)) {
+    check_batch(*probe, inputs, what);
+    std::vector<Dims> batch_dims;
+    for (const Tensor& t : inputs) batch_dims.push_back(t.dims());
+    if (outputs.empty() || batch_dims != dims) {
+      outputs = allocate_outputs(*probe, batch_dims);
+      dims = batch_dims;
+    }
+    std::vector<const Tensor*> in_ptrs;
+    for (const Tensor& t : inputs) in_ptrs.push_back(&t);
+    std::vector<Tensor*> out_ptrs;
+    for (Tensor& t : outputs) out_ptrs.push_back(&t);
+    compiled->run(*context, in_ptrs, out_ptrs);
+
+    for (const Observed& o : observed) {
+      const Tensor& t = o.input_index >= 0 ? inputs[static_cast<size_t>(o.input_index)]
+                                           : outputs[static_cast<size_t>(o.output_index)];
+      o.histogram->observe(t.values<float>());
+    }
+    stats.images += batch_images(inputs);
+    ++stats.batches;
+    progress.update(stats.images);
+  }
+  progress.finish();
+  if (stats.batches == 0) {
+    throw_error(ErrorCode::kInvalidArgument, "calibration source " + what + " gave no batches");
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+std::map<std::string, TensorRange> ranges_from_statistics(const CalibrationStatistics& stats,
+                                                          const CalibrationOptions& options) {
+  std::map<std::string, TensorRange> ranges;
+  for (const auto& [name, histogram] : stats.tensors) {
+    ranges[name] = calibrated_range(histogram, options);
+  }
+  return ranges;
+}
+
+std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
+                                             const CalibrationOptions& options,
+                                             const std::vector<std::string>& value_names,
+                                             bool verbose_progress) {
+  const std::vector<std::string> names =
+      value_names.empty() ? default_calibration_values(optimised_fp32_graph) : value_names;
+  const std::string& cache_path = options.cache_path;
+  std::error_code ec;
+  if (!cache_path.empty() && std::filesystem::exists(cache_path, ec)) {
+    CalibrationCache cache = read_calibration_cache(cache_path);
+    check_cache_covers(cache, cache_path, names, options);
+    std::map<std::string, TensorRange> ranges;
+    for (const std::string& name : names) ranges[name] = cache.ranges.at(name);
+    return ranges;
+  }
+  if (!options.source) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "int8 calibration needs a calibration source" +
+                    (cache_path.empty() ? std::string()
+                                        : " (the cache '" + cache_path + "' does not exist)"));
+  }
+  CalibrationStatistics stats = collect_calibration_statistics(
+      optimised_fp32_graph, *options.source, names, verbose_progress);
+  std::map<std::string, TensorRange> ranges = ranges_from_statistics(stats, options);
+  if (!cache_path.empty()) {
+    CalibrationCacheMeta meta;
+    meta.calibrator = calibrator_name(options.calibrator);
+    meta.percentile = options.percentile;
+    meta.images = stats.images;
+    meta.symmetric = options.symmetric_activations;
+    write_calibration_cache(cache_path, ranges, meta);
+  }
+  return ranges;
+}
+
+}  // namespace lowp
