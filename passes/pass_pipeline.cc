@@ -1,15 +1,22 @@
 #include "passes/pass_pipeline.h"
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <iostream>
 
+#include "lowp/error.h"
 #include "lowp/shape_propagation.h"
 #include "passes/activation_fusion.h"
 #include "passes/batch_norm_folding.h"
+#include "passes/calibration.h"
 #include "passes/constant_folding.h"
 #include "passes/conv_add_fusion.h"
 #include "passes/dead_node_removal.h"
+#include "passes/fp16_casting.h"
 #include "passes/identity_removal.h"
+#include "passes/int8_quantization.h"
+#include "passes/qdq_folding.h"
 
 namespace lowp {
 
@@ -24,6 +31,9 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   all.push_back(std::make_unique<IdentityRemovalPass>());
   all.push_back(std::make_unique<ConstantFoldingPass>());
   all.push_back(std::make_unique<DeadNodeRemovalPass>());
+  // Pre-quantized (QDQ) models: Q/DQ pairs become QuantParams on values before the fusions, which
+  // Q/DQ nodes would otherwise block. Nothing to do for float models.
+  all.push_back(std::make_unique<QdqFoldingPass>());
   // BatchNorm must fold before any fusion attaches an activation or residual to the Conv.
   all.push_back(std::make_unique<BatchNormFoldingPass>());
   // Residual sum before activation: Conv + Add + Relu becomes one Conv (sum then eltwise).
@@ -37,12 +47,53 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   return all;
 }
 
+namespace {
+
+bool run_pass(const Pass& pass, Graph& graph, PassContext& ctx) {
+  if (!pass.run(graph, ctx)) return false;
+  graph.topological_sort();
+  propagate_shapes(graph);
+  return true;
+}
+
+bool has_calibration(const CalibrationOptions& c) {
+  return c.source || (!c.cache_path.empty() && std::filesystem::exists(c.cache_path));
+}
+
+}  // namespace
+
 void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx) {
-  for (const auto& pass : make_pipeline(options)) {
-    if (pass->run(graph, ctx)) {
-      graph.topological_sort();
-      propagate_shapes(graph);
+  for (const auto& pass : make_pipeline(options)) run_pass(*pass, graph, ctx);
+}
+
+// Precision comes last: the fusions only match fp32 nodes, and the casting / quantization
+// decides per fused node. Ranges are measured on the optimised fp32 graph.
+void apply_precision(Graph& graph, const CompileOptions& options, PassContext& ctx) {
+  const Precision p = options.precision;
+  if (p == Precision::kFp16 || p == Precision::kBf16) {
+    std::map<std::string, float> max_abs;
+    if (p == Precision::kFp16 && has_calibration(options.calibration)) {
+      CalibrationOptions minmax = options.calibration;
+      minmax.calibrator = Calibrator::kMinMax;
+      minmax.cache_path.clear();  // an int8 cache holds clipped ranges: measure afresh
+      for (const auto& [name, r] : calibrate(graph, minmax, {}, options.verbose)) {
+        max_abs[name] = std::max(std::fabs(r.min), std::fabs(r.max));
+      }
     }
+    run_pass(Fp16CastingPass(Fp16CastingOptions::from(options, std::move(max_abs))), graph, ctx);
+  } else if (p == Precision::kInt8) {
+    if (!has_calibration(options.calibration)) {
+      throw_error(
+          ErrorCode::kInvalidArgument,
+          "int8 needs calibration data: give a calibration source (lowp: --calib PATH|random) "
+          "or an existing calibration cache (--calib-cache FILE)");
+    }
+    auto ranges = calibrate(graph, options.calibration, {}, options.verbose);
+    ctx.note("calibration", std::to_string(ranges.size()) + " tensor ranges (" +
+                                calibrator_name(options.calibration.calibrator) + ")");
+    run_pass(Int8QuantizationPass(std::move(ranges), options.keep_fp32,
+                                  options.calibration.symmetric_activations),
+             graph, ctx);
   }
 }
 

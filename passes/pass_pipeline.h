@@ -12,7 +12,12 @@
 namespace lowp {
 
 std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options);
-// Runs the pipeline; the graph's shapes are re-propagated after every pass that changed it.
+// Runs the fp32 optimisation pipeline; the graph's shapes are re-propagated after every pass
+// that changed it.
 void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx);
+
+// Then the precision stage: fp16 / bf16 casting (with measured ranges when calibration data is
+// given) or calibration + int8 quantization. Runs on the optimised graph, once per compile.
+void apply_precision(Graph& graph, const CompileOptions& options, PassContext& ctx);
 
 }  // namespace lowp

@@ -15,6 +15,9 @@ bool lower_batchnorm(ProgramBuilder& b, const Node& node, const std::vector<Tens
     if (node.outputs[i] != nullptr) return false;
   }
   if (node.attr_int("training_mode", 0) != 0) return false;
+  for (const TensorInfo& i : in) {
+    if (i.present && i.dtype != DataType::kF32) return false;  // statistics stay f32
+  }
   const Dims& x = in[0].dims;
   if (x.size() < 2 || x.size() > 5 || element_count(x) == 0) return false;
   const int64_t channels = x[1];

@@ -34,7 +34,7 @@ bool lower_binary(ProgramBuilder& b, const Node& node, const std::vector<TensorI
 
   const dnnl::memory::desc desc0 = b.state(src0).desc;
   const bool same = aligned == y;
-  const dnnl::memory::desc desc1 = same ? desc0 : plain_desc(aligned);
+  const dnnl::memory::desc desc1 = same ? desc0 : plain_desc(aligned, in[1].dtype);
   dnnl::binary::primitive_desc pd;
   dnnl::primitive primitive;
   try {
@@ -52,8 +52,8 @@ bool lower_binary(ProgramBuilder& b, const Node& node, const std::vector<TensorI
                    {DNNL_ARG_SRC_1, desc1, slot1},
                    {DNNL_ARG_DST, desc0, dst_slot}},
                   pd.scratchpad_desc());
-  b.describe_current("onednn binary fp32 " + layout_name(desc0) +
-                     (dst_slot == slot0 ? " (in-place)" : ""));
+  b.describe_current("onednn binary " + std::string(precision_tag(in[0].dtype)) + " " +
+                     layout_name(desc0) + (dst_slot == slot0 ? " (in-place)" : ""));
   return true;
 }
 

@@ -1,5 +1,8 @@
 // Conv (2-D, groups, strides, pads, dilations) -> oneDNN convolution with bias, fused activation
 // post-ops and the residual input 3 as a sum post-op (in place when the residual dies here).
+// f32 or bf16 source and weights (the latter on AVX512-BF16, with an f32 bias); the destination
+// has the output value's dtype.
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,9 @@ bool lower_conv(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   auto geometry = window_geometry(node, x, y, kernel);
   if (!geometry || geometry->pad_end_extended) return false;
 
+  const DataType dt = in[0].dtype;
+  const DataType out_dt = out[0].dtype;
+  if (in[1].dtype != dt || (dt != DataType::kF32 && dt != DataType::kBF16)) return false;
   const bool has_bias = in.size() > 2 && in[2].present;
   if (has_bias && (in[2].value == nullptr || element_count(in[2].dims) != w[0])) return false;
   const bool has_residual = in.size() > 3 && in[3].present;
@@ -42,12 +48,13 @@ bool lower_conv(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   Dims weight_dims = w;
   if (group > 1) weight_dims = {group, w[0] / group, w[1], w[2], w[3]};
   const dnnl::memory::desc bias_desc = has_bias ? plain_desc({w[0]}) : dnnl::memory::desc();
+  const dnnl::memory::desc dst_any = any_desc(y, out_dt);
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::primitive primitive;
   try {
     dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_desc(x),
-        any_desc(weight_dims), bias_desc, any_desc(y), geometry->strides, geometry->dilations,
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_desc(x, dt),
+        any_desc(weight_dims, dt), bias_desc, dst_any, geometry->strides, geometry->dilations,
         geometry->pad_begin, geometry->pad_end);
     pd = dnnl::convolution_forward::primitive_desc(desc, attr, b.engine());
     primitive = dnnl::convolution_forward(pd);
@@ -63,11 +70,19 @@ bool lower_conv(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   args.push_back({DNNL_ARG_SRC, pd.src_desc(), src_slot});
   const Tensor& weights = *in[1].value;
   const void* packed =
-      b.pack_weights(&node, 0, plain_desc(weight_dims), weights.raw(), pd.weights_desc());
+      b.pack_weights(&node, 0, plain_desc(weight_dims, dt), weights.raw(), pd.weights_desc());
   args.push_back(
       {DNNL_ARG_WEIGHTS, pd.weights_desc(), b.constant_slot(packed, pd.weights_desc().get_size())});
   if (has_bias) {
-    const void* bias = b.pack_weights(&node, 1, bias_desc, in[2].value->raw(), pd.bias_desc());
+    // The bias is always f32: bf16 values are widened here.
+    const void* bias_src = in[2].value->raw();
+    if (in[2].dtype != DataType::kF32) {
+      const std::vector<float> values = in[2].value->to_float();
+      std::shared_ptr<void> f32 = make_shared_buffer(values.size() * sizeof(float));
+      std::memcpy(f32.get(), values.data(), values.size() * sizeof(float));
+      bias_src = b.keep(std::move(f32));
+    }
+    const void* bias = b.pack_weights(&node, 1, bias_desc, bias_src, pd.bias_desc());
     args.push_back(
         {DNNL_ARG_BIAS, pd.bias_desc(), b.constant_slot(bias, pd.bias_desc().get_size())});
   }
@@ -76,23 +91,24 @@ bool lower_conv(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
     const Value* residual = node.inputs[3];
     dst_slot = b.overwritable_slot(residual, dst_desc, {src});
     if (dst_slot >= 0 && dst_slot != src_slot) {
-      b.define(dst, DataType::kF32, y, dst_slot, dst_desc);
+      b.define(dst, out_dt, y, dst_slot, dst_desc);
       tags += " +sum(in-place)";
     } else {
       const auto& r = b.state(residual);
       int r_slot = r.slot;
       dnnl::memory::desc r_desc = r.desc;
-      dst_slot = b.place_output(dst, DataType::kF32, y, dst_desc);
+      dst_slot = b.place_output(dst, out_dt, y, dst_desc);
       b.add_transfer(&node, r_slot, r_desc, dst_slot, dst_desc);
       tags += " +sum";
     }
   } else {
-    dst_slot = b.place_output(dst, DataType::kF32, y, dst_desc);
+    dst_slot = b.place_output(dst, out_dt, y, dst_desc);
   }
   tags += activation_tag;
   args.push_back({DNNL_ARG_DST, dst_desc, dst_slot});
   b.add_primitive(&node, "convolution", primitive, std::move(args), pd.scratchpad_desc());
-  b.describe_current("onednn convolution fp32 " + layout_name(dst_desc) + tags);
+  b.describe_current(std::string("onednn convolution ") + precision_tag(dt) + " " +
+                     layout_name(dst_desc) + tags);
   return true;
 }
 

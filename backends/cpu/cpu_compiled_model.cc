@@ -4,8 +4,10 @@
 
 #include <typeinfo>
 
+#include "backends/cpu/cpu_precision.h"
 #include "backends/cpu/dnnl_util.h"
 #include "backends/cpu/execution_context.h"
+#include "backends/cpu/fp16_emulation.h"
 #include "lowp/error.h"
 
 namespace lowp::cpu {
@@ -25,6 +27,15 @@ CpuCompiledModel::CpuCompiledModel(std::shared_ptr<const Graph> graph,
                                    const CompileOptions& options)
     : graph_(std::move(graph)), options_(options) {
   if (!graph_) throw Error(ErrorCode::kInvalidArgument, "compile_for_cpu: null graph");
+  check_bf16_support(*graph_, options_.precision);
+  if (graph_uses(*graph_, DataType::kF16)) {
+    precision_note_ = cpu_precision_note(Precision::kFp16);
+    graph_ = emulate_fp16(graph_);
+  } else if (options_.precision == Precision::kBf16 || graph_uses(*graph_, DataType::kBF16)) {
+    precision_note_ = cpu_precision_note(Precision::kBf16);
+  } else if (options_.precision == Precision::kInt8 || graph_is_quantized(*graph_)) {
+    precision_note_ = cpu_precision_note(Precision::kInt8);
+  }
   try {
     engine_ = dnnl::engine(dnnl::engine::kind::cpu, 0);
   } catch (const dnnl::error& e) {
@@ -130,6 +141,12 @@ void CpuCompiledModel::run(ExecutionContext& context, const std::vector<const Te
 }
 
 std::vector<std::string> CpuCompiledModel::describe() const {
+  std::vector<std::string> lines = describe_nodes();
+  if (!precision_note_.empty()) lines.insert(lines.begin(), precision_note_);
+  return lines;
+}
+
+std::vector<std::string> CpuCompiledModel::describe_nodes() const {
   if (set_num_threads_ != nullptr) set_num_threads_(options_.threads);
   std::vector<Dims> dims;
   for (const Value* v : graph_->inputs) {

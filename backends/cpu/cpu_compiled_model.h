@@ -1,6 +1,8 @@
-// CpuCompiledModel: the oneDNN fp32 backend's CompiledModel. Immutable to its users; internally
-// it lowers the graph lazily into one Program per set of input dims (and contents of small
-// integer inputs, which shape ops may need), caching Programs and packed weights under a mutex.
+// CpuCompiledModel: the oneDNN backend's CompiledModel (fp32; bf16 on AVX512-BF16; fp16 plans run
+// in f32, see fp16_emulation.h; quantized graphs in int8, see int8_lowering.cc). Immutable to its
+// users; internally it lowers the graph lazily into one Program per set of input dims (and contents
+// of small integer inputs, which shape ops may need), caching Programs and packed weights under a
+// mutex.
 #pragma once
 
 #include <map>
@@ -34,12 +36,14 @@ class CpuCompiledModel : public CompiledModel {
   ProgramKey key_for(const std::vector<const Tensor*>& inputs) const;
   std::shared_ptr<const Program> program_for(const ProgramKey& key,
                                              const std::vector<const Tensor*>& inputs) const;
+  std::vector<std::string> describe_nodes() const;
   void check_io(const std::vector<const Tensor*>& inputs,
                 const std::vector<Tensor*>& outputs) const;
 
   std::shared_ptr<const Graph> graph_;
   CompileOptions options_;
   dnnl::engine engine_;
+  std::string precision_note_;              // first describe() line for fp16 / bf16 graphs
   std::vector<bool> keyed_;                 // per graph input: contents select the Program
   void (*set_num_threads_)(int) = nullptr;  // OpenMP's omp_set_num_threads when threads > 0
 

@@ -14,7 +14,34 @@ dnnl::memory::dims to_dnnl(const Dims& dims) {
   return dnnl::memory::dims(dims.begin(), dims.end());
 }
 
-dnnl::memory::desc plain_desc(const Dims& dims) {
+bool has_dnnl_layout(DataType dtype) {
+  return dtype == DataType::kF32 || dtype == DataType::kBF16 || dtype == DataType::kS8 ||
+         dtype == DataType::kU8;
+}
+
+dnnl::memory::data_type to_dnnl_type(DataType dtype) {
+  using dt = dnnl::memory::data_type;
+  switch (dtype) {
+    case DataType::kBF16:
+      return dt::bf16;
+    case DataType::kF16:
+      return dt::f16;
+    case DataType::kS8:
+      return dt::s8;
+    case DataType::kU8:
+      return dt::u8;
+    case DataType::kS32:
+      return dt::s32;
+    default:
+      return dt::f32;
+  }
+}
+
+const char* precision_tag(DataType dtype) {
+  return dtype == DataType::kF32 ? "fp32" : name_of(dtype);
+}
+
+dnnl::memory::desc plain_desc(const Dims& dims, DataType dtype) {
   dnnl::memory::dims d = to_dnnl(dims);
   dnnl::memory::dims strides(d.size());
   int64_t stride = 1;
@@ -22,12 +49,18 @@ dnnl::memory::desc plain_desc(const Dims& dims) {
     strides[i] = stride;
     stride *= std::max<int64_t>(d[i], 1);
   }
-  return dnnl::memory::desc(d, dnnl::memory::data_type::f32, strides);
+  return dnnl::memory::desc(d, to_dnnl_type(dtype), strides);
 }
 
-dnnl::memory::desc any_desc(const Dims& dims) {
-  return dnnl::memory::desc(to_dnnl(dims), dnnl::memory::data_type::f32,
-                            dnnl::memory::format_tag::any);
+dnnl::memory::desc any_desc(const Dims& dims, DataType dtype) {
+  return dnnl::memory::desc(to_dnnl(dims), to_dnnl_type(dtype), dnnl::memory::format_tag::any);
+}
+
+dnnl::memory::desc with_data_type(const dnnl::memory::desc& desc, DataType dtype) {
+  dnnl_memory_desc_t d = desc.data;
+  d.data_type = static_cast<dnnl_data_type_t>(to_dnnl_type(dtype));
+  d.extra = dnnl_memory_extra_desc_t{};
+  return dnnl::memory::desc(d);
 }
 
 bool is_plain(const dnnl::memory::desc& desc) {

@@ -16,11 +16,21 @@ inline constexpr size_t kAlignment = 64;
 
 inline size_t align_up(size_t bytes) { return (bytes + kAlignment - 1) / kAlignment * kAlignment; }
 
-// Dense row-major f32 descriptor (rank 0 is described as {1}).
-dnnl::memory::desc plain_desc(const Dims& dims);
+// True for the element types oneDNN primitives compute on here (f32, bf16 and the int8 storage
+// types s8 / u8): values of these types may live in blocked layouts (e.g. nhwc for int8); every
+// other type is kept plain.
+bool has_dnnl_layout(DataType dtype);
+// oneDNN's element type for f32 / bf16 / f16 / s8 / u8 / s32 (f32 for the others).
+dnnl::memory::data_type to_dnnl_type(DataType dtype);
+// "fp32" / "bf16" for describe() lines.
+const char* precision_tag(DataType dtype);
+// Dense row-major descriptor (rank 0 is described as {1}).
+dnnl::memory::desc plain_desc(const Dims& dims, DataType dtype = DataType::kF32);
 // Descriptor with `format_tag::any` for primitive creation.
-dnnl::memory::desc any_desc(const Dims& dims);
+dnnl::memory::desc any_desc(const Dims& dims, DataType dtype = DataType::kF32);
 dnnl::memory::dims to_dnnl(const Dims& dims);
+// `desc` with its element type replaced (same dims and element strides).
+dnnl::memory::desc with_data_type(const dnnl::memory::desc& desc, DataType dtype);
 
 // True when `desc` lays the elements out densely in row-major order (strides of size-1 dims
 // ignored), i.e. the bytes are identical to a plain Tensor.

@@ -64,8 +64,8 @@ bool lower_eltwise(ProgramBuilder& b, const Node& node, const std::vector<Tensor
       &node, "eltwise", primitive,
       {{DNNL_ARG_SRC, pd.src_desc(), src_slot}, {DNNL_ARG_DST, pd.dst_desc(), dst_slot}},
       pd.scratchpad_desc());
-  b.describe_current("onednn eltwise fp32 " + layout_name(pd.dst_desc()) +
-                     (dst_slot == src_slot ? " (in-place)" : ""));
+  b.describe_current("onednn eltwise " + std::string(precision_tag(in[0].dtype)) + " " +
+                     layout_name(pd.dst_desc()) + (dst_slot == src_slot ? " (in-place)" : ""));
   return true;
 }
 

@@ -1,6 +1,7 @@
 // Gemm (transA=0, constant B, bias C of N elements) and MatMul with a constant 2-D B ->
 // oneDNN inner_product on plain row-major tensors, with the fused activation as a post-op.
-// alpha / beta / transB are folded into the packed weights and bias.
+// alpha / beta / transB are folded into the packed weights and bias. Source and weights are f32 or
+// bf16 (AVX512-BF16), the bias always f32, the destination in the output value's dtype.
 #include <cstring>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ bool lower_gemm(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   if ((trans_b ? bd[1] : bd[0]) != k || m == 0 || n == 0 || k == 0) return false;
   if (element_count(y) != m * n || y.back() != n) return false;
 
+  const DataType dt = in[0].dtype;
+  if (in[1].dtype != dt || (dt != DataType::kF32 && dt != DataType::kBF16)) return false;
   const bool has_bias = is_gemm && in.size() > 2 && in[2].present && beta != 0.f;
   if (has_bias) {
     const TensorInfo& c = in[2];
@@ -44,14 +47,14 @@ bool lower_gemm(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   if (!append_fused_activation(node, ops, &tags)) return false;
   dnnl::primitive_attr attr = default_attr();
   attr.set_post_ops(ops);
-  const dnnl::memory::desc src_desc = plain_desc({m, k});
-  const dnnl::memory::desc dst_desc = plain_desc({m, n});
+  const dnnl::memory::desc src_desc = plain_desc({m, k}, dt);
+  const dnnl::memory::desc dst_desc = plain_desc({m, n}, out[0].dtype);
   const dnnl::memory::desc bias_desc = has_bias ? plain_desc({n}) : dnnl::memory::desc();
   dnnl::inner_product_forward::primitive_desc pd;
   dnnl::primitive primitive;
   try {
     dnnl::inner_product_forward::desc desc(dnnl::prop_kind::forward_inference, src_desc,
-                                           any_desc({n, k}), bias_desc, dst_desc);
+                                           any_desc({n, k}, dt), bias_desc, dst_desc);
     pd = dnnl::inner_product_forward::primitive_desc(desc, attr, b.engine());
     primitive = dnnl::inner_product_forward(pd);
   } catch (const dnnl::error&) {
@@ -62,7 +65,8 @@ bool lower_gemm(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   // Weights as [N, K] row-major, alpha applied.
   std::shared_ptr<void> plain = make_shared_buffer(static_cast<size_t>(n * k) * sizeof(float));
   {
-    const float* src = in[1].value->data<float>();
+    const std::vector<float> values = in[1].value->to_float();
+    const float* src = values.data();
     float* dst = static_cast<float*>(plain.get());
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t j = 0; j < k; ++j) {
@@ -77,7 +81,7 @@ bool lower_gemm(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
       {DNNL_ARG_WEIGHTS, pd.weights_desc(), b.constant_slot(packed, pd.weights_desc().get_size())});
   if (has_bias) {
     std::shared_ptr<void> bias = make_shared_buffer(static_cast<size_t>(n) * sizeof(float));
-    const float* c = in[2].value->data<float>();
+    const std::vector<float> c = in[2].value->to_float();
     bool scalar = element_count(in[2].dims) == 1;
     float* dst = static_cast<float*>(bias.get());
     for (int64_t i = 0; i < n; ++i) dst[i] = beta * c[scalar ? 0 : i];
@@ -85,10 +89,11 @@ bool lower_gemm(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
     args.push_back(
         {DNNL_ARG_BIAS, bias_desc, b.constant_slot(data, static_cast<size_t>(n) * sizeof(float))});
   }
-  int dst_slot = b.place_output(node.outputs[0], DataType::kF32, y, plain_desc(y));
+  int dst_slot = b.place_output(node.outputs[0], out[0].dtype, y, plain_desc(y, out[0].dtype));
   args.push_back({DNNL_ARG_DST, dst_desc, dst_slot});
   b.add_primitive(&node, "inner_product", primitive, std::move(args), pd.scratchpad_desc());
-  b.describe_current("onednn inner_product fp32 " + layout_name(pd.weights_desc()) + tags);
+  b.describe_current(std::string("onednn inner_product ") + precision_tag(dt) + " " +
+                     layout_name(pd.weights_desc()) + tags);
   return true;
 }
 

@@ -31,6 +31,7 @@ Lowering find_lowering(const std::string& op_type) {
       {"Softmax", lower_softmax},
       {"LogSoftmax", lower_softmax},
       {"BatchNormalization", lower_batchnorm},
+      {"Cast", lower_cast},
   };
   auto it = kTable.find(op_type);
   return it == kTable.end() ? nullptr : it->second;

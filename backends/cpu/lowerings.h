@@ -20,6 +20,7 @@ LOWP_CPU_LOWERING(lower_eltwise);      // eltwise_lowering.cc: Relu, Sigmoid, ..
 LOWP_CPU_LOWERING(lower_binary);       // binary_lowering.cc: Add, Sub, Mul, Div
 LOWP_CPU_LOWERING(lower_softmax);      // softmax_lowering.cc: Softmax, LogSoftmax
 LOWP_CPU_LOWERING(lower_batchnorm);    // batchnorm_lowering.cc
+LOWP_CPU_LOWERING(lower_cast);         // cast_lowering.cc: f32 <-> bf16
 
 #undef LOWP_CPU_LOWERING
 

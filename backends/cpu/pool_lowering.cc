@@ -24,11 +24,12 @@ void add_pooling(ProgramBuilder& b, const Node& node, const PrimitiveDesc& pd, i
                  const Dims& y, const std::string& what) {
   Primitive primitive(pd);  // may throw dnnl::error before anything is changed
   const dnnl::memory::desc dst_desc = pd.dst_desc();
-  int dst_slot = b.place_output(node.outputs[0], DataType::kF32, y, dst_desc);
+  const DataType dtype = b.state(node.inputs[0]).dtype;
+  int dst_slot = b.place_output(node.outputs[0], dtype, y, dst_desc);
   b.add_primitive(&node, what, primitive,
                   {{DNNL_ARG_SRC, pd.src_desc(), src_slot}, {DNNL_ARG_DST, dst_desc, dst_slot}},
                   pd.scratchpad_desc());
-  b.describe_current("onednn " + what + " fp32 " + layout_name(dst_desc));
+  b.describe_current("onednn " + what + " " + precision_tag(dtype) + " " + layout_name(dst_desc));
 }
 
 }  // namespace
@@ -58,15 +59,16 @@ bool lower_pool(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   dnnl::memory::dims kernel_dims(kernel.begin(), kernel.end());
   try {
     if (dilated) {
-      dnnl::pooling_v2_forward::desc desc(
-          dnnl::prop_kind::forward_inference, algorithm, src_desc, any_desc(y), geometry->strides,
-          kernel_dims, geometry->dilations, geometry->pad_begin, geometry->pad_end);
+      dnnl::pooling_v2_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src_desc,
+                                          any_desc(y, in[0].dtype), geometry->strides, kernel_dims,
+                                          geometry->dilations, geometry->pad_begin,
+                                          geometry->pad_end);
       dnnl::pooling_v2_forward::primitive_desc pd(desc, default_attr(), b.engine());
       add_pooling<decltype(pd), dnnl::pooling_v2_forward>(b, node, pd, b.state(src).slot, y,
                                                           "pooling");
     } else {
       dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src_desc,
-                                       any_desc(y), geometry->strides, kernel_dims,
+                                       any_desc(y, in[0].dtype), geometry->strides, kernel_dims,
                                        geometry->pad_begin, geometry->pad_end);
       dnnl::pooling_forward::primitive_desc pd(desc, default_attr(), b.engine());
       add_pooling<decltype(pd), dnnl::pooling_forward>(b, node, pd, b.state(src).slot, y,
@@ -91,7 +93,8 @@ bool lower_global_pool(ProgramBuilder& b, const Node& node, const std::vector<Te
   const dnnl::memory::desc src_desc = b.state(src).desc;
   try {
     dnnl::pooling_forward::desc desc(dnnl::prop_kind::forward_inference, algorithm, src_desc,
-                                     any_desc(y), {1, 1}, {x[2], x[3]}, {0, 0}, {0, 0});
+                                     any_desc(y, in[0].dtype), {1, 1}, {x[2], x[3]}, {0, 0},
+                                     {0, 0});
     dnnl::pooling_forward::primitive_desc pd(desc, default_attr(), b.engine());
     add_pooling<decltype(pd), dnnl::pooling_forward>(b, node, pd, b.state(src).slot, y,
                                                      "global pooling");

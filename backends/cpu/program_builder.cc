@@ -16,8 +16,27 @@ namespace lowp::cpu {
 namespace {
 
 size_t value_bytes(DataType dtype, const Dims& dims, const dnnl::memory::desc& desc) {
-  if (dtype == DataType::kF32 && !is_plain(desc)) return desc.get_size();
+  if (has_dnnl_layout(dtype) && !is_plain(desc)) return desc.get_size();
   return static_cast<size_t>(element_count(dims)) * size_of(dtype);
+}
+
+bool is_float_dnnl(DataType dtype) { return dtype == DataType::kF32 || dtype == DataType::kBF16; }
+
+bool is_int8(DataType dtype) { return dtype == DataType::kS8 || dtype == DataType::kU8; }
+
+// True when an s8 / u8 input or output of `node` carries QuantParams (the int8 IR contract).
+bool is_quantized_node(const Node& node, const std::vector<TensorInfo>& in,
+                       const std::vector<TensorInfo>& out) {
+  if (node.op_type == "QuantizeLinear" || node.op_type == "DequantizeLinear") return true;
+  for (size_t i = 0; i < node.inputs.size() && i < in.size(); ++i) {
+    const Value* v = node.inputs[i];
+    if (v && in[i].present && is_int8(in[i].dtype) && v->quant) return true;
+  }
+  for (size_t i = 0; i < node.outputs.size() && i < out.size(); ++i) {
+    const Value* v = node.outputs[i];
+    if (v && out[i].present && is_int8(out[i].dtype) && v->quant) return true;
+  }
+  return false;
 }
 
 bool is_alias_op(const std::string& op) {
@@ -48,7 +67,7 @@ const ProgramBuilder::ValueState& ProgramBuilder::state(const Value* value) {
     s.dtype = t.dtype();
     s.dims = t.dims();
     s.known = &t;
-    s.desc = plain_desc(t.dims());
+    s.desc = plain_desc(t.dims(), t.dtype());
     s.slot = constant_slot(t.raw(), t.bytes());
     return values_.emplace(value, std::move(s)).first->second;
   }
@@ -86,7 +105,7 @@ void ProgramBuilder::define(const Value* value, DataType dtype, const Dims& dims
   s.dtype = dtype;
   s.dims = dims;
   s.slot = slot;
-  s.desc = (dtype != DataType::kF32 || is_plain(desc)) ? plain_desc(dims) : desc;
+  s.desc = (!has_dnnl_layout(dtype) || is_plain(desc)) ? plain_desc(dims, dtype) : desc;
   values_[value] = std::move(s);
   if (program_->slots[static_cast<size_t>(slot)].kind == SlotKind::kArena) {
     holders_[slot].push_back(value);
@@ -96,7 +115,7 @@ void ProgramBuilder::define(const Value* value, DataType dtype, const Dims& dims
 int ProgramBuilder::place_output(const Value* value, DataType dtype, const Dims& dims,
                                  const dnnl::memory::desc& desc) {
   size_t bytes = value_bytes(dtype, dims, desc);
-  bool plain = dtype != DataType::kF32 || is_plain(desc);
+  bool plain = !has_dnnl_layout(dtype) || is_plain(desc);
   bool is_input =
       std::find(graph_.inputs.begin(), graph_.inputs.end(), value) != graph_.inputs.end();
   int slot = -1;
@@ -118,7 +137,7 @@ int ProgramBuilder::place_output(const Value* value, DataType dtype, const Dims&
 int ProgramBuilder::overwritable_slot(const Value* value, const dnnl::memory::desc& desc,
                                       const std::vector<const Value*>& other) {
   const ValueState& s = state(value);
-  if (s.dtype != DataType::kF32 || !(s.desc == desc)) return -1;
+  if (!has_dnnl_layout(s.dtype) || !(s.desc == desc)) return -1;
   if (program_->slots[static_cast<size_t>(s.slot)].kind != SlotKind::kArena) return -1;
   for (const Value* holder : holders_[s.slot]) {
     auto it = last_use_.find(holder);
@@ -138,12 +157,13 @@ int ProgramBuilder::place_elementwise_output(const Value* src, const Value* dst,
                                              const std::vector<const Value*>& other) {
   bool graph_output =
       std::find(graph_.outputs.begin(), graph_.outputs.end(), dst) != graph_.outputs.end();
+  const DataType dtype = state(src).dtype;
   int slot = graph_output ? -1 : overwritable_slot(src, desc, other);
   if (slot >= 0) {
-    define(dst, DataType::kF32, dims, slot, desc);
+    define(dst, dtype, dims, slot, desc);
     return slot;
   }
-  return place_output(dst, DataType::kF32, dims, desc);
+  return place_output(dst, dtype, dims, desc);
 }
 
 void ProgramBuilder::add_primitive(const Node* node, const std::string& what,
@@ -242,8 +262,8 @@ int ProgramBuilder::slot_in_layout(const Value* value, const dnnl::memory::desc&
 
 int ProgramBuilder::slot_plain(const Value* value) {
   const ValueState& s = state(value);
-  if (s.dtype != DataType::kF32) return s.slot;
-  return slot_in_layout(value, plain_desc(s.dims));
+  if (!has_dnnl_layout(s.dtype)) return s.slot;
+  return slot_in_layout(value, plain_desc(s.dims, s.dtype));
 }
 
 void ProgramBuilder::build_inputs() {
@@ -264,7 +284,7 @@ void ProgramBuilder::build_inputs() {
     s.dims = input_dims_[i];
     s.known = known_inputs_[i];
     s.slot = static_cast<int>(program_->slots.size()) - 1;
-    s.desc = plain_desc(s.dims);
+    s.desc = plain_desc(s.dims, s.dtype);
     values_[v] = std::move(s);
   }
   for (size_t j = 0; j < graph_.outputs.size(); ++j) {
@@ -317,10 +337,23 @@ void ProgramBuilder::lower(const Node& node, const std::vector<TensorInfo>& in,
                            const std::vector<TensorInfo>& out) {
   if (fold(node, in, out)) return;
   if (alias(node, in, out)) return;
-  bool all_f32 = true;
-  for (const TensorInfo& i : in) all_f32 = all_f32 && (!i.present || i.dtype == DataType::kF32);
-  for (const TensorInfo& o : out) all_f32 = all_f32 && (!o.present || o.dtype == DataType::kF32);
-  if (Lowering lowering = find_lowering(node.op_type); lowering && all_f32) {
+  // Quantized nodes (an s8 / u8 operand carrying QuantParams) go to the int8 lowerings; a
+  // quantized node that falls back says so loudly.
+  if (is_quantized_node(node, in, out)) {
+    if (Lowering lowering = find_int8_lowering(node.op_type)) {
+      if (lowering(*this, node, in, out)) return;
+    }
+    fallback(node, in, out);
+    describe_current("fallback reference (slow)");
+    return;
+  }
+  // Float lowerings take f32 and bf16 tensors (each checks the mix it supports); others fall back.
+  bool float_types = true;
+  for (const TensorInfo& i : in)
+    float_types = float_types && (!i.present || is_float_dnnl(i.dtype));
+  for (const TensorInfo& o : out)
+    float_types = float_types && (!o.present || is_float_dnnl(o.dtype));
+  if (Lowering lowering = find_lowering(node.op_type); lowering && float_types) {
     if (lowering(*this, node, in, out)) return;
   }
   fallback(node, in, out);
@@ -443,7 +476,7 @@ void ProgramBuilder::write_graph_outputs() {
     if (s.slot == dst) continue;
     size_t plain_bytes = static_cast<size_t>(element_count(s.dims)) * size_of(s.dtype);
     program_->slots[static_cast<size_t>(dst)].bytes = plain_bytes;
-    if (s.dtype == DataType::kF32 && !is_plain(s.desc)) {
+    if (has_dnnl_layout(s.dtype) && !is_plain(s.desc)) {
       add_transfer(nullptr, s.slot, s.desc, dst, plain_desc(s.dims));
     } else {
       add_copy(s.slot, dst, plain_bytes);

@@ -34,7 +34,7 @@ class ProgramBuilder {
     Dims dims;
     const Tensor* known = nullptr;  // contents known while building (constants, folded values)
     int slot = -1;
-    dnnl::memory::desc desc;  // layout of the bytes in `slot` (meaningful for f32)
+    dnnl::memory::desc desc;  // layout of the bytes in `slot` (f32, bf16, s8, u8)
     std::vector<std::pair<dnnl::memory::desc, int>> converted;  // same value in other layouts
   };
 
@@ -115,5 +115,7 @@ class ProgramBuilder {
 using Lowering = bool (*)(ProgramBuilder& builder, const Node& node,
                           const std::vector<TensorInfo>& in, const std::vector<TensorInfo>& out);
 Lowering find_lowering(const std::string& op_type);
+// Lowerings of quantized nodes (the int8 IR contract), int8_lowering.cc.
+Lowering find_int8_lowering(const std::string& op_type);
 
 }  // namespace lowp::cpu

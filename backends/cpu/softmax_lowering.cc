@@ -12,6 +12,7 @@ bool lower_softmax(ProgramBuilder& b, const Node& node, const std::vector<Tensor
                    const std::vector<TensorInfo>& out) {
   if (in.size() != 1 || !in[0].present || out.size() != 1) return false;
   const Dims& x = in[0].dims;
+  if (in[0].dtype != DataType::kF32) return false;  // f32 only (the fp16 policy keeps it so)
   const int64_t rank = static_cast<int64_t>(x.size());
   if (rank < 1 || rank > 6 || element_count(x) == 0 || out[0].dims != x) return false;
   int64_t axis = node.attr_int("axis", -1);

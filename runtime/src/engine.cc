@@ -78,11 +78,6 @@ void check_supported_options(const CompileOptions& options) {
   if (options.device != Device::kCpu) {
     throw_error(ErrorCode::kUnsupported, "this build of lowp has no CUDA backend");
   }
-  if (options.precision != Precision::kFp32) {
-    throw_error(ErrorCode::kUnsupported, std::string("precision ") +
-                                             precision_name(options.precision) +
-                                             " is not implemented yet (fp32 only)");
-  }
 }
 
 }  // namespace
@@ -174,7 +169,10 @@ std::shared_ptr<const Engine> Engine::compile(std::shared_ptr<Graph> graph,
   PassContext ctx;
   ctx.verbose = options.verbose;
   run_pipeline(*graph, options, ctx);
-  return std::shared_ptr<Engine>(new Engine(std::move(graph), options));
+  apply_precision(*graph, options, ctx);
+  CompileOptions kept = options;
+  kept.calibration = {};  // the data source is not part of the engine
+  return std::shared_ptr<Engine>(new Engine(std::move(graph), kept));
 }
 
 std::shared_ptr<const Engine> Engine::load_plan(const std::string& plan_path,
@@ -198,6 +196,8 @@ std::vector<std::string> Engine::value_inputs() const {
 std::vector<std::string> Engine::describe() const {
   return base_ ? base_->compiled->describe() : std::vector<std::string>{};
 }
+
+std::string Engine::precision_note() const { return cpu_precision_note(options_.precision); }
 
 std::shared_ptr<const EngineVariant> Engine::variant_for(
     const std::vector<const Tensor*>& inputs) const {

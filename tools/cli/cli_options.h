@@ -18,10 +18,26 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The precision options, spelled the same in compile, run, bench and compare.
+struct PrecisionArgs {
+  std::string precision = "fp32";
+  std::vector<std::string> keep_fp32;  // node names or op types
+  bool keep_io_types = false;
+  std::string calib;         // folder / file of calibration data, or "random"
+  std::string calib_format;  // images | npy | idx; empty: guessed from the path
+  int calib_count = 512;
+  int calib_batch = 32;
+  std::string calibrator = "percentile";
+  double percentile = 99.99;
+  std::string calib_cache;
+  bool symmetric = false;  // s8 symmetric activations instead of u8 with a zero point
+  std::string preprocess;  // calibration images: imagenet | fashion; empty: from the input dims
+};
+
 struct CompileArgs {
   std::string model;
   std::string output;  // empty: MODEL with its extension replaced by .plan
-  std::string precision = "fp32";
+  PrecisionArgs precision;
   std::vector<std::string> disabled_passes;
   int threads = 0;
   bool verbose = false;
@@ -38,6 +54,7 @@ struct RunArgs {
   std::string labels;
   int top_k = 5;
   int threads = 0;
+  PrecisionArgs precision;
   bool json = false;
 };
 
@@ -54,9 +71,32 @@ struct BenchArgs {
   int iterations = 50;
   int warmup = 5;
   int threads = 0;
+  PrecisionArgs precision;
   unsigned seed = 1;
   bool json = false;
 };
+
+void add_precision_options(CLI::App* cmd, PrecisionArgs& args);
+// CompileOptions for these precision options and thread count.
+struct CompareArgs {
+  std::string model;
+  std::string precisions = "fp32,fp16,int8";
+  PrecisionArgs precision;  // calibration and keep options, shared by every precision compared
+  std::string image;
+  std::string dataset;
+  std::string dataset_format;  // images | idx; empty: idx for *.gz or a folder holding idx files
+  std::string labels;
+  std::string preprocess;
+  int64_t limit = 0;
+  int batch = 32;
+  int worst = 5;
+  int threads = 0;
+  bool per_layer = false;
+  bool json = false;
+};
+
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);
+int run_compare(const CompareArgs& args);
 
 CLI::App* add_compile_command(CLI::App& app, CompileArgs& args);
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);

@@ -102,6 +102,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
   cmd->add_option("-w,--warmup", args.warmup, "Untimed runs first")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  add_precision_options(cmd, args.precision);
   cmd->add_option("--threads", args.threads, "Threads (0: all cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -113,7 +114,7 @@ CLI::App* add_bench_command(CLI::App& app, BenchArgs& args) {
 }
 
 int run_bench(const BenchArgs& args) {
-  std::shared_ptr<const Engine> engine = load_model(args.model, args.threads);
+  std::shared_ptr<const Engine> engine = load_model(args.model, args.precision, args.threads);
   const std::map<std::string, Dims> shapes = parse_shapes(args.shapes);
   for (const auto& [name, dims] : shapes) {
     bool known = false;

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "lowp/graph.h"
 #include "lowp/lowp.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/model_util.h"
@@ -16,9 +17,7 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args) {
   CLI::App* cmd = app.add_subcommand("compile", "Compile an ONNX model into a lowp plan file");
   cmd->add_option("model", args.model, "ONNX model file")->required();
   cmd->add_option("-o,--output", args.output, "Plan file to write (default: MODEL with .plan)");
-  cmd->add_option("--precision", args.precision, "Compute precision")
-      ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8"}))
-      ->capture_default_str();
+  add_precision_options(cmd, args.precision);
   cmd->add_option("--threads", args.threads, "Threads the plan runs with (0: all cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -29,9 +28,7 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args) {
 }
 
 int run_compile(const CompileArgs& args) {
-  CompileOptions options;
-  options.precision = parse_precision(args.precision);
-  options.threads = args.threads;
+  CompileOptions options = compile_options(args.precision, args.threads);
   options.verbose = args.verbose;
   options.disabled_passes = args.disabled_passes;
   std::string output = args.output;
@@ -41,7 +38,7 @@ int run_compile(const CompileArgs& args) {
   if (output == args.model) throw UsageError("the plan would overwrite the model: " + output);
 
   const auto start = std::chrono::steady_clock::now();
-  std::shared_ptr<const Engine> engine = Engine::compile_onnx(args.model, options);
+  std::shared_ptr<const Engine> engine = compile_model(args.model, options, args.precision);
   const double compile_ms = elapsed_ms(start);
   engine->save_plan(output);
   const double total_ms = elapsed_ms(start);
@@ -53,13 +50,18 @@ int run_compile(const CompileArgs& args) {
     nlohmann::json j = {{"plan", output},
                         {"model", args.model},
                         {"size_mb", mb},
-                        {"precision", args.precision},
+                        {"precision", args.precision.precision},
+                        {"precision_note", precision_note(*engine)},
                         {"compile_ms", compile_ms},
                         {"total_ms", total_ms}};
     std::cout << j.dump() << "\n";
   } else {
-    std::printf("%s  %.2f MB  %.3f s (compile %.3f s)\n", output.c_str(), mb, total_ms / 1000.0,
-                compile_ms / 1000.0);
+    std::printf("%s  %s  %.2f MB (weights %.2f MB)  %.3f s (compile %.3f s)\n", output.c_str(),
+                args.precision.precision.c_str(), mb,
+                static_cast<double>(engine->graph().parameter_bytes()) / (1024.0 * 1024.0),
+                total_ms / 1000.0, compile_ms / 1000.0);
+    const std::string note = precision_note(*engine);
+    if (!note.empty()) std::printf("note: %s\n", note.c_str());
   }
   return 0;
 }

@@ -59,7 +59,7 @@ CLI::App* add_inspect_command(CLI::App& app, InspectArgs& args) {
 }
 
 int run_inspect(const InspectArgs& args) {
-  std::shared_ptr<const Engine> engine = load_model(args.model, /*threads=*/0);
+  std::shared_ptr<const Engine> engine = load_model(args.model, PrecisionArgs{}, /*threads=*/0);
   const Graph& graph = engine->graph();
   if (args.ir) {
     graph.print(std::cout);
@@ -76,7 +76,9 @@ int run_inspect(const InspectArgs& args) {
                         {"op_counts", op_counts},
                         {"node_count", graph.nodes().size()},
                         {"parameter_count", graph.parameter_count()},
-                        {"weights_mb", weights_mb}};
+                        {"weights_mb", weights_mb},
+                        {"precision", precision_name(engine->options().precision)},
+                        {"precision_note", precision_note(*engine)}};
     j["nodes"] = nlohmann::json::array();
     for (const auto& node : graph.nodes()) {
       j["nodes"].push_back({{"name", node->name},
@@ -91,6 +93,10 @@ int run_inspect(const InspectArgs& args) {
   }
 
   std::printf("model: %s\n", args.model.c_str());
+  std::printf("precision: %s\n", precision_name(engine->options().precision));
+  if (const std::string note = precision_note(*engine); !note.empty()) {
+    std::printf("note: %s\n", note.c_str());
+  }
   for (const TensorDesc& d : engine->inputs()) {
     std::printf("input  %s %s %s\n", d.name.c_str(), name_of(d.dtype), format_dims(d.dims).c_str());
   }

@@ -59,7 +59,7 @@ std::vector<std::string> class_names(const RunArgs& args, const RunInputs& input
 }
 
 bool is_classification(const Tensor& t) {
-  return t.dtype() == DataType::kF32 && t.rank() == 2 && t.dims()[1] > 1;
+  return traits(t.dtype()).is_float && t.rank() == 2 && t.dims()[1] > 1;
 }
 
 void print_summary(const Engine& engine, const std::vector<Tensor>& outputs) {
@@ -99,6 +99,7 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   cmd->add_option("-k,--top-k", args.top_k, "Classes shown per item")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  add_precision_options(cmd, args.precision);
   cmd->add_option("--threads", args.threads, "Threads (0: all cores)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -107,8 +108,10 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
 }
 
 int run_run(const RunArgs& args) {
+  PrecisionArgs precision = args.precision;  // calibration images use the run's preprocessing
+  if (precision.preprocess.empty()) precision.preprocess = args.preprocess;
   const auto load_start = std::chrono::steady_clock::now();
-  std::shared_ptr<const Engine> engine = load_model(args.model, args.threads);
+  std::shared_ptr<const Engine> engine = load_model(args.model, precision, args.threads);
   const double load_ms = elapsed_ms(load_start);
   const RunInputs inputs = gather_run_inputs(*engine, args);
 
@@ -131,7 +134,8 @@ int run_run(const RunArgs& args) {
               << " ms\n";
   }
 
-  const Tensor& first = outputs.front();
+  // Logits of any float type (an fp16 plan gives fp16 logits) are read as f32.
+  const Tensor first = outputs.front().cast(DataType::kF32);
   if (!is_classification(first)) {
     if (args.json) {
       std::cout << json.dump() << "\n";

@@ -10,7 +10,8 @@
 
 int main(int argc, char** argv) {
   using namespace lowp::cli;
-  CLI::App app{"lowp: a small inference runtime for ONNX models (CPU, oneDNN)", "lowp"};
+  CLI::App app{"lowp: compile and run ONNX models in fp32, fp16, bf16 and int8 (CPU, oneDNN)",
+               "lowp"};
   app.require_subcommand(1, 1);
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
 
@@ -18,10 +19,12 @@ int main(int argc, char** argv) {
   RunArgs run_args;
   InspectArgs inspect_args;
   BenchArgs bench_args;
+  CompareArgs compare_args;
   CLI::App* compile = add_compile_command(app, compile_args);
   CLI::App* run = add_run_command(app, run_args);
   CLI::App* inspect = add_inspect_command(app, inspect_args);
   CLI::App* bench = add_bench_command(app, bench_args);
+  CLI::App* compare = add_compare_command(app, compare_args);
 
   try {
     app.parse(argc, argv);
@@ -35,6 +38,7 @@ int main(int argc, char** argv) {
     if (run->parsed()) return run_run(run_args);
     if (inspect->parsed()) return run_inspect(inspect_args);
     if (bench->parsed()) return run_bench(bench_args);
+    if (compare->parsed()) return run_compare(compare_args);
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "lowp: error: " << e.what() << "\nRun with --help for more information.\n";

@@ -1,19 +1,96 @@
 #include "tools/cli/model_util.h"
 
+#include <CLI/CLI.hpp>
 #include <string_view>
+
+#include "frontends/onnx/onnx_importer.h"
+#include "lowp/graph.h"
+#include "tools/io/calibration_sources.h"
 
 namespace lowp::cli {
 
-std::shared_ptr<const Engine> load_model(const std::string& path, int threads) {
+void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
+  cmd->add_option("--precision", args.precision,
+                  "fp32, fp16 (weights stored in fp16), bf16 (AVX512-BF16), int8")
+      ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8"}))
+      ->capture_default_str();
+  cmd->add_option("--keep-fp32", args.keep_fp32,
+                  "Node names or op types that stay fp32 (comma-separated or repeated)")
+      ->delimiter(',');
+  cmd->add_flag("--keep-io-types", args.keep_io_types,
+                "fp16: keep fp32 model inputs and outputs (otherwise they are fp16)");
+  cmd->add_option(
+      "--calib", args.calib,
+      "Calibration data: a folder of images, .npy file(s), Fashion-MNIST idx, or random");
+  cmd->add_option("--calib-format", args.calib_format, "images, npy or idx (default: guessed)")
+      ->check(CLI::IsMember({"images", "npy", "idx", "random"}));
+  cmd->add_option("--calib-count", args.calib_count, "Calibration images to use")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--calib-batch", args.calib_batch, "Calibration batch size")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--calibrator", args.calibrator, "minmax, percentile, entropy or mse")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy", "mse"}))
+      ->capture_default_str();
+  cmd->add_option("--percentile", args.percentile, "Percentile for --calibrator percentile")
+      ->check(CLI::Range(50.0, 100.0))
+      ->capture_default_str();
+  cmd->add_option("--calib-cache", args.calib_cache,
+                  "Calibration cache (JSON): read when it exists, else written after calibrating");
+  cmd->add_flag("--symmetric-activations", args.symmetric,
+                "int8: signed symmetric activations instead of unsigned with a zero point");
+  if (!cmd->get_option_no_throw("--preprocess")) {
+    cmd->add_option("--preprocess", args.preprocess, "Image preprocessing: imagenet or fashion")
+        ->check(CLI::IsMember({"imagenet", "fashion"}));
+  }
+}
+
+CompileOptions compile_options(const PrecisionArgs& precision, int threads) {
+  CompileOptions options;
+  options.precision = parse_precision(precision.precision);
+  options.threads = threads;
+  options.keep_fp32 = precision.keep_fp32;
+  options.keep_io_types = precision.keep_io_types;
+  options.calibration.calibrator = parse_calibrator(precision.calibrator);
+  options.calibration.percentile = precision.percentile;
+  options.calibration.cache_path = precision.calib_cache;
+  options.calibration.symmetric_activations = precision.symmetric;
+  return options;
+}
+
+std::shared_ptr<const Engine> compile_model(const std::string& onnx_path, CompileOptions options,
+                                            const PrecisionArgs& precision) {
+  std::shared_ptr<Graph> graph = onnx_frontend::import_file(onnx_path);
+  if (!precision.calib.empty()) {
+    if (graph->inputs.empty())
+      throw UsageError(onnx_path + ": the model has no inputs to calibrate");
+    Dims dims;
+    for (const Dim& d : graph->inputs[0]->shape.dims()) dims.push_back(d.known() ? d.size : -1);
+    options.calibration.source =
+        io::make_calibration_source(precision.calib, precision.calib_format, precision.calib_count,
+                                    precision.calib_batch, precision.preprocess, dims);
+  }
+  return Engine::compile(std::move(graph), options);
+}
+
+std::shared_ptr<const Engine> load_model(const std::string& path, const PrecisionArgs& precision,
+                                         int threads) {
   if (std::string_view(path).ends_with(".plan")) {
     RuntimeOptions options;
     options.threads = threads;
-    return Engine::load_plan(path, options);
+    auto engine = Engine::load_plan(path, options);
+    const char* planned = precision_name(engine->options().precision);
+    if (precision.precision != "fp32" && precision.precision != planned) {
+      throw UsageError(path + " is a " + planned + " plan; --precision " + precision.precision +
+                       " applies when compiling an ONNX model");
+    }
+    return engine;
   }
-  CompileOptions options;
-  options.threads = threads;
-  return Engine::compile_onnx(path, options);
+  return compile_model(path, compile_options(precision, threads), precision);
 }
+
+std::string precision_note(const Engine& engine) { return engine.precision_note(); }
 
 std::string format_dims(const Dims& dims) {
   std::string s = "[";

@@ -8,11 +8,25 @@
 
 #include "lowp/lowp.h"
 #include "lowp/shape.h"
+#include "tools/cli/cli_options.h"
 
 namespace lowp::cli {
 
-// `path` ending in .plan: Engine::load_plan; anything else: Engine::compile_onnx (fp32).
-std::shared_ptr<const Engine> load_model(const std::string& path, int threads);
+// CompileOptions from the shared precision options.
+CompileOptions compile_options(const PrecisionArgs& precision, int threads);
+
+// Imports an ONNX model and compiles it, building the calibration source from `precision`.
+std::shared_ptr<const Engine> compile_model(const std::string& onnx_path, CompileOptions options,
+                                            const PrecisionArgs& precision);
+
+// `path` ending in .plan: Engine::load_plan (the plan's own precision; a different --precision is
+// an error); anything else: Engine::compile_onnx with the precision options.
+std::shared_ptr<const Engine> load_model(const std::string& path, const PrecisionArgs& precision,
+                                         int threads);
+
+// One line saying how the engine computes when that differs from what was asked (fp16 on a CPU
+// without fp16 arithmetic), or "".
+std::string precision_note(const Engine& engine);
 
 // [N, 3, 224, 224]: -1 shown as N.
 std::string format_dims(const Dims& dims);

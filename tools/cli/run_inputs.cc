@@ -61,6 +61,9 @@ RunInputs from_images(const Engine& engine, const RunArgs& args) {
     std::memcpy(dst, t.raw(), t.bytes());
     dst += t.bytes();
   }
+  // An fp16 plan without --keep-io-types takes fp16 inputs: convert the preprocessed pixels.
+  const DataType wanted = engine.inputs()[0].dtype;
+  if (wanted != DataType::kF32 && traits(wanted).is_float) batch = batch.cast(wanted);
   check_fits(engine.inputs()[0], batch, args.images[0]);
   result.tensors.push_back(std::move(batch));
   return result;

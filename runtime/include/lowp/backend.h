@@ -30,6 +30,9 @@ class CompiledModel {
 };
 
 // Backends known to this build.
+// How the CPU computes a plan of this precision when that differs from the plan ("" otherwise).
+std::string cpu_precision_note(Precision precision);
+
 std::unique_ptr<CompiledModel> compile_for_cpu(std::shared_ptr<const Graph> graph,
                                                const CompileOptions& options);
 

@@ -114,6 +114,9 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::unique_ptr<Session> create_session() const;
   // One line per node of the compiled graph: how the backend runs it.
   std::vector<std::string> describe() const;
+  // One line when the device computes in another precision than the plan stores (an fp16 plan on
+  // a CPU without fp16 arithmetic runs in fp32), else "".
+  std::string precision_note() const;
 
  private:
   Engine(std::shared_ptr<Graph> graph, CompileOptions options);

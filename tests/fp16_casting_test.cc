@@ -1,0 +1,333 @@
+// Fp16CastingPass (fp16 and bf16) on small graphs through the reference executor, and fp16 / bf16
+// plans on the CPU backend: the Fashion ResNet-18 (plan size, logits vs fp32) and the ImageNet
+// ResNet-18 graph (bf16 speed vs fp32).
+#include "passes/fp16_casting.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/cpu/cpu_precision.h"
+#include "backends/reference/reference_executor.h"
+#include "frontends/onnx/onnx_importer.h"
+#include "lowp/backend.h"
+#include "lowp/lowp.h"
+#include "lowp/shape_propagation.h"
+#include "passes/pass_pipeline.h"
+#include "tests/test_util.h"
+#include "tools/io/npy.h"
+
+namespace lowp {
+namespace {
+
+using testing::max_abs_diff;
+using testing::random_tensor;
+
+// x[N,3,8,8] -> Conv+Relu -> MaxPool -> Conv (+residual) -> GlobalAveragePool -> Flatten -> Gemm
+// -> Softmax -> y.
+std::shared_ptr<Graph> small_graph() {
+  auto g = std::make_shared<Graph>();
+  uint32_t seed = 7;
+  auto constant = [&](const std::string& name, Dims dims) {
+    return g->add_constant(name, random_tensor(dims, seed++, -0.5f, 0.5f));
+  };
+  auto node = [&](const std::string& op, const std::string& name, std::vector<Value*> in,
+                  std::map<std::string, Attribute> attrs = {}) {
+    Node* n = g->add_node(op, name, std::move(in), {g->add_value(name + "_out")});
+    n->attributes = std::move(attrs);
+    return n->outputs[0];
+  };
+  Value* x = g->add_value("x", DataType::kF32, Shape::from_dims({2, 3, 8, 8}));
+  g->inputs.push_back(x);
+  Value* c1 =
+      node("Conv", "conv1", {x, constant("w1", {8, 3, 3, 3}), constant("b1", {8})},
+           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+  Value* p =
+      node("MaxPool", "pool", {c1},
+           {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}});
+  Value* c2 =
+      node("Conv", "conv2", {p, constant("w2", {8, 8, 3, 3}), constant("b2", {8}), p},
+           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+  Value* gap = node("GlobalAveragePool", "gap", {c2});
+  Value* flat = node("Flatten", "flatten", {gap});
+  Value* fc = node("Gemm", "fc", {flat, constant("wfc", {5, 8}), constant("bfc", {5})},
+                   {{"transB", int64_t{1}}});
+  Value* y = node("Softmax", "softmax", {fc}, {{"axis", int64_t{1}}});
+  g->outputs.push_back(y);
+  propagate_shapes(*g);
+  return g;
+}
+
+Fp16CastingOptions options_for(DataType target, bool keep_io = true) {
+  Fp16CastingOptions o;
+  o.target = target;
+  o.keep_io_types = keep_io;
+  return o;
+}
+
+bool run_pass(Graph& g, const Fp16CastingOptions& o, PassContext* log = nullptr) {
+  PassContext ctx;
+  bool changed = Fp16CastingPass(o).run(g, log ? *log : ctx);
+  propagate_shapes(g);  // re-infers every dtype: the casted graph must be consistent
+  return changed;
+}
+
+const Node* find_node(const Graph& g, const std::string& name) {
+  for (const auto& n : g.nodes()) {
+    if (n->name == name) return n.get();
+  }
+  return nullptr;
+}
+
+int count_op(const Graph& g, const std::string& op) {
+  int c = 0;
+  for (const auto& n : g.nodes()) c += n->op_type == op;
+  return c;
+}
+
+TEST(Fp16Casting, WeightsAndActivationsBecomeF16AndReferenceAgrees) {
+  auto before = small_graph();
+  auto after = std::shared_ptr<Graph>(before->clone());
+  PassContext ctx;
+  ASSERT_TRUE(run_pass(*after, options_for(DataType::kF16), &ctx));
+  ASSERT_FALSE(ctx.log.empty());
+  std::printf("%s\n", ctx.log.back().c_str());
+  for (const char* conv : {"conv1", "conv2", "fc"}) {
+    const Node* n = find_node(*after, conv);
+    ASSERT_NE(n, nullptr);
+    EXPECT_EQ(n->inputs[1]->dtype, DataType::kF16) << conv;
+    EXPECT_TRUE(n->inputs[1]->is_constant());
+    EXPECT_EQ(n->outputs[0]->dtype, DataType::kF16) << conv;
+  }
+  // Softmax stays fp32 (Fp16Policy::kNever): a Cast before it; graph I/O stay f32.
+  EXPECT_EQ(find_node(*after, "softmax")->inputs[0]->dtype, DataType::kF32);
+  EXPECT_EQ(find_node(*after, "softmax")->inputs[0]->producer->op_type, "Cast");
+  EXPECT_EQ(after->inputs[0]->dtype, DataType::kF32);
+  EXPECT_EQ(after->outputs[0]->dtype, DataType::kF32);
+  EXPECT_EQ(count_op(*after, "Cast"), 2);
+  EXPECT_LT(after->parameter_bytes() * 100, before->parameter_bytes() * 51);
+
+  Tensor x = random_tensor({2, 3, 8, 8}, 3);
+  Tensor ref = reference::run_graph(*before, {x})[0];
+  Tensor got = reference::run_graph(*after, {x})[0];
+  EXPECT_EQ(got.dtype(), DataType::kF32);
+  EXPECT_LT(max_abs_diff(got, ref), 2e-3f);
+}
+
+TEST(Fp16Casting, SecondRunChangesNothing) {
+  for (DataType target : {DataType::kF16, DataType::kBF16}) {
+    for (bool keep_io : {true, false}) {
+      auto g = small_graph();
+      ASSERT_TRUE(run_pass(*g, options_for(target, keep_io)));
+      const size_t nodes = g->nodes().size();
+      EXPECT_FALSE(run_pass(*g, options_for(target, keep_io)));
+      EXPECT_EQ(g->nodes().size(), nodes);
+    }
+  }
+}
+
+TEST(Fp16Casting, GraphIoBecomesF16WithoutKeepIoTypes) {
+  auto before = small_graph();
+  auto after = std::shared_ptr<Graph>(before->clone());
+  ASSERT_TRUE(run_pass(*after, options_for(DataType::kF16, false)));
+  EXPECT_EQ(after->inputs[0]->dtype, DataType::kF16);
+  EXPECT_EQ(after->outputs[0]->dtype, DataType::kF16);
+  EXPECT_EQ(after->outputs[0]->name, before->outputs[0]->name);  // callers bind the same names
+  EXPECT_EQ(after->inputs[0]->consumers[0]->op_type, "Conv");    // no Cast at the input
+
+  Tensor x = random_tensor({2, 3, 8, 8}, 4);
+  Tensor ref = reference::run_graph(*before, {x})[0];
+  Tensor got = reference::run_graph(*after, {x.cast(DataType::kF16)})[0];
+  ASSERT_EQ(got.dtype(), DataType::kF16);
+  EXPECT_LT(max_abs_diff(got.cast(DataType::kF32), ref), 2e-3f);
+}
+
+TEST(Fp16Casting, KeepFp32ByNameOpTypeAndRange) {
+  auto g = small_graph();
+  Fp16CastingOptions o = options_for(DataType::kF16);
+  o.keep_fp32 = {"conv2", "Gemm"};
+  o.activation_ranges = {{"conv1_out", 70000.f}};
+  ASSERT_FALSE(run_pass(*g, o));  // nothing left to lower: conv1 out of range, rest kept
+  for (const char* n : {"conv1", "conv2", "fc"}) {
+    EXPECT_EQ(find_node(*g, n)->inputs[1]->dtype, DataType::kF32) << n;
+  }
+  auto h = small_graph();
+  o.activation_ranges = {{"conv1_out", 1000.f}};
+  ASSERT_TRUE(run_pass(*h, o));
+  EXPECT_EQ(find_node(*h, "conv1")->inputs[1]->dtype, DataType::kF16);
+  EXPECT_EQ(find_node(*h, "pool")->outputs[0]->dtype, DataType::kF16);  // follows its input
+  EXPECT_EQ(find_node(*h, "conv2")->inputs[1]->dtype, DataType::kF32);
+  EXPECT_EQ(find_node(*h, "fc")->inputs[1]->dtype, DataType::kF32);
+  Tensor x = random_tensor({2, 3, 8, 8}, 5);
+  EXPECT_LT(max_abs_diff(reference::run_graph(*h, {x})[0], reference::run_graph(*g, {x})[0]),
+            2e-3f);
+}
+
+TEST(Fp16Casting, Bf16MarksTheSameRegionAndReferenceAgrees) {
+  auto before = small_graph();
+  auto after = std::shared_ptr<Graph>(before->clone());
+  // keep_io_types=false is ignored for bf16: callers keep f32 I/O.
+  ASSERT_TRUE(run_pass(*after, options_for(DataType::kBF16, false)));
+  EXPECT_EQ(find_node(*after, "conv1")->inputs[1]->dtype, DataType::kBF16);
+  EXPECT_EQ(find_node(*after, "fc")->outputs[0]->dtype, DataType::kBF16);
+  EXPECT_EQ(after->inputs[0]->dtype, DataType::kF32);
+  EXPECT_EQ(after->outputs[0]->dtype, DataType::kF32);
+  Tensor x = random_tensor({2, 3, 8, 8}, 6);
+  EXPECT_LT(
+      max_abs_diff(reference::run_graph(*after, {x})[0], reference::run_graph(*before, {x})[0]),
+      2e-2f);
+}
+
+// The CPU backend runs the casted graphs and agrees with the reference executor on them.
+void expect_cpu_matches_reference(DataType target, bool keep_io, float tol) {
+  auto g = small_graph();
+  ASSERT_TRUE(run_pass(*g, options_for(target, keep_io)));
+  Tensor x = random_tensor({2, 3, 8, 8}, 9).cast(g->inputs[0]->dtype);
+  Tensor ref = reference::run_graph(*g, {x})[0];
+  auto model = compile_for_cpu(g, CompileOptions{});
+  auto ctx = model->create_context();
+  Tensor y(g->outputs[0]->dtype, ref.dims());
+  model->run(*ctx, {&x}, {&y});
+  EXPECT_LT(max_abs_diff(y.cast(DataType::kF32), ref.cast(DataType::kF32)), tol);
+  auto lines = model->describe();
+  ASSERT_FALSE(lines.empty());
+  for (const auto& l : lines) std::printf("  %s\n", l.c_str());
+  if (target == DataType::kF16) {
+    EXPECT_EQ(lines[0], cpu_precision_note(Precision::kFp16));
+  }
+}
+
+TEST(Fp16CastingCpu, Fp16PlanRunsInF32) {
+  expect_cpu_matches_reference(DataType::kF16, true, 2e-3f);
+}
+TEST(Fp16CastingCpu, Fp16PlanWithF16Io) {
+  expect_cpu_matches_reference(DataType::kF16, false, 2e-3f);
+}
+TEST(Fp16CastingCpu, Bf16PlanRunsOnOnednn) {
+  if (!cpu::cpu_has_bf16()) GTEST_SKIP() << "no AVX512-BF16";
+  expect_cpu_matches_reference(DataType::kBF16, true, 1e-2f);
+  auto g = small_graph();
+  run_pass(*g, options_for(DataType::kBF16));
+  auto lines = compile_for_cpu(g, CompileOptions{})->describe();
+  int bf16_convs = 0;
+  for (const auto& l : lines) bf16_convs += l.find("convolution bf16") != std::string::npos;
+  EXPECT_EQ(bf16_convs, 2);
+}
+
+// ---- ResNet-18 ----------------------------------------------------------------------------
+
+// import -> pipeline -> Fp16CastingPass: what Engine::compile will do once the pass is wired in.
+std::shared_ptr<Graph> prepared(const std::string& path, Precision precision) {
+  auto g = onnx_frontend::import_file(path);
+  CompileOptions options;
+  PassContext ctx;
+  run_pipeline(*g, options, ctx);
+  if (precision != Precision::kFp32) {
+    options.precision = precision;
+    options.keep_io_types = true;
+    run_pass(*g, Fp16CastingOptions::from(options), &ctx);
+    std::printf("%s\n", ctx.log.back().c_str());
+  }
+  return g;
+}
+
+std::shared_ptr<const Engine> engine_for(const std::string& path, Precision precision) {
+  return Engine::compile(prepared(path, precision), CompileOptions{});
+}
+
+Tensor run_once(const Engine& engine, const Tensor& x) {
+  return engine.create_session()->run({{engine.inputs()[0].name, x}})[0];
+}
+
+void compare_logits(const Tensor& ref, const Tensor& got, const char* what) {
+  const int64_t rows = ref.dims()[0];
+  const int64_t cols = ref.dims()[1];
+  const float* r = ref.data<float>();
+  const float* o = got.data<float>();
+  int agree = 0;
+  for (int64_t i = 0; i < rows; ++i) {
+    agree += std::max_element(r + i * cols, r + (i + 1) * cols) - (r + i * cols) ==
+             std::max_element(o + i * cols, o + (i + 1) * cols) - (o + i * cols);
+  }
+  std::printf("%s: max |logit diff| vs fp32 %.5f, top-1 agreement %d/%lld\n", what,
+              max_abs_diff(got, ref), agree, static_cast<long long>(rows));
+  EXPECT_EQ(agree, rows) << what;
+}
+
+TEST(Fp16CastingResnet, FashionPlanHalvesAndLogitsMatchFp32) {
+  const std::string model = testing::shared_path("models/resnet18_fashion.onnx");
+  const std::string images = testing::shared_path("reference/fashion_test_first16_input.npy");
+  if (!testing::file_exists(model) || !testing::file_exists(images)) GTEST_SKIP();
+  auto fp32 = engine_for(model, Precision::kFp32);
+  auto fp16 = engine_for(model, Precision::kFp16);
+  const std::string dir = std::string(LOWP_BINARY_DIR) + "/fp16_casting_test";
+  std::filesystem::create_directories(dir);
+  fp32->save_plan(dir + "/fashion_fp32.plan");
+  fp16->save_plan(dir + "/fashion_fp16.plan");
+  const auto size32 = std::filesystem::file_size(dir + "/fashion_fp32.plan");
+  const auto size16 = std::filesystem::file_size(dir + "/fashion_fp16.plan");
+  std::printf("plan size fp32 %llu bytes, fp16 %llu bytes (%.1f%%)\n",
+              static_cast<unsigned long long>(size32), static_cast<unsigned long long>(size16),
+              100.0 * static_cast<double>(size16) / static_cast<double>(size32));
+  EXPECT_LE(size16 * 100, size32 * 52);
+  EXPECT_EQ(fp16->describe().at(0), cpu_precision_note(Precision::kFp16));
+
+  // The saved fp16 plan loads and runs (weights upcast at load).
+  auto loaded = Engine::load_plan(dir + "/fashion_fp16.plan");
+  const Tensor x = io::read_npy(images);
+  const Tensor ref = run_once(*fp32, x);
+  compare_logits(ref, run_once(*fp16, x), "fashion fp16");
+  EXPECT_LT(max_abs_diff(run_once(*loaded, x), ref), 0.05f);
+  if (cpu::cpu_has_bf16())
+    compare_logits(ref, run_once(*engine_for(model, Precision::kBf16), x), "fashion bf16");
+}
+
+double seconds_per_run(const Engine& engine, const Tensor& x, int runs) {
+  auto session = engine.create_session();
+  const std::string name = engine.inputs()[0].name;
+  session->run({{name, x}});  // warm-up: primitives and weights
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < runs; ++i) session->run({{name, x}});
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / runs;
+}
+
+TEST(Fp16CastingResnet, ImagenetBf16SpeedAndLogits) {
+  const std::string model = testing::shared_path("models/resnet18_imagenet_arch.onnx");
+  if (!cpu::cpu_has_bf16() || !testing::file_exists(model)) GTEST_SKIP();
+  auto fp32 = engine_for(model, Precision::kFp32);
+  auto bf16 = engine_for(model, Precision::kBf16);
+  const std::string images = testing::shared_path("reference/imagenet_4_input.npy");
+  if (testing::file_exists(images)) {
+    const Tensor x = io::read_npy(images);
+    const Tensor ref = run_once(*fp32, x);
+    const Tensor got = run_once(*bf16, x);
+    std::printf("imagenet bf16: max |logit diff| %.4f (fp32 logits span %.2f)\n",
+                max_abs_diff(got, ref),
+                *std::max_element(ref.values<float>().begin(), ref.values<float>().end()) -
+                    *std::min_element(ref.values<float>().begin(), ref.values<float>().end()));
+    compare_logits(ref, got, "imagenet bf16");
+  }
+  for (int64_t batch : {1, 16}) {
+    const Tensor x = random_tensor({batch, 3, 224, 224}, 11);
+    const int runs = batch == 1 ? 20 : 4;
+    // Interleaved so both see the same machine load.
+    double t32 = 0, t16 = 0;
+    for (int rep = 0; rep < 2; ++rep) {
+      t32 += seconds_per_run(*fp32, x, runs);
+      t16 += seconds_per_run(*bf16, x, runs);
+    }
+    std::printf("imagenet batch %lld: fp32 %.2f ms, bf16 %.2f ms, speed-up %.2fx\n",
+                static_cast<long long>(batch), t32 * 500, t16 * 500, t32 / t16);
+    RecordProperty("speedup_batch" + std::to_string(batch), std::to_string(t32 / t16));
+    EXPECT_GT(t32 / t16, 1.0);
+  }
+}
+
+}  // namespace
+}  // namespace lowp

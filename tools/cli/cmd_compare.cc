@@ -1,0 +1,277 @@
+// `lowp compare MODEL.onnx --precisions fp32,fp16,int8 (--image P | --dataset P)`: the same model
+// compiled at several precisions, side by side against fp32: top-1, probabilities, logit
+// differences, plan size, latency; on a dataset accuracy, agreement and the worst images;
+// --per-layer the error of every layer (SQNR, cosine) so a user sees which to keep in fp32.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+
+#include "lowp/graph.h"
+#include "lowp/lowp.h"
+#include "tools/cli/cli_options.h"
+#include "tools/cli/compare_dataset.h"
+#include "tools/cli/compare_metrics.h"
+#include "tools/cli/model_util.h"
+#include "tools/io/labels.h"
+
+namespace lowp::cli {
+namespace fs = std::filesystem;
+
+CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Compare precisions of one model side by side on an image or a dataset");
+  cmd->add_option("model", args.model, "ONNX model")->required();
+  cmd->add_option("--precisions", args.precisions,
+                  "Comma-separated precisions (fp32 is the reference)")
+      ->capture_default_str();
+  cmd->add_option("--image", args.image, "One image to compare on");
+  cmd->add_option("--dataset", args.dataset,
+                  "A folder of images with labels in their names, or Fashion-MNIST idx files");
+  cmd->add_option("--dataset-format", args.dataset_format, "images or idx (default: guessed)")
+      ->check(CLI::IsMember({"images", "idx"}));
+  cmd->add_option("--limit", args.limit, "Use at most N dataset images (0: all)");
+  cmd->add_option("--labels", args.labels, "Class names, one per line");
+  cmd->add_option("--preprocess", args.preprocess, "imagenet or fashion (default: from input size)")
+      ->check(CLI::IsMember({"imagenet", "fashion"}));
+  cmd->add_option("--batch", args.batch, "Batch size for dataset runs")->capture_default_str();
+  cmd->add_option("--worst", args.worst, "How many worst images to list")->capture_default_str();
+  cmd->add_option("--threads", args.threads, "Threads (0: all cores)");
+  cmd->add_flag("--per-layer", args.per_layer,
+                "Per-layer error against fp32 (SQNR dB, cosine) on the first image");
+  cmd->add_flag("--json", args.json, "Print one JSON object per precision");
+  add_precision_options(cmd, args.precision);
+  return cmd;
+}
+
+namespace {
+
+struct Measured {
+  std::string precision;
+  std::shared_ptr<const Engine> engine;
+  Tensor logits;            // [n, classes] f32
+  double latency_ms = 0.0;  // median per batch (per image for one image)
+  int64_t plan_bytes = 0;
+  std::string note;
+};
+
+std::vector<std::string> split(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+int64_t plan_size(const Engine& engine) {
+  fs::path tmp =
+      fs::temp_directory_path() / ("lowp_compare_" + std::to_string(::getpid()) + ".plan");
+  engine.save_plan(tmp.string());
+  auto bytes = static_cast<int64_t>(fs::file_size(tmp));
+  fs::remove(tmp);
+  return bytes;
+}
+
+// Runs every image through `engine` in batches; returns f32 logits and the median batch time.
+Tensor run_all(const Engine& engine, const LabelledSet& set, int batch, double& median_ms) {
+  auto session = engine.create_session();
+  const TensorDesc& in = engine.inputs().at(0);
+  const int64_t n = static_cast<int64_t>(set.images.size());
+  const int64_t per_image = set.images[0].numel();
+  Tensor logits;
+  std::vector<double> times;
+  for (int64_t start = 0; start < n; start += batch) {
+    int64_t b = std::min<int64_t>(batch, n - start);
+    Dims dims = set.images[0].dims();
+    dims[0] = b;
+    Tensor x(DataType::kF32, dims);
+    for (int64_t i = 0; i < b; ++i) {
+      std::copy_n(set.images[static_cast<size_t>(start + i)].data<float>(), per_image,
+                  x.data<float>() + i * per_image);
+    }
+    if (in.dtype != DataType::kF32) x = x.cast(in.dtype);  // fp16 plans take fp16 inputs
+    if (start == 0) session->run({{in.name, x}});  // warm-up: primitives are created on first use
+    const int repeats = n == 1 ? 10 : 1;
+    std::vector<Tensor> out;
+    for (int r = 0; r < repeats; ++r) {
+      auto t0 = std::chrono::steady_clock::now();
+      out = session->run({{in.name, x}});
+      times.push_back(elapsed_ms(t0));
+    }
+    Tensor y = out.at(0).cast(DataType::kF32);
+    if (y.rank() != 2) throw UsageError("compare needs a model with a [batch, classes] output");
+    if (logits.dims().empty()) logits = Tensor(DataType::kF32, {n, y.dims()[1]});
+    std::copy_n(y.data<float>(), y.numel(), logits.data<float>() + start * y.dims()[1]);
+  }
+  std::sort(times.begin(), times.end());
+  median_ms = times[times.size() / 2];
+  return logits;
+}
+
+std::string class_label(const LabelledSet& set, int64_t c) {
+  if (c >= 0 && c < static_cast<int64_t>(set.classes.size()))
+    return set.classes[static_cast<size_t>(c)];
+  return "#" + std::to_string(c);
+}
+
+}  // namespace
+
+int run_compare(const CompareArgs& args) {
+  if (args.image.empty() == args.dataset.empty())
+    throw UsageError("give exactly one of --image or --dataset");
+  std::vector<std::string> precisions = split(args.precisions);
+  precisions.erase(std::remove(precisions.begin(), precisions.end(), "fp32"), precisions.end());
+  precisions.insert(precisions.begin(), "fp32");  // the reference, always first
+  for (const auto& p : precisions) parse_precision(p);
+
+  // Compile every precision first (fp32 tells the input dims for preprocessing).
+  std::vector<Measured> runs;
+  for (const auto& p : precisions) {
+    PrecisionArgs pa = args.precision;
+    pa.precision = p;
+    if (pa.preprocess.empty()) pa.preprocess = args.preprocess;
+    Measured m;
+    m.precision = p;
+    m.engine = compile_model(args.model, compile_options(pa, args.threads), pa);
+    m.plan_bytes = plan_size(*m.engine);
+    m.note = precision_note(*m.engine);
+    runs.push_back(std::move(m));
+  }
+
+  const Dims& in_dims = runs[0].engine->inputs().at(0).dims;
+  std::string preprocess = args.preprocess;
+  if (preprocess.empty())
+    preprocess = in_dims.size() == 4 && in_dims[2] == 64 ? "fashion" : "imagenet";
+  const io::Preprocess pre = io::parse_preprocess(preprocess);
+  std::vector<std::string> classes;
+  if (!args.labels.empty())
+    classes = io::read_labels(args.labels);
+  else if (pre == io::Preprocess::kFashion)
+    classes = io::fashion_mnist_classes();
+
+  LabelledSet set;
+  if (!args.image.empty()) {
+    set = load_one_image(args.image, pre, classes);
+  } else {
+    std::string format = args.dataset_format;
+    if (format.empty()) {
+      bool idx = args.dataset.ends_with(".gz") ||
+                 fs::exists(fs::path(args.dataset) / "t10k-images-idx3-ubyte.gz");
+      format = idx ? "idx" : "images";
+    }
+    set = format == "idx" ? load_idx(args.dataset, args.limit)
+                          : load_image_folder(args.dataset, pre, classes, args.limit);
+  }
+  const int batch = args.image.empty() ? std::max(1, args.batch) : 1;
+  for (auto& m : runs) m.logits = run_all(*m.engine, set, batch, m.latency_ms);
+
+  std::vector<PrecisionSummary> summaries;
+  for (const auto& m : runs) summaries.push_back(summarise(m.logits, runs[0].logits, set.labels));
+
+  std::map<std::string, std::vector<LayerError>> layers;
+  if (args.per_layer) {
+    for (size_t k = 1; k < runs.size(); ++k) {
+      layers[runs[k].precision] =
+          per_layer_errors(runs[0].engine->graph(), runs[k].engine->graph(), set.images[0]);
+    }
+  }
+
+  if (args.json) {
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const auto& m = runs[k];
+      const auto& s = summaries[k];
+      nlohmann::json j = {{"precision", m.precision},
+                          {"device", "cpu"},
+                          {"note", m.note},
+                          {"images", set.images.size()},
+                          {"top1_agreement", s.top1_agreement},
+                          {"mean_abs_prob_change", s.mean_abs_prob_change},
+                          {"max_abs_prob_change", s.max_abs_prob_change},
+                          {"max_abs_logit_diff", s.max_abs_logit_diff},
+                          {"mean_abs_logit_diff", s.mean_abs_logit_diff},
+                          {"plan_bytes", m.plan_bytes},
+                          {"latency_ms", m.latency_ms}};
+      if (s.top1_accuracy >= 0) j["top1_accuracy"] = s.top1_accuracy;
+      if (set.images.size() == 1) {
+        j["top1_class"] = s.images[0].top1;
+        j["top1_label"] = class_label(set, s.images[0].top1);
+        j["top1_prob"] = s.images[0].top1_prob;
+      }
+      if (layers.count(m.precision)) {
+        j["layers"] = nlohmann::json::array();
+        for (const auto& e : layers[m.precision]) {
+          j["layers"].push_back({{"value", e.value},
+                                 {"op", e.op},
+                                 {"sqnr_db", std::isinf(e.sqnr_db) ? 999.0 : e.sqnr_db},
+                                 {"cosine", e.cosine}});
+        }
+      }
+      std::cout << j.dump() << "\n";
+    }
+    return 0;
+  }
+
+  std::printf("model %s, %zu image%s%s\n", args.model.c_str(), set.images.size(),
+              set.images.size() == 1 ? "" : "s",
+              set.images.size() == 1 ? (": " + set.names[0]).c_str() : "");
+  if (set.images.size() == 1) {
+    const float ref_prob = summaries[0].images[0].top1_prob;
+    std::printf("%-9s %-6s %-22s %9s %10s %10s %10s %9s %10s\n", "precision", "device", "top-1",
+                "prob", "vs fp32", "max|dlog|", "mean|dlog|", "plan MB", "ms");
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const ImageResult& r = summaries[k].images[0];
+      std::string top = std::to_string(r.top1) + " " + class_label(set, r.top1);
+      std::printf("%-9s %-6s %-22s %9.4f %+10.4f %10.4f %10.4f %9.2f %10.2f\n",
+                  runs[k].precision.c_str(), "cpu", top.substr(0, 22).c_str(), r.top1_prob,
+                  r.top1_prob - ref_prob, r.max_abs_logit_diff, r.mean_abs_logit_diff,
+                  static_cast<double>(runs[k].plan_bytes) / (1024.0 * 1024.0), runs[k].latency_ms);
+    }
+    if (set.labels[0] >= 0) std::printf("label: %s\n", class_label(set, set.labels[0]).c_str());
+  } else {
+    std::printf("%-9s %9s %10s %12s %12s %10s %9s %12s\n", "precision", "top-1 acc", "agree fp32",
+                "mean|dprob|", "max|dprob|", "max|dlog|", "plan MB", "ms/batch");
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const auto& s = summaries[k];
+      std::string acc =
+          s.top1_accuracy >= 0 ? std::to_string(100.0 * s.top1_accuracy).substr(0, 6) + "%" : "-";
+      std::printf("%-9s %9s %9.2f%% %12.5f %12.5f %10.4f %9.2f %12.2f\n", runs[k].precision.c_str(),
+                  acc.c_str(), 100.0 * s.top1_agreement, s.mean_abs_prob_change,
+                  s.max_abs_prob_change, s.max_abs_logit_diff,
+                  static_cast<double>(runs[k].plan_bytes) / (1024.0 * 1024.0), runs[k].latency_ms);
+    }
+    for (size_t k = 1; k < runs.size(); ++k) {
+      const auto& imgs = summaries[k].images;
+      std::vector<size_t> order(imgs.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(),
+                [&](size_t a, size_t b) { return imgs[a].prob_change > imgs[b].prob_change; });
+      std::printf("worst images for %s (probability change of fp32's top-1):\n",
+                  runs[k].precision.c_str());
+      for (int w = 0; w < args.worst && w < static_cast<int>(order.size()); ++w) {
+        size_t i = order[static_cast<size_t>(w)];
+        std::printf("  %-48s %.4f  fp32 %s -> %s\n", set.names[i].c_str(), imgs[i].prob_change,
+                    class_label(set, summaries[0].images[i].top1).c_str(),
+                    class_label(set, imgs[i].top1).c_str());
+      }
+    }
+  }
+  for (const auto& m : runs) {
+    if (!m.note.empty()) std::printf("note (%s): %s\n", m.precision.c_str(), m.note.c_str());
+  }
+  for (const auto& [precision, errors] : layers) {
+    std::printf("per-layer error of %s against fp32 (first image):\n", precision.c_str());
+    for (const auto& e : errors) {
+      std::printf("  %-48s %-18s SQNR %7.2f dB  cosine %.6f\n", e.value.c_str(), e.op.c_str(),
+                  e.sqnr_db, e.cosine);
+    }
+  }
+  return 0;
+}
+
+}  // namespace lowp::cli
