@@ -225,6 +225,15 @@ std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
   CalibrationStatistics stats = collect_calibration_statistics(
       optimised_fp32_graph, *options.source, names, verbose_progress);
   std::map<std::string, TensorRange> ranges = ranges_from_statistics(stats, options);
+  // Graph inputs keep their exact range whatever the calibrator: they are bounded, preprocessed
+  // data, and clipping them (a dark background is a spike that entropy and percentile cut at)
+  // distorts every layer after them.
+  CalibrationOptions exact = options;
+  exact.calibrator = Calibrator::kMinMax;
+  for (const Value* in : optimised_fp32_graph.inputs) {
+    auto it = stats.tensors.find(in->name);
+    if (it != stats.tensors.end()) ranges[in->name] = calibrated_range(it->second, exact);
+  }
   if (!cache_path.empty()) {
     CalibrationCacheMeta meta;
     meta.calibrator = calibrator_name(options.calibrator);
