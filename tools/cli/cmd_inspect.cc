@@ -120,7 +120,19 @@ int run_inspect(const InspectArgs& args) {
                 node_fused(*node).c_str());
   }
   std::printf("execution (cpu backend, batch 1):\n");
-  for (const std::string& line : engine->describe()) std::printf("  %s\n", line.c_str());
+  std::vector<std::string> slow;
+  for (const std::string& line : engine->describe()) {
+    std::printf("  %s\n", line.c_str());
+    if (line.find("fallback") != std::string::npos || line.find("slow") != std::string::npos) {
+      slow.push_back(line);
+    }
+  }
+  if (!slow.empty()) {
+    std::printf(
+        "warning: %zu layer(s) run slower than their precision intends (reference fallback):\n",
+        slow.size());
+    for (const std::string& line : slow) std::printf("  %s\n", line.c_str());
+  }
   return 0;
 }
 

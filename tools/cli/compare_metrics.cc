@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <span>
 
 #include "backends/reference/reference_executor.h"
@@ -82,15 +83,23 @@ std::vector<LayerError> per_layer_errors(const Graph& fp32, const Graph& other,
     in_other = input.cast(other.inputs[0]->dtype);
   auto ref = reference::run_graph_all_values(fp32, {input});
   auto got = reference::run_graph_all_values(other, {in_other});
+  // Layers are matched by node name: precision passes keep node names but may rename values
+  // (a quantized output is "<name>_int8").
+  std::map<std::string, const Node*> other_nodes;
+  for (const auto& n : other.nodes()) other_nodes[n->name] = n.get();
   std::vector<LayerError> out;
   for (const auto& node : fp32.nodes()) {
-    for (const Value* v : node->outputs) {
-      if (!v) continue;
+    auto match = other_nodes.find(node->name);
+    if (match == other_nodes.end()) continue;
+    for (size_t k = 0; k < node->outputs.size() && k < match->second->outputs.size(); ++k) {
+      const Value* v = node->outputs[k];
+      const Value* w = match->second->outputs[k];
+      if (!v || !w) continue;
       auto r = ref.find(v->name);
-      auto g = got.find(v->name);
+      auto g = got.find(w->name);
       if (r == ref.end() || g == got.end() || r->second.dims() != g->second.dims()) continue;
       std::vector<double> x = real_values(r->second, v);
-      std::vector<double> y = real_values(g->second, other.find_value(v->name));
+      std::vector<double> y = real_values(g->second, w);
       double signal = 0, noise = 0, dot = 0, nx = 0, ny = 0;
       for (size_t i = 0; i < x.size(); ++i) {
         signal += x[i] * x[i];
