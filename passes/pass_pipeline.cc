@@ -39,6 +39,9 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   // Residual sum before activation: Conv + Add + Relu becomes one Conv (sum then eltwise).
   all.push_back(std::make_unique<ConvAddFusionPass>());
   all.push_back(std::make_unique<ActivationFusionPass>());
+  // Again: QDQ patterns around a residual (DQ -> Conv -> Add -> Relu -> Q) only match once the
+  // Add and Relu are fused into the Conv.
+  all.push_back(std::make_unique<QdqFoldingPass>());
   all.push_back(std::make_unique<DeadNodeRemovalPass>());
   std::erase_if(all, [&](const auto& p) {
     const auto& off = options.disabled_passes;

@@ -205,3 +205,46 @@ TEST(EngineApi, DynamicBatchShapeSubgraphFeedingReshape) {
     }
   }
 }
+
+// A QDQ graph as ONNX Runtime's quantizer writes it: Q -> DQ -> float Conv -> Add(DQ residual) ->
+// Relu -> Q -> DQ. The CPU engine must agree with the reference executor.
+TEST(EngineApi, QdqGraphMatchesReference) {
+  for (bool fold : {true, false}) {
+    auto m = make_model(13);
+    add_io(m.mutable_graph()->add_input(), "x", {1, 2, 4, 4});
+    add_io(m.mutable_graph()->add_input(), "r", {1, 3, 4, 4});
+    add_io(m.mutable_graph()->add_output(), "y", {1, 3, 4, 4});
+    auto scalar = [&](const std::string& name, float v) { add_initializer(m, name, {}, {v}); };
+    scalar("s", 0.02f);
+    auto* zp = m.mutable_graph()->add_initializer();
+    zp->set_name("zp");
+    zp->set_data_type(onnx::TensorProto_DataType_UINT8);
+    zp->add_int32_data(128);
+    add_node(m, "QuantizeLinear", "q_in", {"x", "s", "zp"}, {"xq"});
+    add_node(m, "DequantizeLinear", "dq_in", {"xq", "s", "zp"}, {"xd"});
+    std::vector<float> w(3 * 2 * 3 * 3);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = static_cast<float>((i * 5) % 7) / 7.f - 0.4f;
+    add_initializer(m, "w", {3, 2, 3, 3}, w);
+    add_initializer(m, "b", {3}, {0.1f, -0.1f, 0.05f});
+    auto* conv = add_node(m, "Conv", "conv", {"xd", "w", "b"}, {"c"});
+    set_ints(conv, "pads", {1, 1, 1, 1});
+    add_node(m, "QuantizeLinear", "q_res", {"r", "s", "zp"}, {"rq"});
+    add_node(m, "DequantizeLinear", "dq_res", {"rq", "s", "zp"}, {"rd"});
+    add_node(m, "Add", "add", {"c", "rd"}, {"a"});
+    add_node(m, "Relu", "relu", {"a"}, {"rl"});
+    add_node(m, "QuantizeLinear", "q_out", {"rl", "s", "zp"}, {"yq"});
+    add_node(m, "DequantizeLinear", "dq_out", {"yq", "s", "zp"}, {"y"});
+    auto dir = fs::temp_directory_path() / "lowp_api_test_qdq";
+    fs::create_directories(dir);
+    std::string path = (dir / "m.onnx").string();
+    save_model(m, path);
+    Tensor x = random_tensor({1, 2, 4, 4}, 5);
+    Tensor r = random_tensor({1, 3, 4, 4}, 6);
+    Tensor expected = reference::run_graph(*onnx_frontend::import_file(path), {x, r}).at(0);
+    CompileOptions options;
+    if (!fold) options.disabled_passes = {"qdq-folding"};
+    Tensor got =
+        Engine::compile_onnx(path, options)->create_session()->run({{"x", x}, {"r", r}}).at(0);
+    EXPECT_LT(max_abs_diff(got, expected), 0.021f) << (fold ? "folded" : "unfolded");  // one step
+  }
+}

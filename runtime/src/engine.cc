@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <new>
 #include <set>
 
 #include "backends/reference/reference_executor.h"
@@ -163,8 +164,28 @@ std::shared_ptr<const Engine> Engine::compile_onnx(const std::string& onnx_path,
   return compile(onnx_frontend::import_file(onnx_path), options);
 }
 
+namespace {
+
+// Runs `fn`, turning an allocation failure into lowp::Error (the API's one exception type).
+template <typename Fn>
+auto out_of_memory_as_error(const std::string& what, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::kInternal, "out of memory while " + what);
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const Engine> Engine::compile(std::shared_ptr<Graph> graph,
                                               const CompileOptions& options) {
+  return out_of_memory_as_error("compiling '" + graph->name + "'",
+                                [&] { return compile_impl(std::move(graph), options); });
+}
+
+std::shared_ptr<const Engine> Engine::compile_impl(std::shared_ptr<Graph> graph,
+                                                   const CompileOptions& options) {
   check_supported_options(options);
   PassContext ctx;
   ctx.verbose = options.verbose;
@@ -177,10 +198,12 @@ std::shared_ptr<const Engine> Engine::compile(std::shared_ptr<Graph> graph,
 
 std::shared_ptr<const Engine> Engine::load_plan(const std::string& plan_path,
                                                 const RuntimeOptions& runtime) {
-  LoadedPlan plan = read_plan(plan_path);
-  plan.options.threads = runtime.threads;
-  check_supported_options(plan.options);
-  return std::shared_ptr<Engine>(new Engine(std::move(plan.graph), plan.options));
+  return out_of_memory_as_error("loading " + plan_path, [&] {
+    LoadedPlan plan = read_plan(plan_path);
+    plan.options.threads = runtime.threads;
+    check_supported_options(plan.options);
+    return std::shared_ptr<const Engine>(new Engine(std::move(plan.graph), plan.options));
+  });
 }
 
 void Engine::save_plan(const std::string& plan_path) const {
@@ -324,6 +347,11 @@ std::vector<Dims> dims_of(const std::vector<const Tensor*>& tensors) {
 
 void Session::run(const std::vector<TensorBinding>& inputs,
                   const std::vector<TensorBinding>& outputs) {
+  out_of_memory_as_error("running a session", [&] { run_impl(inputs, outputs); });
+}
+
+void Session::run_impl(const std::vector<TensorBinding>& inputs,
+                       const std::vector<TensorBinding>& outputs) {
   const auto& out_desc = engine_->outputs();
   std::vector<const Tensor*> ins = bound_inputs(*engine_, inputs);
   std::shared_ptr<const EngineVariant> variant = engine_->variant_for(ins);
@@ -350,6 +378,10 @@ void Session::run(const std::vector<TensorBinding>& inputs,
 }
 
 std::vector<Tensor> Session::run(const std::vector<TensorBinding>& inputs) {
+  return out_of_memory_as_error("running a session", [&] { return run_alloc_impl(inputs); });
+}
+
+std::vector<Tensor> Session::run_alloc_impl(const std::vector<TensorBinding>& inputs) {
   std::vector<const Tensor*> ins = bound_inputs(*engine_, inputs);
   std::vector<TensorDesc> descs = variant_outputs(*engine_->variant_for(ins), dims_of(ins));
   std::vector<Tensor> results;

@@ -76,6 +76,13 @@ struct BenchArgs {
   bool json = false;
 };
 
+struct ExportArgs {
+  std::string model;   // .plan, or .onnx compiled with `precision` first
+  std::string output;  // empty: MODEL with .onnx (plans) or .<precision>.onnx (ONNX models)
+  PrecisionArgs precision;
+  bool json = false;
+};
+
 void add_precision_options(CLI::App* cmd, PrecisionArgs& args);
 // CompileOptions for these precision options and thread count.
 struct CompareArgs {
@@ -102,11 +109,13 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args);
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);
 CLI::App* add_inspect_command(CLI::App& app, InspectArgs& args);
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args);
+CLI::App* add_export_command(CLI::App& app, ExportArgs& args);
 
 // Each returns the process exit code; failures throw lowp::Error or UsageError.
 int run_compile(const CompileArgs& args);
 int run_run(const RunArgs& args);
 int run_inspect(const InspectArgs& args);
 int run_bench(const BenchArgs& args);
+int run_export(const ExportArgs& args);
 
 }  // namespace lowp::cli

@@ -20,11 +20,13 @@ int main(int argc, char** argv) {
   InspectArgs inspect_args;
   BenchArgs bench_args;
   CompareArgs compare_args;
+  ExportArgs export_args;
   CLI::App* compile = add_compile_command(app, compile_args);
   CLI::App* run = add_run_command(app, run_args);
   CLI::App* inspect = add_inspect_command(app, inspect_args);
   CLI::App* bench = add_bench_command(app, bench_args);
   CLI::App* compare = add_compare_command(app, compare_args);
+  CLI::App* export_cmd = add_export_command(app, export_args);
 
   try {
     app.parse(argc, argv);
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
     if (inspect->parsed()) return run_inspect(inspect_args);
     if (bench->parsed()) return run_bench(bench_args);
     if (compare->parsed()) return run_compare(compare_args);
+    if (export_cmd->parsed()) return run_export(export_args);
     return 2;
   } catch (const UsageError& e) {
     std::cerr << "lowp: error: " << e.what() << "\nRun with --help for more information.\n";

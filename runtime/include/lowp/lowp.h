@@ -120,6 +120,8 @@ class Engine : public std::enable_shared_from_this<Engine> {
 
  private:
   Engine(std::shared_ptr<Graph> graph, CompileOptions options);
+  static std::shared_ptr<const Engine> compile_impl(std::shared_ptr<Graph> graph,
+                                                    const CompileOptions& options);
   std::shared_ptr<const EngineVariant> variant_for(const std::vector<const Tensor*>& inputs) const;
 
   std::shared_ptr<Graph> graph_;
@@ -148,6 +150,9 @@ class Session {
  private:
   friend class Engine;
   explicit Session(std::shared_ptr<const Engine> engine);
+  std::vector<Tensor> run_alloc_impl(const std::vector<TensorBinding>& inputs);
+  void run_impl(const std::vector<TensorBinding>& inputs,
+                const std::vector<TensorBinding>& outputs);
   std::shared_ptr<const Engine> engine_;
   // One context per engine variant this session has run (usually exactly one).
   std::map<const EngineVariant*, std::unique_ptr<ExecutionContext>> contexts_;

@@ -103,6 +103,13 @@ SpatialGeometry window_geometry(const Node& node, const Dims& in_spatial, const 
       g.pad_end[i] = total - g.pad_begin[i];
       continue;
     }
+    // A pad wider than both the input and the window only adds outputs that see nothing but
+    // padding: no real model does that, and hostile files use it to ask for huge tensors.
+    if (std::max(g.pad_begin[i], g.pad_end[i]) > std::max(in, extent)) {
+      invalid(node, "pads " + std::to_string(g.pad_begin[i]) + "/" + std::to_string(g.pad_end[i]) +
+                        " exceed both the input size " + std::to_string(in) +
+                        " and the window extent " + std::to_string(extent));
+    }
     const int64_t span = in + g.pad_begin[i] + g.pad_end[i] - extent;
     if (span < 0) {
       invalid(node, "window of extent " + std::to_string(extent) + " does not fit input size " +
