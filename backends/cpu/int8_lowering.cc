@@ -643,12 +643,22 @@ bool lower_dequantize(ProgramBuilder& b, const Node& node, const std::vector<Ten
   const int src_slot = s.slot;
   const dnnl::memory::desc src_desc = s.desc;
   const dnnl::memory::desc dst_desc = plain_desc(out[0].dims, DataType::kF32);
+  // The zero point is applied by a separate in-place linear eltwise, not by the reorder's source
+  // zero point: oneDNN 2.6's u8 nhwc -> f32 reorder with a source zero point gave wrong values
+  // for some shapes (ResNet-18 layer4, 512x7x7), found by tests/engine_api_test's QDQ cases.
+  if (p->zero_point != 0 && p->scales.size() != 1) return false;
   dnnl::reorder::primitive_desc pd;
+  dnnl::eltwise_forward::primitive_desc shift;
   try {
     dnnl::primitive_attr attr = default_attr();
     attr.set_output_scales(p->mask, p->scales);
-    if (p->zero_point != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {p->zero_point});
     pd = dnnl::reorder::primitive_desc(b.engine(), src_desc, b.engine(), dst_desc, attr);
+    if (p->zero_point != 0) {
+      dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference,
+                                    dnnl::algorithm::eltwise_linear, dst_desc, 1.f,
+                                    -p->scales[0] * static_cast<float>(p->zero_point));
+      shift = dnnl::eltwise_forward::primitive_desc(d, default_attr(), b.engine());
+    }
   } catch (const dnnl::error&) {
     return false;
   }
@@ -656,6 +666,11 @@ bool lower_dequantize(ProgramBuilder& b, const Node& node, const std::vector<Ten
   b.add_primitive(&node, "dequantize reorder", dnnl::reorder(pd),
                   {{DNNL_ARG_FROM, src_desc, src_slot}, {DNNL_ARG_TO, dst_desc, dst_slot}},
                   pd.scratchpad_desc());
+  if (p->zero_point != 0) {
+    b.add_primitive(&node, "dequantize zero point", dnnl::eltwise_forward(shift),
+                    {{DNNL_ARG_SRC, dst_desc, dst_slot}, {DNNL_ARG_DST, dst_desc, dst_slot}},
+                    shift.scratchpad_desc());
+  }
   b.describe_current(std::string("onednn reorder dequantize ") + type_tag(src_dt) + " " +
                      layout_name(src_desc) + " -> f32 plain" + impl_note(pd.impl_info_str()));
   return true;

@@ -459,7 +459,10 @@ void ProgramBuilder::fallback(const Node& node, const std::vector<TensorInfo>& i
     if (v != nullptr && i < out.size() && out[i].present) {
       t.dtype = out[i].dtype;
       t.dims = out[i].dims;
-      t.slot = place_output(v, t.dtype, t.dims, plain_desc(t.dims));
+      // The desc carries the element type for every type oneDNN knows (f32, bf16, s8, u8, s32).
+      const dnnl::memory::desc desc =
+          has_dnnl_layout(t.dtype) ? plain_desc(t.dims, t.dtype) : plain_desc(t.dims);
+      t.slot = place_output(v, t.dtype, t.dims, desc);
       touch(t.slot);
     }
     step.outputs.push_back(std::move(t));
@@ -477,7 +480,7 @@ void ProgramBuilder::write_graph_outputs() {
     size_t plain_bytes = static_cast<size_t>(element_count(s.dims)) * size_of(s.dtype);
     program_->slots[static_cast<size_t>(dst)].bytes = plain_bytes;
     if (has_dnnl_layout(s.dtype) && !is_plain(s.desc)) {
-      add_transfer(nullptr, s.slot, s.desc, dst, plain_desc(s.dims));
+      add_transfer(nullptr, s.slot, s.desc, dst, plain_desc(s.dims, s.dtype));
     } else {
       add_copy(s.slot, dst, plain_bytes);
     }
