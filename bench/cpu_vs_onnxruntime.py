@@ -7,6 +7,8 @@ in alternating rounds over all variants so that machine noise hits them alike; a
 is the median over rounds of each round's median latency. ONNX Runtime: intra-op threads =
 --threads, all graph optimisations.
 
+  (ONNX Runtime also runs lowp's own int8 plan exported as QDQ ONNX with `lowp export`.)
+
   python3 bench/cpu_vs_onnxruntime.py [--batches 1,16] [--threads 2] [--rounds 3]
       [--lowp-precisions fp32,bf16,int8] [--no-ort-int8]
 Writes bench/results/cpu_<date>.json and prints a table with ratios against lowp fp32.
@@ -115,6 +117,12 @@ def main():
     if not args.no_ort_int8:
         ort_q = ort_session(ort_int8_model(args.model, os.path.join(tmp, "ort_qdq.onnx")), args.threads)
         variants["ORT int8 (own QDQ)"] = lambda b, i, w: ort_round(ort_q, b, i, w)
+        if "int8" in plan_bytes:
+            export = os.path.join(tmp, "lowp_export.qdq.onnx")
+            subprocess.run([args.lowp, "export", os.path.join(tmp, "resnet18.int8.plan"), "-o", export],
+                           check=True, capture_output=True)
+            ort_x = ort_session(export, args.threads)
+            variants["ORT int8 (lowp export)"] = lambda b, i, w: ort_round(ort_x, b, i, w)
 
     rows = []
     for batch in [int(b) for b in args.batches.split(",")]:
