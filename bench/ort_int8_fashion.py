@@ -3,7 +3,10 @@
 Fashion-MNIST ResNet-18, calibrated on the same 512 training images lowp uses, evaluated on all
 10,000 test images beside its fp32: the int8 peer for `lowp compare`'s figures.
 
-  python3 bench/ort_int8_fashion.py [--calib-count 512] [--method minmax|percentile|entropy]
+  python3 bench/ort_int8_fashion.py [--calib-count 512] [--method minmax|percentile|entropy] [--save P]
+
+With --save, `lowp compare P --precisions fp32 --dataset /usr/share/datasets/fashion-mnist` runs
+ONNX Runtime's QDQ model in lowp (imported Q/DQ pairs fold into int8).
 """
 import argparse
 import gzip
@@ -53,6 +56,7 @@ def main():
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "resnet18_fashion.onnx"))
     ap.add_argument("--calib-count", type=int, default=512)
     ap.add_argument("--method", default="minmax", choices=["minmax", "percentile", "entropy"])
+    ap.add_argument("--save", help="also keep ONNX Runtime's QDQ model here (e.g. to run it in lowp)")
     args = ap.parse_args()
 
     train = read_idx(f"{DATA}/train-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)
@@ -73,7 +77,7 @@ def main():
 
     method = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile,
               "entropy": CalibrationMethod.Entropy}[args.method]
-    qdq = os.path.join(tempfile.mkdtemp(), "fashion_qdq.onnx")
+    qdq = args.save or os.path.join(tempfile.mkdtemp(), "fashion_qdq.onnx")
     quantize_static(args.model, qdq, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                     calibrate_method=method)

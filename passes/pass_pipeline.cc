@@ -16,6 +16,7 @@
 #include "passes/fp16_casting.h"
 #include "passes/identity_removal.h"
 #include "passes/int8_quantization.h"
+#include "passes/matmul_add_fusion.h"
 #include "passes/qdq_folding.h"
 
 namespace lowp {
@@ -36,6 +37,8 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   all.push_back(std::make_unique<QdqFoldingPass>());
   // BatchNorm must fold before any fusion attaches an activation or residual to the Conv.
   all.push_back(std::make_unique<BatchNormFoldingPass>());
+  // MatMul + bias becomes Gemm before activation fusion, which then attaches the activation.
+  all.push_back(std::make_unique<MatMulAddFusionPass>());
   // Residual sum before activation: Conv + Add + Relu becomes one Conv (sum then eltwise).
   all.push_back(std::make_unique<ConvAddFusionPass>());
   all.push_back(std::make_unique<ActivationFusionPass>());

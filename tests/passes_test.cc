@@ -10,6 +10,7 @@
 #include "passes/conv_add_fusion.h"
 #include "passes/dead_node_removal.h"
 #include "passes/identity_removal.h"
+#include "passes/matmul_add_fusion.h"
 #include "passes/pass_pipeline.h"
 #include "tests/test_util.h"
 
@@ -151,4 +152,40 @@ TEST(Passes, FullPipelineOnResidualBlock) {
   EXPECT_EQ(count_ops(*g, "Sigmoid"), 0);
   EXPECT_LT(max_abs_diff(before, reference::run_graph(*g, {x}).at(0)), 1e-5f);
   EXPECT_FALSE(ctx.log.empty());
+}
+
+TEST(Passes, MatMulAddFusionMakesGemmThenFusesRelu) {
+  Graph g;
+  Value* x = g.add_value("x", DataType::kF32, Shape({Dim{-1, "N"}, Dim{6, {}}}));
+  g.inputs.push_back(x);
+  Value* mm = g.add_value("mm");
+  g.add_node("MatMul", "fc", {x, constant(g, "w", {6, 4}, 1)}, {mm});
+  Value* biased = g.add_value("biased");
+  g.add_node("Add", "bias", {constant(g, "b", {4}, 2), mm}, {biased});
+  Value* y = g.add_value("y");
+  g.add_node("Relu", "relu", {biased}, {y});
+  g.outputs.push_back(y);
+  propagate_shapes(g);
+  Tensor in = random_tensor({3, 6}, 3);
+  Tensor before = reference::run_graph(g, {in}).at(0);
+  PassContext ctx;
+  EXPECT_TRUE(MatMulAddFusionPass().run(g, ctx));
+  g.topological_sort();
+  propagate_shapes(g);
+  EXPECT_EQ(count_ops(g, "MatMul"), 0);
+  EXPECT_EQ(count_ops(g, "Gemm"), 1);
+  EXPECT_TRUE(ActivationFusionPass().run(g, ctx));
+  EXPECT_EQ(count_ops(g, "Relu"), 0);
+  EXPECT_LT(max_abs_diff(before, reference::run_graph(g, {in}).at(0)), 1e-5f);
+  // A 3-D input is not a Gemm: the pass leaves it alone.
+  Graph h;
+  Value* x3 = h.add_value("x", DataType::kF32, Shape::from_dims({2, 3, 6}));
+  h.inputs.push_back(x3);
+  Value* m3 = h.add_value("mm");
+  h.add_node("MatMul", "fc", {x3, constant(h, "w", {6, 4}, 1)}, {m3});
+  Value* y3 = h.add_value("y");
+  h.add_node("Add", "bias", {m3, constant(h, "b", {4}, 2)}, {y3});
+  h.outputs.push_back(y3);
+  propagate_shapes(h);
+  EXPECT_FALSE(MatMulAddFusionPass().run(h, ctx));
 }
