@@ -161,32 +161,8 @@ TEST(EngineApi, ManyThreadsShareOneEngine) {
 // x.view(x.size(0), -1) as PyTorch exports it with a dynamic batch: Shape -> Gather -> Unsqueeze
 // -> Concat -> Reshape must resolve for every batch size at run time.
 TEST(EngineApi, DynamicBatchShapeSubgraphFeedingReshape) {
-  auto m = make_model(13);
-  add_io(m.mutable_graph()->add_input(), "x", {-1, 3, 2, 2});
+  auto m = shape_subgraph_reshape_model({-1, 3, 2, 2});
   add_io(m.mutable_graph()->add_output(), "y", {-1, 12});
-  add_node(m, "Shape", "shape", {"x"}, {"s"});
-  auto* zero = m.mutable_graph()->add_initializer();
-  zero->set_name("zero");
-  zero->set_data_type(onnx::TensorProto_DataType_INT64);
-  zero->add_int64_data(0);
-  add_node(m, "Gather", "gather", {"s", "zero"}, {"n"});
-  auto* axes = m.mutable_graph()->add_initializer();
-  axes->set_name("axes");
-  axes->set_data_type(onnx::TensorProto_DataType_INT64);
-  axes->add_dims(1);
-  axes->add_int64_data(0);
-  add_node(m, "Unsqueeze", "unsqueeze", {"n", "axes"}, {"n1"});
-  auto* minus = m.mutable_graph()->add_initializer();
-  minus->set_name("minus1");
-  minus->set_data_type(onnx::TensorProto_DataType_INT64);
-  minus->add_dims(1);
-  minus->add_int64_data(-1);
-  auto* cat = add_node(m, "Concat", "concat", {"n1", "minus1"}, {"shape2"});
-  auto* a = cat->add_attribute();
-  a->set_name("axis");
-  a->set_type(onnx::AttributeProto_AttributeType_INT);
-  a->set_i(0);
-  add_node(m, "Reshape", "reshape", {"x", "shape2"}, {"r"});
   add_node(m, "Relu", "relu", {"r"}, {"y"});
   auto dir = fs::temp_directory_path() / "lowp_api_test_shape_subgraph";
   fs::create_directories(dir);

@@ -173,33 +173,8 @@ TEST(OnnxImporter, ExternalDataOutOfRange) {
 }
 
 TEST(OnnxImporter, ShapeSubgraphFeedingReshapeIsFolded) {
-  auto m = make_model(13);
-  add_io(m.mutable_graph()->add_input(), "x", {2, 3, 4});
-  add_io(m.mutable_graph()->add_output(), "y", {2, 12});
-  add_node(m, "Shape", "shape", {"x"}, {"s"});
-  auto* idx = m.mutable_graph()->add_initializer();
-  idx->set_name("zero");
-  idx->set_data_type(onnx::TensorProto_DataType_INT64);
-  idx->add_int64_data(0);
-  auto* g = add_node(m, "Gather", "gather", {"s", "zero"}, {"n"});
-  (void)g;
-  auto* axes = m.mutable_graph()->add_initializer();
-  axes->set_name("axes");
-  axes->set_data_type(onnx::TensorProto_DataType_INT64);
-  axes->add_dims(1);
-  axes->add_int64_data(0);
-  add_node(m, "Unsqueeze", "unsq", {"n", "axes"}, {"n1"});
-  auto* minus = m.mutable_graph()->add_initializer();
-  minus->set_name("minus1");
-  minus->set_data_type(onnx::TensorProto_DataType_INT64);
-  minus->add_dims(1);
-  minus->add_int64_data(-1);
-  auto* cat = add_node(m, "Concat", "concat", {"n1", "minus1"}, {"shape2"});
-  auto* a = cat->add_attribute();
-  a->set_name("axis");
-  a->set_type(onnx::AttributeProto_AttributeType_INT);
-  a->set_i(0);
-  add_node(m, "Reshape", "reshape", {"x", "shape2"}, {"y"});
+  auto m = shape_subgraph_reshape_model({2, 3, 4});
+  add_io(m.mutable_graph()->add_output(), "r", {2, 12});
   fs::path dir = temp_dir("shapefold");
   save_model(m, (dir / "m.onnx").string());
   auto graph = onnx_frontend::import_file((dir / "m.onnx").string());

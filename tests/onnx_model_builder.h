@@ -85,4 +85,30 @@ inline onnx::ModelProto small_conv_model() {
   return m;
 }
 
+// x.view(x.size(0), -1) as PyTorch exports it: Shape -> Gather(0) -> Unsqueeze -> Concat(-1) ->
+// Reshape(x) -> "r" (x dims `in`, -1 for the symbolic batch). The caller declares the outputs.
+inline onnx::ModelProto shape_subgraph_reshape_model(std::vector<int64_t> in) {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", std::move(in));
+  auto int64_constant = [&](const std::string& name, int64_t v, bool vector) {
+    auto* t = m.mutable_graph()->add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto_DataType_INT64);
+    if (vector) t->add_dims(1);
+    t->add_int64_data(v);
+  };
+  int64_constant("zero", 0, false);
+  int64_constant("axes", 0, true);
+  int64_constant("minus1", -1, true);
+  add_node(m, "Shape", "shape", {"x"}, {"s"});
+  add_node(m, "Gather", "gather", {"s", "zero"}, {"n"});
+  add_node(m, "Unsqueeze", "unsqueeze", {"n", "axes"}, {"n1"});
+  auto* a = add_node(m, "Concat", "concat", {"n1", "minus1"}, {"shape2"})->add_attribute();
+  a->set_name("axis");
+  a->set_type(onnx::AttributeProto_AttributeType_INT);
+  a->set_i(0);
+  add_node(m, "Reshape", "reshape", {"x", "shape2"}, {"r"});
+  return m;
+}
+
 }  // namespace lowp::testing
