@@ -1,5 +1,6 @@
 #include "backends/reference/float_io.h"
 
+#include <cmath>
 #include <cstring>
 
 #include "lowp/error.h"
@@ -20,6 +21,16 @@ void store_floats(const std::vector<float>& values, Tensor& out) {
       break;
     case DataType::kBF16:
       for (size_t i = 0; i < values.size(); ++i) out.data<uint16_t>()[i] = float_to_bf16(values[i]);
+      break;
+    case DataType::kS8:  // saturating (quantized kernels round before storing)
+      for (size_t i = 0; i < values.size(); ++i) {
+        out.data<int8_t>()[i] = static_cast<int8_t>(std::fmin(127.f, std::fmax(-128.f, values[i])));
+      }
+      break;
+    case DataType::kU8:
+      for (size_t i = 0; i < values.size(); ++i) {
+        out.data<uint8_t>()[i] = static_cast<uint8_t>(std::fmin(255.f, std::fmax(0.f, values[i])));
+      }
       break;
     default:
       throw_error(ErrorCode::kInternal, std::string("store_floats: output dtype ") +

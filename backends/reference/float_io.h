@@ -10,7 +10,7 @@ namespace lowp::reference {
 
 inline std::vector<float> load_floats(const Tensor& t) { return t.to_float(); }
 
-// `values` holds out.numel() entries; out is f32, f16 or bf16.
+// `values` holds out.numel() entries; out is f32, f16 or bf16 (or s8/u8, saturated).
 void store_floats(const std::vector<float>& values, Tensor& out);
 
 }  // namespace lowp::reference
