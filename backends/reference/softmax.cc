@@ -13,7 +13,7 @@ void softmax_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
   const Tensor& x = *inputs[0];
   const Dims& d = x.dims();
   const int64_t rank = x.rank();
-  const int64_t axis = nn::normalize_axis(node, node.attr_int("axis", -1), rank);
+  const int64_t axis = normalize_axis(node, node.attr_int("axis", -1), rank);
   const bool coerce = node.attr_int("_coerce_2d", 0) != 0;
   int64_t outer = 1;
   for (int64_t i = 0; i < axis; ++i) outer *= d[static_cast<size_t>(i)];

@@ -58,14 +58,6 @@ Dims explicit_pads(const Node& node, size_t n) {
 
 }  // namespace
 
-int64_t normalize_axis(const Node& node, int64_t axis, int64_t rank) {
-  if (axis < -rank || axis >= rank) {
-    invalid(node,
-            "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
-  }
-  return axis < 0 ? axis + rank : axis;
-}
-
 SpatialGeometry window_geometry(const Node& node, const Dims& in_spatial, const Dims& kernel,
                                 bool allow_ceil_mode) {
   const size_t n = in_spatial.size();

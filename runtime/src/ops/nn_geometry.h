@@ -9,6 +9,7 @@
 
 #include "lowp/graph.h"
 #include "lowp/tensor.h"
+#include "runtime/src/ops/tensor_info_checks.h"  // normalize_axis
 
 namespace lowp::nn {
 
@@ -51,6 +52,5 @@ struct PadAmounts {
 PadAmounts pad_amounts(const Node& node, const Dims& in, const Tensor& pads, const Tensor* axes);
 
 // Normalises `axis` into [0, rank) or throws kInvalidModel naming the node.
-int64_t normalize_axis(const Node& node, int64_t axis, int64_t rank);
 
 }  // namespace lowp::nn
