@@ -51,6 +51,4 @@ struct PadAmounts {
 };
 PadAmounts pad_amounts(const Node& node, const Dims& in, const Tensor& pads, const Tensor* axes);
 
-// Normalises `axis` into [0, rank) or throws kInvalidModel naming the node.
-
 }  // namespace lowp::nn
