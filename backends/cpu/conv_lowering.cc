@@ -88,19 +88,10 @@ bool lower_conv(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   }
   int dst_slot = -1;
   if (has_residual) {
-    const Value* residual = node.inputs[3];
-    dst_slot = b.overwritable_slot(residual, dst_desc, {src});
-    if (dst_slot >= 0 && dst_slot != src_slot) {
-      b.define(dst, out_dt, y, dst_slot, dst_desc);
-      tags += " +sum(in-place)";
-    } else {
-      const auto& r = b.state(residual);
-      int r_slot = r.slot;
-      dnnl::memory::desc r_desc = r.desc;
-      dst_slot = b.place_output(dst, out_dt, y, dst_desc);
-      b.add_transfer(&node, r_slot, r_desc, dst_slot, dst_desc);
-      tags += " +sum";
-    }
+    bool in_place = false;
+    dst_slot = b.place_sum_destination(&node, node.inputs[3], out_dt, dst, out_dt, y, dst_desc, src,
+                                       src_slot, &in_place);
+    tags += in_place ? " +sum(in-place)" : " +sum";
   } else {
     dst_slot = b.place_output(dst, out_dt, y, dst_desc);
   }

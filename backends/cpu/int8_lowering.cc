@@ -271,21 +271,11 @@ bool lower_int8_conv(ProgramBuilder& b, const Node& node, const std::vector<Tens
   std::string sum_tag;
   int dst_slot = -1;
   if (has_residual) {
-    const Value* residual = node.inputs[3];
-    // The residual's bytes, in the destination's layout, with the residual's own type.
-    const dnnl::memory::desc residual_desc = with_data_type(dst_desc, in[3].dtype);
-    dst_slot = in[3].dtype == dst_dt ? b.overwritable_slot(residual, dst_desc, {src}) : -1;
-    if (dst_slot >= 0 && dst_slot != src_slot) {
-      b.define(dst, dst_dt, y, dst_slot, dst_desc);
-      sum_tag = " +sum(in-place)";
-    } else {
-      const auto& r = b.state(residual);
-      const int r_slot = r.slot;
-      const dnnl::memory::desc r_desc = r.desc;
-      dst_slot = b.place_output(dst, dst_dt, y, dst_desc);
-      b.add_transfer(&node, r_slot, r_desc, dst_slot, residual_desc);
-      sum_tag = " +sum";
-    }
+    // The sum reads the residual's bytes in the destination's layout with its own type.
+    bool in_place = false;
+    dst_slot = b.place_sum_destination(&node, node.inputs[3], in[3].dtype, dst, dst_dt, y, dst_desc,
+                                       src, src_slot, &in_place);
+    sum_tag = in_place ? " +sum(in-place)" : " +sum";
   } else {
     dst_slot = b.place_output(dst, dst_dt, y, dst_desc);
   }

@@ -152,6 +152,24 @@ int ProgramBuilder::overwritable_slot(const Value* value, const dnnl::memory::de
   return s.slot;
 }
 
+int ProgramBuilder::place_sum_destination(const Node* node, const Value* residual,
+                                          DataType sum_dtype, const Value* dst, DataType dst_dtype,
+                                          const Dims& dims, const dnnl::memory::desc& dst_desc,
+                                          const Value* src, int src_slot, bool* in_place) {
+  int slot = sum_dtype == dst_dtype ? overwritable_slot(residual, dst_desc, {src}) : -1;
+  *in_place = slot >= 0 && slot != src_slot;
+  if (*in_place) {
+    define(dst, dst_dtype, dims, slot, dst_desc);
+    return slot;
+  }
+  const ValueState& r = state(residual);
+  const int r_slot = r.slot;
+  const dnnl::memory::desc r_desc = r.desc;
+  slot = place_output(dst, dst_dtype, dims, dst_desc);
+  add_transfer(node, r_slot, r_desc, slot, with_data_type(dst_desc, sum_dtype));
+  return slot;
+}
+
 int ProgramBuilder::place_elementwise_output(const Value* src, const Value* dst, const Dims& dims,
                                              const dnnl::memory::desc& desc,
                                              const std::vector<const Value*>& other) {

@@ -65,6 +65,14 @@ class ProgramBuilder {
   int place_elementwise_output(const Value* src, const Value* dst, const Dims& dims,
                                const dnnl::memory::desc& desc,
                                const std::vector<const Value*>& other);
+  // The destination of a node whose `residual` input is added into it by oneDNN's sum post-op:
+  // the residual's own slot when it may be overwritten in place (and `sum_dtype`, the type the
+  // sum reads, is `dst_dtype`), else a new output slot the residual is transferred into first,
+  // as `dst_desc` with element type `sum_dtype`. Defines `dst`; `in_place` says which happened.
+  int place_sum_destination(const Node* node, const Value* residual, DataType sum_dtype,
+                            const Value* dst, DataType dst_dtype, const Dims& dims,
+                            const dnnl::memory::desc& dst_desc, const Value* src, int src_slot,
+                            bool* in_place);
   int new_arena_slot(size_t bytes);
   int constant_slot(const void* data, size_t bytes);
   void add_primitive(const Node* node, const std::string& what, dnnl::primitive primitive,
