@@ -378,27 +378,6 @@ TEST(CpuInt8, UnsupportedQuantizedNodeSaysSlowFallback) {
 
 namespace {
 
-constexpr int64_t kFashionPixels = 3 * 64 * 64;
-
-Tensor fashion_batch(const io::IdxImages& images, int64_t start, int64_t count) {
-  Tensor x(DataType::kF32, {count, 3, 64, 64});
-  for (int64_t i = 0; i < count; ++i) {
-    Tensor one = io::preprocess_fashion_28x28(images.image(start + i));
-    std::copy_n(one.data<float>(), kFashionPixels, x.data<float>() + i * kFashionPixels);
-  }
-  return x;
-}
-
-std::vector<int64_t> top1(const Tensor& logits) {
-  std::vector<int64_t> out;
-  const int64_t classes = logits.dims()[1];
-  for (int64_t i = 0; i < logits.dims()[0]; ++i) {
-    const float* row = logits.data<float>() + i * classes;
-    out.push_back(std::max_element(row, row + classes) - row);
-  }
-  return out;
-}
-
 std::shared_ptr<Graph> optimised(const std::string& path) {
   auto graph = onnx_frontend::import_file(path);
   PassContext ctx;

@@ -18,31 +18,6 @@
 using namespace lowp;
 using namespace lowp::testing;
 
-namespace {
-
-constexpr int64_t kPerImage = 3 * 64 * 64;
-
-Tensor batch_of(const io::IdxImages& images, int64_t start, int64_t count) {
-  Tensor x(DataType::kF32, {count, 3, 64, 64});
-  for (int64_t i = 0; i < count; ++i) {
-    Tensor one = io::preprocess_fashion_28x28(images.image(start + i));
-    std::copy_n(one.data<float>(), kPerImage, x.data<float>() + i * kPerImage);
-  }
-  return x;
-}
-
-std::vector<int64_t> top1(const Tensor& logits) {
-  std::vector<int64_t> out;
-  const int64_t classes = logits.dims()[1];
-  for (int64_t i = 0; i < logits.dims()[0]; ++i) {
-    const float* row = logits.data<float>() + i * classes;
-    out.push_back(std::max_element(row, row + classes) - row);
-  }
-  return out;
-}
-
-}  // namespace
-
 TEST(Int8ResNet, FashionAccuracyOnReferenceExecutor) {
   const std::string dir = LOWP_FASHION_MNIST;
   if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
@@ -56,7 +31,7 @@ TEST(Int8ResNet, FashionAccuracyOnReferenceExecutor) {
   const io::IdxImages train = io::read_idx_images(dir + "/train-images-idx3-ubyte.gz");
   std::map<std::string, std::pair<float, float>> minmax;
   for (int64_t b = 0; b < 64; b += 16) {
-    const Tensor x = batch_of(train, b, 16);
+    const Tensor x = fashion_batch(train, b, 16);
     auto values = reference::run_graph_all_values(*graph, {x});
     values[graph->inputs[0]->name] = x;
     for (const auto& [name, t] : values) {
@@ -85,7 +60,7 @@ TEST(Int8ResNet, FashionAccuracyOnReferenceExecutor) {
   const int64_t count = 250;  // 500 images take ~50 s on the reference executor
   int64_t fp32_correct = 0, int8_correct = 0, agree = 0;
   for (int64_t b = 0; b < count; b += 50) {
-    const Tensor x = batch_of(test, b, 50);
+    const Tensor x = fashion_batch(test, b, 50);
     const auto f = top1(reference::run_graph(*graph, {x})[0]);
     const auto i8 = top1(reference::run_graph(*int8, {x})[0]);
     for (size_t i = 0; i < f.size(); ++i) {

@@ -55,20 +55,14 @@ TEST(ResNetAccuracy, FashionTestSetTop1) {
   auto engine = Engine::compile_onnx(model_path);
   auto session = engine->create_session();
   const int64_t batch = 100;
-  const int64_t per_image = 3 * 64 * 64;
-  Tensor x(DataType::kF32, {batch, 3, 64, 64});
-  Tensor logits(DataType::kF32, {batch, 10});
+  Tensor logits(DataType::kF32, {batch, 10});  // caller-owned output, reused for every batch
   int64_t correct = 0;
   for (int64_t start = 0; start < images.count; start += batch) {
-    for (int64_t i = 0; i < batch; ++i) {
-      Tensor one = io::preprocess_fashion_28x28(images.image(start + i));
-      std::copy_n(one.data<float>(), per_image, x.data<float>() + i * per_image);
-    }
+    Tensor x = fashion_batch(images, start, batch);
     session->run({{engine->inputs()[0].name, x}}, {{engine->outputs()[0].name, logits}});
+    std::vector<int64_t> predicted = top1(logits);
     for (int64_t i = 0; i < batch; ++i) {
-      const float* row = logits.data<float>() + i * 10;
-      int64_t top = std::max_element(row, row + 10) - row;
-      correct += top == labels[static_cast<size_t>(start + i)];
+      correct += predicted[static_cast<size_t>(i)] == labels[static_cast<size_t>(start + i)];
     }
   }
   double accuracy = 100.0 * static_cast<double>(correct) / static_cast<double>(images.count);

@@ -1,11 +1,13 @@
 #include "tests/test_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <random>
 #include <sstream>
 
 #include "lowp/error.h"
+#include "tools/io/image_preprocess.h"
 
 namespace lowp::testing {
 
@@ -57,6 +59,26 @@ Tensor random_tensor(const Dims& dims, uint32_t seed, float lo, float hi) {
   std::uniform_real_distribution<float> dist(lo, hi);
   for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = dist(rng);
   return t;
+}
+
+Tensor fashion_batch(const io::IdxImages& images, int64_t start, int64_t count) {
+  constexpr int64_t kPerImage = 3 * 64 * 64;
+  Tensor x(DataType::kF32, {count, 3, 64, 64});
+  for (int64_t i = 0; i < count; ++i) {
+    Tensor one = io::preprocess_fashion_28x28(images.image(start + i));
+    std::copy_n(one.data<float>(), kPerImage, x.data<float>() + i * kPerImage);
+  }
+  return x;
+}
+
+std::vector<int64_t> top1(const Tensor& logits) {
+  std::vector<int64_t> out;
+  const int64_t classes = logits.dims()[1];
+  for (int64_t i = 0; i < logits.dims()[0]; ++i) {
+    const float* row = logits.data<float>() + i * classes;
+    out.push_back(std::max_element(row, row + classes) - row);
+  }
+  return out;
 }
 
 }  // namespace lowp::testing

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "lowp/tensor.h"
+#include "tools/io/idx.h"
 
 namespace lowp::testing {
 
@@ -17,5 +19,10 @@ bool all_close(const Tensor& a, const Tensor& b, float rtol, float atol,
                std::string* report = nullptr);
 // A tensor filled with a fixed pseudo-random sequence in [lo, hi).
 Tensor random_tensor(const Dims& dims, uint32_t seed, float lo = -1.f, float hi = 1.f);
+
+// Fashion-MNIST images [start, start+count) preprocessed for the ResNet-18 (count x 3 x 64 x 64).
+Tensor fashion_batch(const io::IdxImages& images, int64_t start, int64_t count);
+// Index of the largest logit of each row of [n, classes] f32 logits.
+std::vector<int64_t> top1(const Tensor& logits);
 
 }  // namespace lowp::testing
