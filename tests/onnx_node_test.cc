@@ -22,7 +22,7 @@ namespace {
 
 std::map<std::string, std::string> known_failures() {
   std::map<std::string, std::string> out;
-  std::ifstream in(std::string(LOWP_SOURCE_DIR) + "/tests/onnx_node_known_failures.txt");
+  std::ifstream in(lowp::testing::source_dir() + "/tests/onnx_node_known_failures.txt");
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line[0] == '#') continue;
@@ -68,10 +68,23 @@ std::vector<fs::path> sorted_files(const fs::path& dir, const std::string& prefi
   return files;
 }
 
-// Runs one node test; returns an empty string on success, else what went wrong.
-std::string run_case(const fs::path& dir) {
+constexpr const char* kBackendUnsupported = "backend does not support: ";
+
+// Runs one node test; returns an empty string on success, else what went wrong (starting with
+// kBackendUnsupported when the device's backend rejected the graph as unsupported).
+std::string run_case(const fs::path& dir, Device device = Device::kCpu, float atol = 1e-7f) {
   try {
-    auto engine = Engine::compile_onnx((dir / "model.onnx").string());
+    CompileOptions options;
+    options.device = device;
+    std::shared_ptr<const Engine> engine;
+    try {
+      engine = Engine::compile_onnx((dir / "model.onnx").string(), options);
+    } catch (const Error& e) {
+      if (device != Device::kCpu && e.code() == ErrorCode::kUnsupported) {
+        return kBackendUnsupported + std::string(e.what());
+      }
+      throw;
+    }
     auto session = engine->create_session();
     for (const auto& data : fs::directory_iterator(dir)) {
       if (!data.is_directory() || data.path().filename().string().rfind("test_data_set", 0) != 0)
@@ -96,7 +109,7 @@ std::string run_case(const fs::path& dir) {
                  ", expected " + name_of(expected.dtype());
         }
         std::string report;
-        if (!lowp::testing::all_close(outputs[i], expected, 1e-3f, 1e-7f, &report)) {
+        if (!lowp::testing::all_close(outputs[i], expected, 1e-3f, atol, &report)) {
           return data.path().filename().string() + " output " + std::to_string(i) + ": " + report;
         }
       }
@@ -107,17 +120,23 @@ std::string run_case(const fs::path& dir) {
   }
 }
 
-}  // namespace
-
-TEST(OnnxNodeTests, SupportedTestsPass) {
-  fs::path root(LOWP_ONNX_NODE_TESTS);
-  if (!fs::exists(root)) GTEST_SKIP() << "ONNX node test data not installed at " << root;
-  auto known = known_failures();
+// Every test case folder under `root`, sorted.
+std::vector<fs::path> test_dirs(const fs::path& root) {
   std::vector<fs::path> dirs;
   for (const auto& e : fs::directory_iterator(root)) {
     if (e.is_directory()) dirs.push_back(e.path());
   }
   std::sort(dirs.begin(), dirs.end());
+  return dirs;
+}
+
+}  // namespace
+
+TEST(OnnxNodeTests, SupportedTestsPass) {
+  const fs::path root(lowp::testing::onnx_node_tests_dir());
+  if (!fs::exists(root)) GTEST_SKIP() << "ONNX node test data not installed at " << root;
+  auto known = known_failures();
+  const std::vector<fs::path> dirs = test_dirs(root);
   int passed = 0, failed = 0, known_failed = 0, unsupported = 0, newly_passing = 0;
   for (const auto& dir : dirs) {
     std::string name = dir.filename().string();
@@ -147,4 +166,35 @@ TEST(OnnxNodeTests, SupportedTestsPass) {
   RecordProperty("failed", failed);
   RecordProperty("known_failures", known_failed);
   RecordProperty("unsupported", unsupported);
+}
+
+// The same node tests on the CUDA backend, for every test the CPU backend passes and the CUDA
+// backend accepts (it rejects unsupported ops at compile time with kUnsupported). Absolute
+// tolerance 1e-5 instead of 1e-7: GPU reductions sum in another order than the reference.
+TEST(OnnxNodeTests, CudaSupportedTestsPass) {
+  if (cuda_device_count() == 0) GTEST_SKIP() << "CUDA: " << cuda_unavailable_reason();
+  const fs::path root(lowp::testing::onnx_node_tests_dir());
+  if (!fs::exists(root)) GTEST_SKIP() << "ONNX node test data not installed at " << root;
+  auto known = known_failures();
+  const std::vector<fs::path> dirs = test_dirs(root);
+  int passed = 0, failed = 0, cuda_unsupported = 0;
+  for (const auto& dir : dirs) {
+    const std::string name = dir.filename().string();
+    if (known.count(name) || !all_supported(op_types(dir / "model.onnx"))) continue;
+    if (!run_case(dir).empty()) continue;  // the CPU backend's failures are reported above
+    const std::string problem = run_case(dir, Device::kCuda, 1e-5f);
+    if (problem.empty()) {
+      ++passed;
+      std::cout << "[cuda pass] " << name << "\n";
+    } else if (problem.rfind(kBackendUnsupported, 0) == 0) {
+      ++cuda_unsupported;
+    } else {
+      ++failed;
+      ADD_FAILURE() << name << " on CUDA: " << problem;
+    }
+  }
+  std::cout << "ONNX node tests on CUDA: " << passed << " passed, " << failed << " failed, "
+            << cuda_unsupported << " rejected as unsupported by the CUDA backend\n";
+  RecordProperty("cuda_passed", passed);
+  RecordProperty("cuda_failed", failed);
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <sstream>
@@ -14,6 +15,17 @@ namespace lowp::testing {
 std::string shared_path(const std::string& relative) {
   return std::string(LOWP_SHARED_DIR) + "/" + relative;
 }
+
+namespace {
+std::string from_env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+}  // namespace
+
+std::string source_dir() { return from_env("LOWP_SOURCE_DIR", LOWP_SOURCE_DIR); }
+std::string fashion_dir() { return from_env("LOWP_FASHION_MNIST", LOWP_FASHION_MNIST); }
+std::string onnx_node_tests_dir() { return from_env("LOWP_ONNX_NODE_TESTS", LOWP_ONNX_NODE_TESTS); }
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
 

@@ -10,6 +10,12 @@
 namespace lowp::testing {
 
 std::string shared_path(const std::string& relative);  // ../shared/<relative>
+// Data folders, each overridable by the environment variable of the same name (for running the
+// test binaries on another machine, e.g. the GPU machine): LOWP_SOURCE_DIR (the checkout),
+// LOWP_FASHION_MNIST (idx files), LOWP_ONNX_NODE_TESTS (ONNX's node test data).
+std::string source_dir();
+std::string fashion_dir();
+std::string onnx_node_tests_dir();
 bool file_exists(const std::string& path);
 
 // Largest |a-b|; throws when dims differ.

@@ -1,6 +1,5 @@
-// Activation arena planning: gives every arena slot a 64-byte aligned offset in one buffer so that
-// slots whose lifetimes overlap never share bytes. Greedy: largest slot first, lowest gap that
-// fits.
+// Activation arena planning for the CPU backend's slots (runtime/src/arena_planning.h, 64-byte
+// aligned offsets).
 #pragma once
 
 #include <cstddef>

@@ -76,12 +76,20 @@ TensorDesc describe_value(const Value& v) {
 }
 
 void check_supported_options(const CompileOptions& options) {
-  if (options.device != Device::kCpu) {
-    throw_error(ErrorCode::kUnsupported, "this build of lowp has no CUDA backend");
+  if (options.device == Device::kCuda && options.precision == Precision::kBf16) {
+    throw_error(ErrorCode::kUnsupported,
+                "bf16 is a CPU option (AVX512-BF16); on CUDA use fp16 (tensor cores) or int8");
   }
 }
 
 }  // namespace
+
+void CompiledModel::run_on_device(ExecutionContext&, const std::vector<const Tensor*>&,
+                                  const std::vector<Tensor*>&) const {
+  throw_error(ErrorCode::kUnsupported,
+              "this engine runs on the CPU: bind inputs and outputs in host memory "
+              "(MemoryKind::kHost)");
+}
 
 // A graph ready to run: the engine's own, or a copy with some inputs' values baked in.
 struct EngineVariant {
@@ -119,7 +127,8 @@ std::shared_ptr<const EngineVariant> make_variant(std::shared_ptr<Graph> graph,
   auto v = std::make_shared<EngineVariant>();
   v->graph = std::move(graph);
   v->runtime_inputs = std::move(runtime_inputs);
-  v->compiled = compile_for_cpu(v->graph, options);
+  v->compiled = options.device == Device::kCuda ? compile_for_cuda(v->graph, options)
+                                                : compile_for_cpu(v->graph, options);
   return v;
 }
 
@@ -201,6 +210,7 @@ std::shared_ptr<const Engine> Engine::load_plan(const std::string& plan_path,
   return out_of_memory_as_error("loading " + plan_path, [&] {
     LoadedPlan plan = read_plan(plan_path);
     plan.options.threads = runtime.threads;
+    if (runtime.device) plan.options.device = *runtime.device;
     check_supported_options(plan.options);
     return std::shared_ptr<const Engine>(new Engine(std::move(plan.graph), plan.options));
   });
@@ -220,7 +230,10 @@ std::vector<std::string> Engine::describe() const {
   return base_ ? base_->compiled->describe() : std::vector<std::string>{};
 }
 
-std::string Engine::precision_note() const { return cpu_precision_note(options_.precision); }
+std::string Engine::precision_note() const {
+  // The CUDA backend computes every precision as stored (fp16 and int8 on tensor cores).
+  return options_.device == Device::kCpu ? cpu_precision_note(options_.precision) : "";
+}
 
 std::shared_ptr<const EngineVariant> Engine::variant_for(
     const std::vector<const Tensor*>& inputs) const {
@@ -285,6 +298,25 @@ Session::Session(std::shared_ptr<const Engine> engine) : engine_(std::move(engin
 Session::~Session() = default;
 
 namespace {
+
+// All bindings of a run live in one kind of memory.
+MemoryKind binding_memory(const std::vector<TensorBinding>& inputs,
+                          const std::vector<TensorBinding>& outputs) {
+  const MemoryKind kind = !inputs.empty()    ? inputs[0].memory
+                          : !outputs.empty() ? outputs[0].memory
+                                             : MemoryKind::kHost;
+  for (const auto* list : {&inputs, &outputs}) {
+    for (const auto& b : *list) {
+      if (b.memory != kind) {
+        throw_error(ErrorCode::kInvalidArgument,
+                    "binding '" + b.name +
+                        "' is in another kind of memory than the others: bind all inputs and "
+                        "outputs of a run in host memory or all in device memory");
+      }
+    }
+  }
+  return kind;
+}
 
 const TensorBinding* find_binding(const std::vector<TensorBinding>& bindings,
                                   const std::string& name) {
@@ -353,6 +385,12 @@ void Session::run(const std::vector<TensorBinding>& inputs,
 void Session::run_impl(const std::vector<TensorBinding>& inputs,
                        const std::vector<TensorBinding>& outputs) {
   const auto& out_desc = engine_->outputs();
+  const MemoryKind memory = binding_memory(inputs, outputs);
+  if (memory == MemoryKind::kCuda && !engine_->value_inputs().empty()) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "input '" + engine_->value_inputs()[0] +
+                    "' decides output dims by its contents, so it must be bound in host memory");
+  }
   std::vector<const Tensor*> ins = bound_inputs(*engine_, inputs);
   std::shared_ptr<const EngineVariant> variant = engine_->variant_for(ins);
   std::vector<Dims> in_dims = dims_of(ins);
@@ -374,7 +412,11 @@ void Session::run_impl(const std::vector<TensorBinding>& inputs,
   for (size_t i : variant->runtime_inputs) runtime_ins.push_back(ins[i]);
   auto& context = contexts_[variant.get()];
   if (!context) context = variant->compiled->create_context();
-  variant->compiled->run(*context, runtime_ins, outs);
+  if (memory == MemoryKind::kCuda) {
+    variant->compiled->run_on_device(*context, runtime_ins, outs);
+  } else {
+    variant->compiled->run(*context, runtime_ins, outs);
+  }
 }
 
 std::vector<Tensor> Session::run(const std::vector<TensorBinding>& inputs) {

@@ -175,7 +175,9 @@ Attribute read_attribute(Reader& r) {
 
 std::string payload_of(const Graph& g, const CompileOptions& options) {
   Writer w;
-  w.pod<uint8_t>(static_cast<uint8_t>(options.device));
+  // Device in the low bits; bit 7: CUDA fp32 may use TF32 tensor cores.
+  w.pod<uint8_t>(
+      static_cast<uint8_t>(static_cast<uint8_t>(options.device) | (options.allow_tf32 ? 0x80 : 0)));
   w.pod<uint8_t>(static_cast<uint8_t>(options.precision));
   w.str(g.name);
   w.pod<int64_t>(g.opset);
@@ -229,9 +231,11 @@ LoadedPlan parse_payload(Reader& r) {
   LoadedPlan plan;
   plan.graph = std::make_shared<Graph>();
   Graph& g = *plan.graph;
-  auto device = r.pod<uint8_t>();
+  const auto device_byte = r.pod<uint8_t>();
+  const auto device = device_byte & 0x7f;
   auto precision = r.pod<uint8_t>();
   if (device > 1 || precision > 3) r.corrupt("unknown device or precision");
+  plan.options.allow_tf32 = (device_byte & 0x80) != 0;
   plan.options.device = static_cast<Device>(device);
   plan.options.precision = static_cast<Precision>(precision);
   g.name = r.str();

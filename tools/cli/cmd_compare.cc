@@ -187,7 +187,7 @@ int run_compare(const CompareArgs& args) {
       const auto& m = runs[k];
       const auto& s = summaries[k];
       nlohmann::json j = {{"precision", m.precision},
-                          {"device", "cpu"},
+                          {"device", device_name(m.engine->options().device)},
                           {"note", m.note},
                           {"images", set.images.size()},
                           {"top1_agreement", s.top1_agreement},
@@ -228,8 +228,9 @@ int run_compare(const CompareArgs& args) {
       const ImageResult& r = summaries[k].images[0];
       std::string top = std::to_string(r.top1) + " " + class_label(set, r.top1);
       std::printf("%-9s %-6s %-22s %9.4f %+10.4f %10.4f %10.4f %9.2f %10.2f\n",
-                  runs[k].precision.c_str(), "cpu", top.substr(0, 22).c_str(), r.top1_prob,
-                  r.top1_prob - ref_prob, r.max_abs_logit_diff, r.mean_abs_logit_diff,
+                  runs[k].precision.c_str(), device_name(runs[k].engine->options().device),
+                  top.substr(0, 22).c_str(), r.top1_prob, r.top1_prob - ref_prob,
+                  r.max_abs_logit_diff, r.mean_abs_logit_diff,
                   static_cast<double>(runs[k].plan_bytes) / (1024.0 * 1024.0), runs[k].latency_ms);
     }
     if (set.labels[0] >= 0) std::printf("label: %s\n", class_label(set, set.labels[0]).c_str());

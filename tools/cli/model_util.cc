@@ -10,6 +10,9 @@
 namespace lowp::cli {
 
 void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
+  cmd->add_option("--device", args.device, "cpu or cuda (default: cpu, or the plan's device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
+  cmd->add_flag("--tf32", args.tf32, "CUDA fp32: allow TF32 tensor cores (off: exact fp32)");
   cmd->add_option("--precision", args.precision,
                   "fp32, fp16 (weights stored in fp16), bf16 (AVX512-BF16), int8")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8"}))
@@ -49,6 +52,8 @@ void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
 CompileOptions compile_options(const PrecisionArgs& precision, int threads) {
   CompileOptions options;
   options.precision = parse_precision(precision.precision);
+  if (!precision.device.empty()) options.device = parse_device(precision.device);
+  options.allow_tf32 = precision.tf32;
   options.threads = threads;
   options.keep_fp32 = precision.keep_fp32;
   options.keep_io_types = precision.keep_io_types;
@@ -79,6 +84,7 @@ std::shared_ptr<const Engine> load_model(const std::string& path, const Precisio
   if (std::string_view(path).ends_with(".plan")) {
     RuntimeOptions options;
     options.threads = threads;
+    if (!precision.device.empty()) options.device = parse_device(precision.device);
     auto engine = Engine::load_plan(path, options);
     const char* planned = precision_name(engine->options().precision);
     if (precision.precision != "fp32" && precision.precision != planned) {

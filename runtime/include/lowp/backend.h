@@ -25,15 +25,21 @@ class CompiledModel {
   // inputs / outputs are in graph input / output order, with concrete dims already checked.
   virtual void run(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
                    const std::vector<Tensor*>& outputs) const = 0;
+  // Like run() with inputs and outputs in device memory (MemoryKind::kCuda). Host-only backends
+  // throw kUnsupported.
+  virtual void run_on_device(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
+                             const std::vector<Tensor*>& outputs) const;
   // One line per node: how it is executed (primitive kind, precision, fused ops).
   virtual std::vector<std::string> describe() const { return {}; }
 };
 
-// Backends known to this build.
 // How the CPU computes a plan of this precision when that differs from the plan ("" otherwise).
 std::string cpu_precision_note(Precision precision);
 
 std::unique_ptr<CompiledModel> compile_for_cpu(std::shared_ptr<const Graph> graph,
                                                const CompileOptions& options);
+// The CUDA backend (backends/cuda/); in a build without it, throws kUnsupported saying so.
+std::unique_ptr<CompiledModel> compile_for_cuda(std::shared_ptr<const Graph> graph,
+                                                const CompileOptions& options);
 
 }  // namespace lowp

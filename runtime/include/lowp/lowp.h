@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -68,11 +69,16 @@ struct CompileOptions {
   std::vector<std::string> keep_fp32;
   // fp16: keep fp32 graph inputs and outputs (cast at the edges) instead of taking fp16 as is.
   bool keep_io_types = false;
+  // CUDA fp32: let GEMMs and convolutions use TF32 tensor cores (10-bit mantissa inputs). Off by
+  // default so fp32 means fp32.
+  bool allow_tf32 = false;
   CalibrationOptions calibration;  // int8 (and fp16 range checks)
 };
 
 struct RuntimeOptions {
   int threads = 0;  // 0: all cores
+  // Run a plan on another device than it was compiled for (plans hold the graph, not kernels).
+  std::optional<Device> device;
 };
 
 // Name, element type and dims of a model input or output; -1 marks a dynamic dimension.
@@ -82,11 +88,22 @@ struct TensorDesc {
   Dims dims;
 };
 
+// Where a bound buffer lives. kCuda: device memory of the engine's GPU (an engine compiled for
+// Device::kCuda reads and writes it there, no host staging); all bindings of one run must agree.
+enum class MemoryKind { kHost, kCuda };
+
 // A caller-owned buffer bound to a named input or output: lowp reads / writes it in place.
 struct TensorBinding {
   std::string name;
   Tensor tensor;  // usually Tensor::view(...) over the caller's memory
+  MemoryKind memory = MemoryKind::kHost;
 };
+
+// Number of CUDA devices this build can use: 0 when it was built without the CUDA backend
+// (LOWP_CUDA=OFF) or no device / driver is present.
+int cuda_device_count();
+// Why cuda_device_count() is 0 ("" when it is not): for messages and skipped tests.
+std::string cuda_unavailable_reason();
 
 class Session;
 
@@ -142,7 +159,8 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   // Runs with caller-owned inputs and outputs; no copies. Every input must be bound; outputs must
-  // be bound with the dims output_dims() reports.
+  // be bound with the dims output_dims() reports. Bindings in MemoryKind::kCuda memory are taken
+  // only by CUDA engines.
   void run(const std::vector<TensorBinding>& inputs, const std::vector<TensorBinding>& outputs);
   // Convenience: allocates and returns the outputs (in engine->outputs() order).
   std::vector<Tensor> run(const std::vector<TensorBinding>& inputs);

@@ -1,0 +1,348 @@
+#include "backends/cuda/cuda_compiled_model.h"
+
+#include <cuda_runtime.h>
+
+#include <cstdint>
+#include <cstring>
+#include <functional>
+
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/device_memory.h"
+#include "lowp/error.h"
+
+namespace lowp::cuda {
+namespace {
+
+constexpr size_t kIoAlignment = 256;
+
+size_t align_io(size_t bytes) { return (bytes + kIoAlignment - 1) / kIoAlignment * kIoAlignment; }
+
+// Per (context, program) state: arena, workspace, device I/O buffers, pinned staging and the
+// captured graphs.
+struct PreparedProgram {
+  std::shared_ptr<const CudaProgram> program;
+  DeviceBuffer arena;
+  DeviceBuffer workspace;
+  DeviceBuffer io;       // device copies of host-bound inputs, then outputs
+  PinnedBuffer staging;  // same offsets, pinned host memory
+  std::vector<size_t> input_offsets, output_offsets;
+  bool warmed = false;                     // ran eagerly once (lazy library initialisation done)
+  cudaGraphExec_t host_graph = nullptr;    // staging copies + steps
+  cudaGraphExec_t device_graph = nullptr;  // steps over the caller's device buffers below
+  std::vector<const void*> device_inputs;
+  std::vector<void*> device_outputs;
+
+  ~PreparedProgram() {
+    if (host_graph) cudaGraphExecDestroy(host_graph);
+    if (device_graph) cudaGraphExecDestroy(device_graph);
+  }
+};
+
+class CudaContext : public ExecutionContext {
+ public:
+  CudaContext() {
+    try {
+      check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
+      check_cuda(cudaEventCreateWithFlags(&inputs_ready, cudaEventDisableTiming),
+                 "cudaEventCreate");
+      check_cublas(cublasLtCreate(&lt), "cublasLtCreate");
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+  ~CudaContext() override { release(); }
+
+  PreparedProgram& prepare(std::shared_ptr<const CudaProgram> program) {
+    if (auto it = prepared.find(program.get()); it != prepared.end()) return *it->second;
+    auto owned = std::make_unique<PreparedProgram>();  // enters the map only when complete
+    PreparedProgram& p = *owned;
+    p.program = program;
+    p.arena = DeviceBuffer(program->arena_bytes, "the activation arena");
+    p.workspace = DeviceBuffer(program->workspace_bytes, "the cuBLASLt workspace");
+    size_t io = 0;
+    for (size_t b : program->input_bytes) {
+      p.input_offsets.push_back(io);
+      io += align_io(b);
+    }
+    for (size_t b : program->output_bytes) {
+      p.output_offsets.push_back(io);
+      io += align_io(b);
+    }
+    p.io = DeviceBuffer(io, "input / output buffers");
+    p.staging = PinnedBuffer(io, "pinned input / output staging");
+    prepared.emplace(program.get(), std::move(owned));
+    return p;
+  }
+
+  void release() {
+    if (stream) cudaStreamSynchronize(stream);
+    prepared.clear();
+    if (lt) cublasLtDestroy(lt);
+    if (inputs_ready) cudaEventDestroy(inputs_ready);
+    if (stream) cudaStreamDestroy(stream);
+    lt = nullptr;
+    inputs_ready = nullptr;
+    stream = nullptr;
+  }
+
+  cudaStream_t stream = nullptr;
+  cudaEvent_t inputs_ready = nullptr;  // orders our stream after the caller's legacy-stream work
+  cublasLtHandle_t lt = nullptr;
+  std::map<const CudaProgram*, std::unique_ptr<PreparedProgram>> prepared;
+  std::vector<Dims> last_dims;
+  std::shared_ptr<const CudaProgram> last_program;
+};
+
+LaunchArgs launch_args(const CudaProgram& program, PreparedProgram& p, CudaContext& ctx,
+                       const std::vector<const void*>& inputs, const std::vector<void*>& outputs) {
+  LaunchArgs a;
+  a.stream = ctx.stream;
+  a.lt = ctx.lt;
+  a.workspace = p.workspace.get();
+  for (const DeviceSlot& s : program.slots) {
+    switch (s.kind) {
+      case SlotKind::kArena:
+        a.slots.push_back(static_cast<char*>(p.arena.get()) + s.offset);
+        break;
+      case SlotKind::kInput:
+        a.slots.push_back(const_cast<void*>(inputs.at(s.index)));
+        break;
+      case SlotKind::kOutput:
+        a.slots.push_back(outputs.at(s.index));
+        break;
+      case SlotKind::kConstant:
+        a.slots.push_back(const_cast<void*>(s.constant));
+        break;
+    }
+  }
+  return a;
+}
+
+// First run: every step followed by a synchronising check, so an error names its kernel.
+void run_eagerly(const CudaProgram& program, const LaunchArgs& a) {
+  for (const Step& step : program.steps) {
+    step.launch(a);
+    check_cuda(cudaStreamSynchronize(a.stream), step.what);
+  }
+}
+
+cudaGraph_t capture_graph(const CudaProgram& program, const LaunchArgs& a,
+                          const std::function<void()>& before, const std::function<void()>& after) {
+  check_cuda(cudaStreamBeginCapture(a.stream, cudaStreamCaptureModeThreadLocal),
+             "cudaStreamBeginCapture");
+  cudaGraph_t graph = nullptr;
+  try {
+    before();
+    for (const Step& step : program.steps) step.launch(a);
+    after();
+  } catch (...) {
+    cudaStreamEndCapture(a.stream, &graph);
+    if (graph) cudaGraphDestroy(graph);
+    throw;
+  }
+  check_cuda(cudaStreamEndCapture(a.stream, &graph), "cudaStreamEndCapture");
+  return graph;
+}
+
+// Captures the program into `exec`: updated in place when the graph's topology is unchanged
+// (only kernel arguments, e.g. the caller's buffers, differ), else instantiated afresh.
+void capture_into(cudaGraphExec_t& exec, const CudaProgram& program, const LaunchArgs& a,
+                  const std::function<void()>& before, const std::function<void()>& after) {
+  cudaGraph_t graph = capture_graph(program, a, before, after);
+  cudaGraphExecUpdateResultInfo info{};
+  if (exec && cudaGraphExecUpdate(exec, graph, &info) == cudaSuccess) {
+    cudaGraphDestroy(graph);
+    return;
+  }
+  (void)cudaGetLastError();  // a failed update is not an error: instantiate instead
+  if (exec) cudaGraphExecDestroy(exec);
+  exec = nullptr;
+  const cudaError_t status = cudaGraphInstantiate(&exec, graph, 0);
+  cudaGraphDestroy(graph);
+  check_cuda(status, "cudaGraphInstantiate");
+}
+
+// Caller buffers feed cuBLASLt, which was asked for 16-byte aligned operands.
+void check_alignment(const void* p, const std::string& name) {
+  if (reinterpret_cast<uintptr_t>(p) % 16 != 0) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "device buffer for '" + name + "' must be 16-byte aligned (cudaMalloc's are)");
+  }
+}
+
+std::vector<Dims> dims_of(const std::vector<const Tensor*>& inputs) {
+  std::vector<Dims> dims;
+  for (const Tensor* t : inputs) dims.push_back(t->dims());
+  return dims;
+}
+
+CudaContext& cuda_context(ExecutionContext& context) {
+  auto* ctx = dynamic_cast<CudaContext*>(&context);
+  if (!ctx) throw_error(ErrorCode::kInvalidArgument, "cuda backend: context from another backend");
+  return *ctx;
+}
+
+std::shared_ptr<const CudaProgram> program_of(const CudaCompiledModel& model, CudaContext& ctx,
+                                              const std::vector<const Tensor*>& inputs) {
+  std::vector<Dims> dims = dims_of(inputs);
+  if (!ctx.last_program || dims != ctx.last_dims) {
+    ctx.last_program = model.program_for(dims);
+    ctx.last_dims = std::move(dims);
+  }
+  return ctx.last_program;
+}
+
+void check_output_sizes(const CudaProgram& program, const std::vector<Tensor*>& outputs) {
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    if (outputs[j]->bytes() != program.output_bytes.at(j)) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  "cuda backend: output " + std::to_string(j) + " has the wrong size");
+    }
+  }
+}
+
+}  // namespace
+
+CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
+                                     const CompileOptions& options)
+    : graph_(std::move(graph)), options_(options) {
+  check_cuda_support(*graph_);
+  int device = 0;
+  check_cuda(cudaGetDevice(&device), "cudaGetDevice");
+  cudaDeviceProp prop{};
+  check_cuda(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
+  device_line_ = "CUDA device " + std::to_string(device) + ": " + prop.name + " (sm_" +
+                 std::to_string(prop.major) + std::to_string(prop.minor) + ")";
+  resources_ = upload_resources(*graph_, options.allow_tf32);
+  check_cublas(cublasLtCreate(&lt_), "cublasLtCreate");
+  // Lower once now for batch 1 (symbolic dims as 1) so that what the CUDA backend cannot run is
+  // reported by compile, not by the first Session::run.
+  std::vector<Dims> dims;
+  bool ranked = true;
+  for (const Value* v : graph_->inputs) {
+    ranked = ranked && v->shape.has_rank();
+    Dims d;
+    for (const Dim& dim : v->shape.dims()) d.push_back(dim.known() ? dim.size : 1);
+    dims.push_back(d);
+  }
+  try {
+    if (ranked) program_for(dims);
+  } catch (...) {
+    programs_.clear();
+    cublasLtDestroy(lt_);
+    throw;
+  }
+}
+
+CudaCompiledModel::~CudaCompiledModel() {
+  programs_.clear();
+  if (lt_) cublasLtDestroy(lt_);
+}
+
+std::unique_ptr<ExecutionContext> CudaCompiledModel::create_context() const {
+  return std::make_unique<CudaContext>();
+}
+
+std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
+    const std::vector<Dims>& dims) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = programs_.find(dims);
+  if (it != programs_.end()) return it->second;
+  LoweringOptions options;
+  options.lt = lt_;
+  std::shared_ptr<const CudaProgram> program = lower_program(*graph_, dims, resources_, options);
+  programs_.emplace(dims, program);
+  return program;
+}
+
+void CudaCompiledModel::run(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
+                            const std::vector<Tensor*>& outputs) const {
+  CudaContext& ctx = cuda_context(context);
+  std::shared_ptr<const CudaProgram> program = program_of(*this, ctx, inputs);
+  check_output_sizes(*program, outputs);
+  PreparedProgram& p = ctx.prepare(program);
+  auto* staging = static_cast<char*>(p.staging.get());
+  auto* io = static_cast<char*>(p.io.get());
+  std::vector<const void*> dev_in;
+  std::vector<void*> dev_out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    std::memcpy(staging + p.input_offsets[i], inputs[i]->raw(), program->input_bytes[i]);
+    dev_in.push_back(io + p.input_offsets[i]);
+  }
+  for (size_t j = 0; j < outputs.size(); ++j) dev_out.push_back(io + p.output_offsets[j]);
+  const LaunchArgs a = launch_args(*program, p, ctx, dev_in, dev_out);
+  auto upload = [&] {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      check_cuda(cudaMemcpyAsync(io + p.input_offsets[i], staging + p.input_offsets[i],
+                                 program->input_bytes[i], cudaMemcpyHostToDevice, ctx.stream),
+                 "copying input " + graph_->inputs[i]->name + " to the device");
+    }
+  };
+  auto download = [&] {
+    for (size_t j = 0; j < outputs.size(); ++j) {
+      check_cuda(cudaMemcpyAsync(staging + p.output_offsets[j], io + p.output_offsets[j],
+                                 program->output_bytes[j], cudaMemcpyDeviceToHost, ctx.stream),
+                 "copying output " + graph_->outputs[j]->name + " to the host");
+    }
+  };
+  if (!p.warmed) {
+    upload();
+    run_eagerly(*program, a);
+    download();
+    p.warmed = true;
+  } else {
+    if (!p.host_graph) capture_into(p.host_graph, *program, a, upload, download);
+    check_cuda(cudaGraphLaunch(p.host_graph, ctx.stream), "cudaGraphLaunch");
+  }
+  check_cuda(cudaStreamSynchronize(ctx.stream), "running '" + graph_->name + "' on CUDA");
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    std::memcpy(outputs[j]->raw(), staging + p.output_offsets[j], program->output_bytes[j]);
+  }
+}
+
+void CudaCompiledModel::run_on_device(ExecutionContext& context,
+                                      const std::vector<const Tensor*>& inputs,
+                                      const std::vector<Tensor*>& outputs) const {
+  CudaContext& ctx = cuda_context(context);
+  std::shared_ptr<const CudaProgram> program = program_of(*this, ctx, inputs);
+  check_output_sizes(*program, outputs);
+  PreparedProgram& p = ctx.prepare(program);
+  std::vector<const void*> dev_in;
+  std::vector<void*> dev_out;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    check_alignment(inputs[i]->raw(), graph_->inputs[i]->name);
+    dev_in.push_back(inputs[i]->raw());
+  }
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    check_alignment(outputs[j]->raw(), graph_->outputs[j]->name);
+    dev_out.push_back(outputs[j]->raw());
+  }
+  const LaunchArgs a = launch_args(*program, p, ctx, dev_in, dev_out);
+  // Work the caller queued on the legacy default stream (e.g. copying the inputs) comes first.
+  check_cuda(cudaEventRecord(ctx.inputs_ready, cudaStreamLegacy), "cudaEventRecord");
+  check_cuda(cudaStreamWaitEvent(ctx.stream, ctx.inputs_ready, 0), "cudaStreamWaitEvent");
+  if (!p.warmed) {
+    run_eagerly(*program, a);
+    p.warmed = true;
+  } else {
+    // The graph bakes in the caller's pointers: capture again (and update) when they change.
+    if (!p.device_graph || dev_in != p.device_inputs || dev_out != p.device_outputs) {
+      capture_into(
+          p.device_graph, *program, a, [] {}, [] {});
+      p.device_inputs = dev_in;
+      p.device_outputs = dev_out;
+    }
+    check_cuda(cudaGraphLaunch(p.device_graph, ctx.stream), "cudaGraphLaunch");
+  }
+  // Results are in the caller's device buffers when run returns.
+  check_cuda(cudaStreamSynchronize(ctx.stream), "running '" + graph_->name + "' on CUDA");
+}
+
+std::vector<std::string> CudaCompiledModel::describe() const {
+  std::vector<std::string> lines = {device_line_};
+  for (std::string& line : describe_cuda_nodes(*graph_)) lines.push_back(std::move(line));
+  return lines;
+}
+
+}  // namespace lowp::cuda

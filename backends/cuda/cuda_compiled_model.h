@@ -1,0 +1,48 @@
+// CudaCompiledModel: the CUDA backend's CompiledModel. Weights are packed and uploaded once at
+// compile time (ModelResources); a CudaProgram is lowered lazily per set of input dims and shared
+// by every context. Each context (one per Session) owns a stream, a cuBLASLt handle, and per
+// program an activation arena, a workspace, device I/O buffers with pinned host staging, and the
+// program captured as a CUDA graph: the first run of a program executes its steps eagerly (with a
+// check after each, so a failure names its kernel), later runs replay the graph.
+#pragma once
+
+#include <cublasLt.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "backends/cuda/cuda_program.h"
+#include "backends/cuda/program_lowering.h"
+#include "lowp/backend.h"
+
+namespace lowp::cuda {
+
+class CudaCompiledModel : public CompiledModel {
+ public:
+  CudaCompiledModel(std::shared_ptr<const Graph> graph, const CompileOptions& options);
+  ~CudaCompiledModel() override;
+
+  std::unique_ptr<ExecutionContext> create_context() const override;
+  void run(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
+           const std::vector<Tensor*>& outputs) const override;
+  void run_on_device(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
+                     const std::vector<Tensor*>& outputs) const override;
+  std::vector<std::string> describe() const override;
+
+  std::shared_ptr<const CudaProgram> program_for(const std::vector<Dims>& dims) const;
+
+ private:
+  std::shared_ptr<const Graph> graph_;
+  CompileOptions options_;
+  std::string device_line_;  // "CUDA device 0: NVIDIA H100 80GB HBM3 (sm_90)"
+  ModelResources resources_;
+
+  mutable std::mutex mutex_;  // guards the handle (algorithm queries) and the program cache
+  cublasLtHandle_t lt_ = nullptr;
+  mutable std::map<std::vector<Dims>, std::shared_ptr<const CudaProgram>> programs_;
+};
+
+}  // namespace lowp::cuda

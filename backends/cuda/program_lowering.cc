@@ -1,0 +1,659 @@
+#include "backends/cuda/program_lowering.h"
+
+#include <algorithm>
+#include <cfloat>
+#include <set>
+#include <utility>
+
+#include "backends/cuda/cuda_check.h"
+#include "backends/cuda/kernels.h"
+#include "lowp/error.h"
+#include "lowp/shape_propagation.h"
+#include "runtime/src/arena_planning.h"
+#include "runtime/src/ops/nn_geometry.h"
+
+namespace lowp::cuda {
+namespace {
+
+constexpr size_t kArenaAlignment = 256;
+
+[[noreturn]] void unsupported(const Node& node, const std::string& why) {
+  throw_error(ErrorCode::kUnsupported, node.describe() + ": the CUDA backend " + why);
+}
+
+// Inputs each op reads as device tensors (the others are weights or attributes-as-constants).
+const std::map<std::string, std::vector<size_t>>& device_inputs() {
+  static const std::map<std::string, std::vector<size_t>> table = {
+      {"Conv", {0, 3}},
+      {"Gemm", {0}},
+      {"MatMul", {0}},
+      {"MaxPool", {0}},
+      {"AveragePool", {0}},
+      {"GlobalAveragePool", {0}},
+      {"Relu", {0}},
+      {"Clip", {0}},
+      {"LeakyRelu", {0}},
+      {"Add", {0, 1}},
+      {"Flatten", {0}},
+      {"Reshape", {0}},
+      {"Identity", {0}},
+      {"Dropout", {0}},
+      {"Softmax", {0}},
+      {"QuantizeLinear", {0}},
+      {"DequantizeLinear", {0}},
+      {"Cast", {0}},
+  };
+  return table;
+}
+
+DType device_type(const Node& node, DataType t) {
+  switch (t) {
+    case DataType::kF32:
+      return DType::kF32;
+    case DataType::kF16:
+      return DType::kF16;
+    case DataType::kS8:
+    case DataType::kU8:
+      return DType::kS8;
+    default:
+      unsupported(node, std::string("has no kernels for ") + name_of(t) + " tensors");
+  }
+}
+
+// Per-tensor params as the kernels see them: u8 values are stored as q - 128 (kernels.h).
+QuantS8 device_quant(const Node& node, const QuantParams& q) {
+  if (q.scales.size() != 1) unsupported(node, "runs per-tensor activation quantization only");
+  const int zp = q.zero_points.empty() ? 0 : q.zero_points[0];
+  return {q.scales[0], zp - (q.storage == DataType::kU8 ? 128 : 0)};
+}
+
+QuantS8 value_quant(const Node& node, const Value* v) {
+  if (!v->quant) unsupported(node, "needs quantization parameters on '" + v->name + "'");
+  return device_quant(node, *v->quant);
+}
+
+// The params of a quantized tensor: its QuantParams, else QuantizeLinear / DequantizeLinear's
+// scale and zero-point inputs.
+QuantS8 tensor_quant(const Node& node, const Value& v, size_t scale_input) {
+  if (v.quant) return device_quant(node, *v.quant);
+  const Value* s = node.input(scale_input);
+  const Value* z = node.input(scale_input + 1);
+  if (!s || !s->constant || s->constant->numel() != 1 ||
+      (z && (!z->constant || z->constant->numel() != 1))) {
+    unsupported(node, "needs constant per-tensor scale and zero point");
+  }
+  QuantParams q;
+  q.scales = {s->constant->to_float()[0]};
+  q.zero_points = {z ? static_cast<int32_t>(z->constant->to_int64()[0]) : 0};
+  q.storage = v.dtype;  // v is the int8 side of the Q / DQ
+  return device_quant(node, q);
+}
+
+Activation fused_activation(const Node& n) {
+  const std::string act = n.attr_string("_activation", "");
+  if (act.empty()) return {};
+  if (act == "Relu") return {Act::kRelu, 0.f, 0.f};
+  if (act == "Clip")
+    return {Act::kClip, n.attr_float("_alpha", -FLT_MAX), n.attr_float("_beta", FLT_MAX)};
+  if (act == "LeakyRelu") return {Act::kLeakyRelu, n.attr_float("_alpha", 0.01f), 0.f};
+  unsupported(n, "does not fuse " + act + " yet");
+}
+
+enum class Layout { kPlain, kNhwc };
+
+struct DeviceValue {
+  int slot = -1;
+  Layout layout = Layout::kPlain;
+  Dims dims;  // logical (ONNX, NCHW) dims
+  DataType dtype = DataType::kUndefined;
+};
+
+// NHWC and NCHW hold the same bytes when C == 1 or H * W == 1.
+bool layouts_coincide(const Dims& d) { return d.size() != 4 || d[1] == 1 || d[2] * d[3] == 1; }
+
+class Lowering {
+ public:
+  Lowering(const Graph& graph, const std::vector<Dims>& input_dims, const ModelResources& resources,
+           const LoweringOptions& options)
+      : graph_(graph),
+        input_dims_(input_dims),
+        res_(resources),
+        opt_(options),
+        program_(std::make_unique<CudaProgram>()) {}
+
+  std::unique_ptr<CudaProgram> build();
+
+ private:
+  int add_slot(SlotKind kind, size_t bytes, int index = -1, const void* constant = nullptr) {
+    DeviceSlot s;
+    s.kind = kind;
+    s.bytes = bytes;
+    s.index = index;
+    s.constant = constant;
+    program_->slots.push_back(s);
+    return static_cast<int>(program_->slots.size()) - 1;
+  }
+  void add_step(std::string what, const std::vector<int>& slots,
+                std::function<void(const LaunchArgs&)> launch) {
+    const int index = static_cast<int>(program_->steps.size());
+    for (int s : slots) {
+      DeviceSlot& slot = program_->slots[s];
+      slot.first_step = slot.first_step < 0 ? index : std::min(slot.first_step, index);
+      slot.last_step = std::max(slot.last_step, index);
+    }
+    program_->steps.push_back({std::move(what), std::move(launch)});
+  }
+  size_t bytes_of(const Value* v) const {
+    return static_cast<size_t>(element_count(info_.at(v).dims)) * size_of(v->dtype);
+  }
+  const DeviceValue& value(const Node& n, const Value* v);
+  // Slot holding v in `want` layout (adds a conversion step once when needed).
+  int slot_in(const Node& n, const Value* v, Layout want);
+  int define(const Value* v, Layout layout) {
+    const int slot = add_slot(SlotKind::kArena, bytes_of(v));
+    values_[v] = {slot, layout, info_.at(v).dims, v->dtype};
+    return slot;
+  }
+  void alias(const Value* v, int slot, Layout layout) {
+    values_[v] = {slot, layout, info_.at(v).dims, v->dtype};
+  }
+  LtGemm* make_gemm(const GemmConfig& config, const std::string& what) {
+    program_->gemms.push_back(
+        std::make_unique<LtGemm>(opt_.lt, config, opt_.workspace_limit, opt_.time_tactics, what));
+    LtGemm* g = program_->gemms.back().get();
+    program_->workspace_bytes = std::max(program_->workspace_bytes, g->workspace_bytes());
+    return g;
+  }
+
+  void lower(const Node& n);
+  void lower_linear(const Node& n, bool conv);
+  void lower_pool(const Node& n);
+  void lower_global_pool(const Node& n);
+  void lower_activation(const Node& n);
+  void lower_add(const Node& n);
+  void lower_view(const Node& n);
+  void lower_softmax(const Node& n);
+  void lower_quantize(const Node& n, bool quantize);
+  void lower_cast(const Node& n);
+
+  const Graph& graph_;
+  const std::vector<Dims>& input_dims_;
+  const ModelResources& res_;
+  const LoweringOptions& opt_;
+  std::unique_ptr<CudaProgram> program_;
+  std::map<const Value*, TensorInfo> info_;
+  std::map<const Value*, DeviceValue> values_;
+  std::map<std::pair<const Value*, Layout>, int> converted_;
+};
+
+const DeviceValue& Lowering::value(const Node& n, const Value* v) {
+  auto it = values_.find(v);
+  if (it != values_.end()) return it->second;
+  if (v->constant) {
+    auto c = res_.constants.find(v);
+    if (c == res_.constants.end()) {
+      throw_error(ErrorCode::kInternal, n.describe() + ": constant '" + v->name + "' not uploaded");
+    }
+    const int slot = add_slot(SlotKind::kConstant, c->second.bytes(), -1, c->second.get());
+    return values_[v] = {slot, Layout::kPlain, v->constant->dims(), v->constant->dtype()};
+  }
+  throw_error(ErrorCode::kInternal, n.describe() + ": input '" + v->name + "' has no producer");
+}
+
+int Lowering::slot_in(const Node& n, const Value* v, Layout want) {
+  const DeviceValue dv = value(n, v);
+  if (dv.layout == want || layouts_coincide(dv.dims)) return dv.slot;
+  auto key = std::make_pair(v, want);
+  if (auto it = converted_.find(key); it != converted_.end()) return it->second;
+  const DType t = device_type(n, dv.dtype);
+  if (t == DType::kS8) unsupported(n, "keeps int8 tensors NHWC; this graph needs one in NCHW");
+  const int dst =
+      add_slot(SlotKind::kArena, static_cast<size_t>(element_count(dv.dims)) * size_of(dv.dtype));
+  const int src = dv.slot;
+  const int N = static_cast<int>(dv.dims[0]), C = static_cast<int>(dv.dims[1]),
+            H = static_cast<int>(dv.dims[2]), W = static_cast<int>(dv.dims[3]);
+  const bool to_nhwc = want == Layout::kNhwc;
+  add_step(n.describe() + (to_nhwc ? ": NCHW->NHWC of '" : ": NHWC->NCHW of '") + v->name + "'",
+           {src, dst}, [=](const LaunchArgs& a) {
+             if (to_nhwc) {
+               nchw_to_nhwc(a.slots[src], t, a.slots[dst], t, N, C, H, W, a.stream);
+             } else {
+               nhwc_to_nchw(a.slots[src], t, a.slots[dst], t, N, C, H, W, a.stream);
+             }
+           });
+  converted_[key] = dst;
+  return dst;
+}
+
+std::unique_ptr<CudaProgram> Lowering::build() {
+  info_ = infer_concrete(graph_, input_dims_);
+  for (size_t i = 0; i < graph_.inputs.size(); ++i) {
+    const Value* v = graph_.inputs[i];
+    if (v->dtype == DataType::kU8) {
+      throw_error(ErrorCode::kUnsupported,
+                  "the CUDA backend does not take u8 graph inputs ('" + v->name + "')");
+    }
+    const size_t bytes = bytes_of(v);
+    program_->input_bytes.push_back(bytes);
+    values_[v] = {add_slot(SlotKind::kInput, bytes, static_cast<int>(i)), Layout::kPlain,
+                  info_.at(v).dims, v->dtype};
+  }
+  for (const auto& node : graph_.nodes()) lower(*node);
+  for (size_t j = 0; j < graph_.outputs.size(); ++j) {
+    const Value* v = graph_.outputs[j];
+    if (v->dtype == DataType::kU8) {
+      throw_error(ErrorCode::kUnsupported,
+                  "the CUDA backend does not return u8 graph outputs ('" + v->name + "')");
+    }
+    Node output_node;  // names the graph output in errors
+    output_node.name = v->name;
+    output_node.op_type = "graph output";
+    const int src = slot_in(v->producer ? *v->producer : output_node, v, Layout::kPlain);
+    const size_t bytes = bytes_of(v);
+    program_->output_bytes.push_back(bytes);
+    const int dst = add_slot(SlotKind::kOutput, bytes, static_cast<int>(j));
+    add_step("copy to output '" + v->name + "'", {src, dst}, [=](const LaunchArgs& a) {
+      check_cuda(
+          cudaMemcpyAsync(a.slots[dst], a.slots[src], bytes, cudaMemcpyDeviceToDevice, a.stream),
+          "cudaMemcpyAsync to an output");
+    });
+  }
+  // Arena offsets from liveness.
+  std::vector<ArenaBuffer> buffers;
+  for (const DeviceSlot& s : program_->slots) {
+    const bool arena = s.kind == SlotKind::kArena && s.first_step >= 0;
+    buffers.push_back({s.bytes, arena ? s.first_step : -1, s.last_step});
+  }
+  const ArenaPlan plan = plan_arena(buffers, kArenaAlignment);
+  for (size_t i = 0; i < buffers.size(); ++i) {
+    if (buffers[i].first_step >= 0) program_->slots[i].offset = plan.offsets[i];
+  }
+  program_->arena_bytes = plan.total_bytes;
+  return std::move(program_);
+}
+
+void Lowering::lower(const Node& n) {
+  const std::string& op = n.op_type;
+  if (op == "Conv") return lower_linear(n, true);
+  if (op == "Gemm" || op == "MatMul") return lower_linear(n, false);
+  if (op == "MaxPool" || op == "AveragePool") return lower_pool(n);
+  if (op == "GlobalAveragePool") return lower_global_pool(n);
+  if (op == "Relu" || op == "Clip" || op == "LeakyRelu") return lower_activation(n);
+  if (op == "Add") return lower_add(n);
+  if (op == "Flatten" || op == "Reshape" || op == "Identity" || op == "Dropout") {
+    return lower_view(n);
+  }
+  if (op == "Softmax") return lower_softmax(n);
+  if (op == "QuantizeLinear") return lower_quantize(n, true);
+  if (op == "DequantizeLinear") return lower_quantize(n, false);
+  if (op == "Cast") return lower_cast(n);
+  unsupported(n, "does not implement " + op);
+}
+
+void Lowering::lower_linear(const Node& n, bool conv) {
+  const PackedLinear& w = res_.linear.at(&n);
+  const Value* x = n.input(0);
+  const Value* y = n.outputs.at(0);
+  const DType xt = device_type(n, value(n, x).dtype);
+  const bool int8 = w.type == GemmType::kS8;
+  if ((xt == DType::kS8) != int8 || (xt == DType::kF16) != (w.type == GemmType::kF16)) {
+    unsupported(n, "needs input and weights of one precision");
+  }
+  const size_t esize = element_bytes(w.type);
+  const int64_t kp = w.k_padded;
+  ConvGeometry g{};
+  int64_t m = 0;
+  int src = -1;
+  bool direct = false;
+  if (conv) {
+    src = slot_in(n, x, Layout::kNhwc);
+    const Dims& xd = value(n, x).dims;
+    const Dims kernel = {n.input(1)->constant->dims()[2], n.input(1)->constant->dims()[3]};
+    const nn::SpatialGeometry sg = nn::window_geometry(n, {xd[2], xd[3]}, kernel, false);
+    g = {static_cast<int>(xd[0]),           static_cast<int>(xd[2]),
+         static_cast<int>(xd[3]),           static_cast<int>(xd[1]),
+         static_cast<int>(sg.out[0]),       static_cast<int>(sg.out[1]),
+         static_cast<int>(kernel[0]),       static_cast<int>(kernel[1]),
+         static_cast<int>(sg.strides[0]),   static_cast<int>(sg.strides[1]),
+         static_cast<int>(sg.pad_begin[0]), static_cast<int>(sg.pad_begin[1]),
+         static_cast<int>(sg.dilations[0]), static_cast<int>(sg.dilations[1])};
+    m = int64_t{g.n} * g.oh * g.ow;
+    direct = g.kh == 1 && g.kw == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_top == 0 &&
+             g.pad_left == 0 && g.oh == g.h && g.ow == g.w && g.c == kp;
+  } else {
+    src = slot_in(n, x, Layout::kPlain);
+    const Dims& xd = value(n, x).dims;
+    if (xd.size() != 2) unsupported(n, "runs Gemm / MatMul on 2-D inputs only");
+    m = xd[0];
+    g = {static_cast<int>(xd[0]), 1, 1, static_cast<int>(xd[1]), 1, 1, 1, 1, 1, 1, 0, 0, 1, 1};
+    direct = xd[1] == kp;
+  }
+  const QuantS8 xq = int8 ? value_quant(n, x) : QuantS8{};
+  int cols = src;
+  if (!direct) {
+    cols = add_slot(SlotKind::kArena, static_cast<size_t>(m * kp) * esize);
+    const int pad = xq.zero_point;
+    add_step(n.describe() + ": im2col " + std::to_string(g.kh) + "x" + std::to_string(g.kw),
+             {src, cols}, [=](const LaunchArgs& a) {
+               im2col_nhwc(a.slots[src], xt, a.slots[cols], g, static_cast<int>(kp), pad, a.stream);
+             });
+  }
+  const Activation act = fused_activation(n);
+  const Value* residual = conv ? n.input(3) : nullptr;
+  const int res = residual ? slot_in(n, residual, Layout::kNhwc) : -1;
+  const bool residual_int8 =
+      residual && (residual->dtype == DataType::kS8 || residual->dtype == DataType::kU8);
+  if (residual && (int8 ? !residual_int8 : residual->dtype != y->dtype)) {
+    unsupported(n, "needs the residual in the output's precision");
+  }
+  const Layout out_layout = conv ? Layout::kNhwc : Layout::kPlain;
+  const int out = define(y, out_layout);
+  const int64_t cout = w.n;
+  const void* weights = w.weights.get();
+  if (!int8) {
+    if (y->dtype != value(n, x).dtype) unsupported(n, "needs the output in the input's precision");
+    const bool in_epilogue = act.kind == Act::kNone || act.kind == Act::kRelu;
+    GemmConfig config{w.type,
+                      m,
+                      cout,
+                      kp,
+                      in_epilogue ? w.bias.get() : nullptr,
+                      in_epilogue && act.kind == Act::kRelu,
+                      residual != nullptr && in_epilogue};
+    LtGemm* gemm = make_gemm(config, n.describe());
+    std::vector<int> used = {cols, out};
+    if (res >= 0) used.push_back(res);
+    add_step(n.describe() + ": " + gemm->describe(), used, [=](const LaunchArgs& a) {
+      gemm->run(a.lt, weights, a.slots[cols], res >= 0 ? a.slots[res] : nullptr, a.slots[out],
+                a.workspace, a.stream);
+    });
+    if (!in_epilogue) {
+      const float* bias = static_cast<const float*>(w.bias_f32.get());
+      add_step(n.describe() + ": bias / residual / activation", used, [=](const LaunchArgs& a) {
+        bias_residual_act(a.slots[out], xt, bias, res >= 0 ? a.slots[res] : nullptr, m,
+                          static_cast<int>(cout), act, a.stream);
+      });
+    }
+    return;
+  }
+  const int64_t n_gemm = w.n_gemm;
+  const int acc = add_slot(SlotKind::kArena, static_cast<size_t>(m * n_gemm) * 4);
+  LtGemm* gemm = make_gemm({GemmType::kS8, m, n_gemm, kp, nullptr, false, false}, n.describe());
+  add_step(n.describe() + ": " + gemm->describe(), {cols, acc}, [=](const LaunchArgs& a) {
+    gemm->run(a.lt, weights, a.slots[cols], nullptr, a.slots[acc], a.workspace, a.stream);
+  });
+  Int8Epilogue e;
+  e.w_sum = static_cast<const int32_t*>(w.w_sum.get());
+  e.bias = static_cast<const int32_t*>(w.bias.get());
+  e.w_scale = static_cast<const float*>(w.w_scale.get());
+  e.x_scale = xq.scale;
+  e.x_zero_point = xq.zero_point;
+  if (residual) {
+    e.residual_q = value_quant(n, residual);
+  }
+  e.act = act;
+  e.acc_ld = n_gemm;
+  e.out_type = device_type(n, y->dtype);
+  if (e.out_type == DType::kS8) {
+    e.out_q = value_quant(n, y);
+  }
+  std::vector<int> used = {acc, out};
+  if (res >= 0) used.push_back(res);
+  add_step(n.describe() + ": int8 requantize epilogue", used, [=](const LaunchArgs& a) {
+    Int8Epilogue args = e;
+    if (res >= 0) args.residual = static_cast<const int8_t*>(a.slots[res]);
+    int8_epilogue(static_cast<const int32_t*>(a.slots[acc]), a.slots[out], m,
+                  static_cast<int>(cout), args, a.stream);
+  });
+}
+
+void Lowering::lower_pool(const Node& n) {
+  const Value* x = n.input(0);
+  const Value* y = n.outputs.at(0);
+  if (n.outputs.size() > 1 && n.outputs[1] && !n.outputs[1]->consumers.empty()) {
+    unsupported(n, "does not return MaxPool indices");
+  }
+  const int src = slot_in(n, x, Layout::kNhwc);
+  const Dims& xd = value(n, x).dims;
+  if (xd.size() != 4) unsupported(n, "runs 2-D pooling only");
+  const Dims kernel = n.attr_ints("kernel_shape");
+  const nn::SpatialGeometry sg = nn::window_geometry(n, {xd[2], xd[3]}, kernel, true);
+  const PoolGeometry g{static_cast<int>(xd[0]),           static_cast<int>(xd[2]),
+                       static_cast<int>(xd[3]),           static_cast<int>(xd[1]),
+                       static_cast<int>(sg.out[0]),       static_cast<int>(sg.out[1]),
+                       static_cast<int>(kernel[0]),       static_cast<int>(kernel[1]),
+                       static_cast<int>(sg.strides[0]),   static_cast<int>(sg.strides[1]),
+                       static_cast<int>(sg.pad_begin[0]), static_cast<int>(sg.pad_begin[1]),
+                       static_cast<int>(sg.dilations[0]), static_cast<int>(sg.dilations[1])};
+  const DType t = device_type(n, x->dtype);
+  const int out = define(y, Layout::kNhwc);
+  if (n.op_type == "MaxPool") {
+    if (t == DType::kS8 && !(x->quant && y->quant && *x->quant == *y->quant)) {
+      unsupported(n, "runs int8 MaxPool only with the output's params equal to the input's");
+    }
+    add_step(n.describe() + ": max pool", {src, out}, [=](const LaunchArgs& a) {
+      max_pool_nhwc(a.slots[src], t, a.slots[out], g, a.stream);
+    });
+    return;
+  }
+  const bool include_pad = n.attr_int("count_include_pad", 0) != 0;
+  if (include_pad && n.attr_int("ceil_mode", 0) != 0) {
+    unsupported(n, "does not run count_include_pad with ceil_mode (windows past the padding)");
+  }
+  const QuantS8 in_q = t == DType::kS8 ? value_quant(n, x) : QuantS8{};
+  const QuantS8 out_q = t == DType::kS8 ? value_quant(n, y) : QuantS8{};
+  add_step(n.describe() + ": average pool", {src, out}, [=](const LaunchArgs& a) {
+    avg_pool_nhwc(a.slots[src], t, a.slots[out], g, include_pad, in_q, out_q, a.stream);
+  });
+}
+
+void Lowering::lower_global_pool(const Node& n) {
+  const Value* x = n.input(0);
+  const Value* y = n.outputs.at(0);
+  const int src = slot_in(n, x, Layout::kNhwc);
+  const Dims& xd = value(n, x).dims;
+  if (xd.size() != 4) unsupported(n, "runs 2-D global pooling only");
+  const DType t = device_type(n, x->dtype);
+  const QuantS8 in_q = t == DType::kS8 ? value_quant(n, x) : QuantS8{};
+  const QuantS8 out_q = t == DType::kS8 ? value_quant(n, y) : QuantS8{};
+  const int out = define(y, Layout::kNhwc);
+  const int nn = static_cast<int>(xd[0]), hw = static_cast<int>(xd[2] * xd[3]),
+            c = static_cast<int>(xd[1]);
+  add_step(n.describe() + ": global average pool", {src, out}, [=](const LaunchArgs& a) {
+    global_avg_pool_nhwc(a.slots[src], t, a.slots[out], nn, hw, c, in_q, out_q, a.stream);
+  });
+}
+
+void Lowering::lower_activation(const Node& n) {
+  const Value* x = n.input(0);
+  const DeviceValue dv = value(n, x);
+  const DType t = device_type(n, dv.dtype);
+  if (t == DType::kS8) unsupported(n, "runs stand-alone activations on floats only");
+  Activation act{Act::kRelu, 0.f, 0.f};
+  if (n.op_type == "LeakyRelu") act = {Act::kLeakyRelu, n.attr_float("alpha", 0.01f), 0.f};
+  if (n.op_type == "Clip") {
+    act = {Act::kClip, -FLT_MAX, FLT_MAX};
+    for (size_t i : {size_t{1}, size_t{2}}) {
+      const Value* bound = n.input(i);
+      if (!bound) continue;
+      if (!bound->constant || bound->constant->numel() != 1) {
+        unsupported(n, "needs constant scalar Clip bounds");
+      }
+      (i == 1 ? act.lo : act.hi) = bound->constant->to_float().at(0);
+    }
+  }
+  const int src = dv.slot;
+  const int out = define(n.outputs.at(0), dv.layout);
+  const int64_t count = element_count(dv.dims);
+  add_step(n.describe(), {src, out}, [=](const LaunchArgs& a) {
+    activation(a.slots[src], a.slots[out], t, count, act, QuantS8{}, a.stream);
+  });
+}
+
+void Lowering::lower_add(const Node& n) {
+  const Value* x0 = n.input(0);
+  const Value* x1 = n.input(1);
+  const DeviceValue a0 = value(n, x0);
+  if (value(n, x1).dims != a0.dims || x0->dtype != x1->dtype) {
+    unsupported(n, "adds tensors of equal dims and type only (no broadcasting yet)");
+  }
+  const int s0 = a0.slot;
+  const int s1 = slot_in(n, x1, a0.layout);
+  const DType t = device_type(n, a0.dtype);
+  const Value* y = n.outputs.at(0);
+  const QuantS8 q0 = t == DType::kS8 ? value_quant(n, x0) : QuantS8{};
+  const QuantS8 q1 = t == DType::kS8 ? value_quant(n, x1) : QuantS8{};
+  const QuantS8 qy = t == DType::kS8 ? value_quant(n, y) : QuantS8{};
+  const Activation act = fused_activation(n);
+  const int out = define(y, a0.layout);
+  const int64_t count = element_count(a0.dims);
+  add_step(n.describe(), {s0, s1, out}, [=](const LaunchArgs& a) {
+    add_act(a.slots[s0], q0, a.slots[s1], q1, a.slots[out], qy, t, count, act, a.stream);
+  });
+}
+
+void Lowering::lower_view(const Node& n) {
+  for (size_t i = 1; i < n.outputs.size(); ++i) {
+    if (n.outputs[i] && (!n.outputs[i]->consumers.empty() ||
+                         std::count(graph_.outputs.begin(), graph_.outputs.end(), n.outputs[i]))) {
+      unsupported(n, "does not produce " + n.op_type + "'s optional outputs");
+    }
+  }
+  const Value* x = n.input(0);
+  const Value* y = n.outputs.at(0);
+  const DeviceValue dv = value(n, x);
+  if (n.op_type == "Identity" || n.op_type == "Dropout") return alias(y, dv.slot, dv.layout);
+  alias(y, slot_in(n, x, Layout::kPlain), Layout::kPlain);
+}
+
+void Lowering::lower_softmax(const Node& n) {
+  const Value* x = n.input(0);
+  if (x->dtype != DataType::kF32) unsupported(n, "runs Softmax in f32 only");
+  const int src = slot_in(n, x, Layout::kPlain);
+  const Dims& d = value(n, x).dims;
+  int64_t axis = n.attr_int("axis", -1);
+  if (axis < 0) axis += static_cast<int64_t>(d.size());
+  if (axis != static_cast<int64_t>(d.size()) - 1 && n.attr_int("_coerce_2d", 0) == 0) {
+    unsupported(n, "runs Softmax over the last axis only");
+  }
+  int64_t rows = 1, cols = 1;
+  for (size_t i = 0; i < d.size(); ++i) (static_cast<int64_t>(i) < axis ? rows : cols) *= d[i];
+  const int out = define(n.outputs.at(0), Layout::kPlain);
+  add_step(n.describe(), {src, out}, [=](const LaunchArgs& a) {
+    softmax_rows(static_cast<const float*>(a.slots[src]), static_cast<float*>(a.slots[out]),
+                 static_cast<int>(rows), static_cast<int>(cols), a.stream);
+  });
+}
+
+void Lowering::lower_quantize(const Node& n, bool quantize) {
+  const Value* x = n.input(0);
+  const Value* y = n.outputs.at(0);
+  const DeviceValue dv = value(n, x);
+  const QuantS8 q = tensor_quant(n, quantize ? *y : *x, 1);
+  const DType ft = device_type(n, quantize ? x->dtype : y->dtype);
+  if (ft == DType::kS8) unsupported(n, "converts between int8 and f32 / f16 only");
+  // int8 tensors live in NHWC: quantize a 4-D float input after converting it.
+  const Layout layout = quantize && dv.dims.size() == 4 ? Layout::kNhwc : dv.layout;
+  const int src = quantize ? slot_in(n, x, layout) : dv.slot;
+  const int out = define(y, layout);
+  const int64_t count = element_count(dv.dims);
+  add_step(n.describe(), {src, out}, [=](const LaunchArgs& a) {
+    if (quantize) {
+      cuda::quantize(a.slots[src], ft, static_cast<int8_t*>(a.slots[out]), q, count, a.stream);
+    } else {
+      dequantize(static_cast<const int8_t*>(a.slots[src]), q, a.slots[out], ft, count, a.stream);
+    }
+  });
+}
+
+void Lowering::lower_cast(const Node& n) {
+  const Value* x = n.input(0);
+  const Value* y = n.outputs.at(0);
+  const DeviceValue dv = value(n, x);
+  if (x->dtype == y->dtype) return alias(y, dv.slot, dv.layout);
+  const DType from = device_type(n, x->dtype), to = device_type(n, y->dtype);
+  if (from == DType::kS8 || to == DType::kS8) unsupported(n, "casts between f32 and f16 only");
+  const int src = dv.slot;
+  const int out = define(y, dv.layout);
+  const int64_t count = element_count(dv.dims);
+  add_step(n.describe(), {src, out}, [=](const LaunchArgs& a) {
+    convert(a.slots[src], from, a.slots[out], to, count, a.stream);
+  });
+}
+
+}  // namespace
+
+void check_cuda_support(const Graph& graph) {
+  std::string missing;
+  for (const auto& node : graph.nodes()) {
+    if (device_inputs().count(node->op_type)) continue;
+    missing += (missing.empty() ? "" : ", ") + node->describe();
+  }
+  if (!missing.empty()) {
+    throw_error(ErrorCode::kUnsupported,
+                "the CUDA backend does not implement: " + missing +
+                    " (compile for the CPU, or keep these out of the graph)");
+  }
+}
+
+ModelResources upload_resources(const Graph& graph, bool tf32) {
+  ModelResources res;
+  for (const auto& node : graph.nodes()) {
+    const Node& n = *node;
+    if (n.op_type == "Conv") res.linear.emplace(&n, pack_conv(n, tf32));
+    if (n.op_type == "Gemm" || n.op_type == "MatMul") res.linear.emplace(&n, pack_gemm(n, tf32));
+    for (size_t i : device_inputs().at(n.op_type)) {
+      const Value* v = n.input(i);
+      if (!v || !v->constant || res.constants.count(v)) continue;
+      const Tensor& t = *v->constant;
+      if (t.dtype() == DataType::kU8) {  // stored as q - 128 (kernels.h)
+        std::vector<uint8_t> shifted(static_cast<const uint8_t*>(t.raw()),
+                                     static_cast<const uint8_t*>(t.raw()) + t.bytes());
+        for (uint8_t& b : shifted) b ^= 0x80;
+        res.constants.emplace(v, DeviceBuffer::upload(shifted.data(), shifted.size(), v->name));
+      } else {
+        res.constants.emplace(v, DeviceBuffer::upload(t.raw(), t.bytes(), v->name));
+      }
+    }
+  }
+  return res;
+}
+
+std::vector<std::string> describe_cuda_nodes(const Graph& graph) {
+  std::vector<std::string> lines;
+  for (const auto& node : graph.nodes()) {
+    const Node& n = *node;
+    std::string how;
+    const bool int8 =
+        n.input(0) && (n.input(0)->dtype == DataType::kS8 || n.input(0)->dtype == DataType::kU8);
+    const char* precision = int8                                                ? "int8"
+                            : n.input(0) && n.input(0)->dtype == DataType::kF16 ? "fp16"
+                                                                                : "fp32";
+    if (n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul") {
+      const Tensor* w = n.input(1) && n.input(1)->constant ? n.input(1)->constant.get() : nullptr;
+      const bool one_by_one = n.op_type == "Conv" && w && w->rank() == 4 && w->dims()[2] == 1 &&
+                              w->dims()[3] == 1 && w->dims()[1] % 16 == 0 &&
+                              n.attr_ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} &&
+                              n.attr_ints("pads", {0, 0, 0, 0}) == std::vector<int64_t>{0, 0, 0, 0};
+      how = n.op_type == "Conv" ? (one_by_one ? "cuBLASLt GEMM (1x1 conv, NHWC)"
+                                              : "implicit GEMM: im2col + cuBLASLt (NHWC)")
+                                : "cuBLASLt GEMM";
+      how += std::string(" ") + precision + (int8 ? " s32 acc, per-channel requantize" : "");
+      const std::string act = n.attr_string("_activation", "");
+      if (!act.empty()) how += " +" + act;
+      if (n.input(3)) how += " +residual";
+    } else {
+      how = std::string("CUDA kernel ") + precision;
+    }
+    lines.push_back(n.describe() + ": " + how);
+  }
+  return lines;
+}
+
+std::unique_ptr<CudaProgram> lower_program(const Graph& graph, const std::vector<Dims>& input_dims,
+                                           const ModelResources& resources,
+                                           const LoweringOptions& options) {
+  return Lowering(graph, input_dims, resources, options).build();
+}
+
+}  // namespace lowp::cuda

@@ -1,0 +1,262 @@
+// The CUDA backend. Without a GPU (or in a build without CUDA) every test that needs one skips
+// with the reason; the error paths that need no GPU always run.
+// On a GPU: ResNet-18 parity against the CPU backend (fp32 within 1e-3 relative L2, fp16 within
+// 1e-2), int8 on the whole Fashion-MNIST test set (agreement with CPU fp32 >= 99.7%, accuracy >=
+// 92.7%), CUDA graph replay and batch changes, device-memory bindings, many sessions from many
+// threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <thread>
+
+#include "lowp/lowp.h"
+#include "tests/onnx_model_builder.h"
+#include "tests/test_util.h"
+#include "tools/io/calibration_sources.h"
+#include "tools/io/idx.h"
+
+#if LOWP_TEST_CUDA_RUNTIME
+#include <cuda_runtime.h>
+#endif
+
+using namespace lowp;
+using namespace lowp::testing;
+
+namespace {
+
+#define SKIP_WITHOUT_GPU()                                                               \
+  do {                                                                                   \
+    if (cuda_device_count() == 0) GTEST_SKIP() << "CUDA: " << cuda_unavailable_reason(); \
+  } while (0)
+
+std::string fashion_model() { return source_dir() + "/models/resnet18_fashion.onnx"; }
+
+double relative_l2(const Tensor& got, const Tensor& want) {
+  double num = 0, den = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    const double d = got.data<float>()[i] - want.data<float>()[i];
+    num += d * d;
+    den += double(want.data<float>()[i]) * want.data<float>()[i];
+  }
+  return std::sqrt(num / std::max(den, 1e-30));
+}
+
+CompileOptions on(Device device, Precision precision) {
+  CompileOptions o;
+  o.device = device;
+  o.precision = precision;
+  return o;
+}
+
+Tensor run_once(const Engine& engine, const Tensor& x) {
+  return engine.create_session()->run({{engine.inputs()[0].name, x}}).at(0);
+}
+
+Tensor fashion_inputs(int64_t count) {
+  const io::IdxImages test = io::read_idx_images(fashion_dir() + "/t10k-images-idx3-ubyte.gz");
+  return fashion_batch(test, 0, count);
+}
+
+}  // namespace
+
+TEST(CudaBackend, UnavailableCudaIsAClearError) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  try {
+    Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("CUDA"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(cuda_unavailable_reason().empty());
+}
+
+TEST(CudaBackend, Bf16IsACpuOption) {
+  try {
+    Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kBf16));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("fp16"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CudaBackend, DeviceBindingsOnACpuEngineAreRejected) {
+  auto engine = Engine::compile_onnx(fashion_model());
+  Tensor x = random_tensor({1, 3, 64, 64}, 1);
+  Tensor y(DataType::kF32, {1, 10});
+  try {
+    engine->create_session()->run({{"input", x, MemoryKind::kCuda}},
+                                  {{engine->outputs()[0].name, y, MemoryKind::kCuda}});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("host memory"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CudaBackend, UnsupportedOperatorIsNamed) {
+  SKIP_WITHOUT_GPU();
+  onnx::ModelProto m = make_model(17);
+  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
+  add_node(m, "Sigmoid", "the_sigmoid", {"x"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", {1, 4});
+  const std::string path = std::string(LOWP_BINARY_DIR) + "/cuda_unsupported.onnx";
+  save_model(m, path);
+  try {
+    Engine::compile_onnx(path, on(Device::kCuda, Precision::kFp32));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("the_sigmoid"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CudaBackend, Fp32MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  const Tensor x = fashion_inputs(16);
+  const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
+  const Tensor gpu =
+      run_once(*Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32)), x);
+  const double err = relative_l2(gpu, cpu);
+  std::cout << "CUDA fp32 vs CPU fp32: relative L2 " << err << "\n";
+  EXPECT_LE(err, 1e-3);
+}
+
+TEST(CudaBackend, ImageNetGraphFp32AndFp16MatchCpu) {
+  SKIP_WITHOUT_GPU();
+  const std::string model = shared_path("models/resnet18_imagenet_arch.onnx");
+  if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
+  const Tensor x = random_tensor({2, 3, 224, 224}, 7, -2.f, 2.f);
+  const Tensor cpu = run_once(*Engine::compile_onnx(model), x);
+  const Tensor f32 = run_once(*Engine::compile_onnx(model, on(Device::kCuda, Precision::kFp32)), x);
+  CompileOptions half = on(Device::kCuda, Precision::kFp16);
+  half.keep_io_types = true;
+  const Tensor f16 = run_once(*Engine::compile_onnx(model, half), x);
+  std::cout << "ImageNet graph, CUDA vs CPU fp32: fp32 " << relative_l2(f32, cpu) << ", fp16 "
+            << relative_l2(f16, cpu) << " relative L2\n";
+  EXPECT_LE(relative_l2(f32, cpu), 1e-3);
+  EXPECT_LE(relative_l2(f16, cpu), 1e-2);
+}
+
+TEST(CudaBackend, Fp16MatchesCpu) {
+  SKIP_WITHOUT_GPU();
+  const Tensor x = fashion_inputs(16);
+  const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
+  CompileOptions half = on(Device::kCuda, Precision::kFp16);
+  half.keep_io_types = true;
+  const Tensor gpu = run_once(*Engine::compile_onnx(fashion_model(), half), x);
+  const double err = relative_l2(gpu, cpu);
+  std::cout << "CUDA fp16 vs CPU fp32: relative L2 " << err << "\n";
+  EXPECT_LE(err, 1e-2);
+}
+
+TEST(CudaBackend, GraphReplayAndBatchChangesGiveTheSameResults) {
+  SKIP_WITHOUT_GPU();
+  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp16));
+  auto session = engine->create_session();
+  const std::string in = engine->inputs()[0].name;
+  const Tensor x4 = random_tensor({4, 3, 64, 64}, 3);
+  const Tensor x4h = x4.cast(DataType::kF16);
+  const Tensor first = session->run({{in, x4h}}).at(0);   // eager
+  const Tensor second = session->run({{in, x4h}}).at(0);  // captured graph
+  const Tensor third = session->run({{in, x4h}}).at(0);   // replay
+  EXPECT_EQ(max_abs_diff(first.cast(DataType::kF32), second.cast(DataType::kF32)), 0.f);
+  EXPECT_EQ(max_abs_diff(first.cast(DataType::kF32), third.cast(DataType::kF32)), 0.f);
+  const Tensor x1 = Tensor::view(DataType::kF16, {1, 3, 64, 64}, const_cast<void*>(x4h.raw()));
+  for (int i = 0; i < 3; ++i) {
+    const Tensor one = session->run({{in, x1}}).at(0).cast(DataType::kF32);
+    const Tensor first_row = first.cast(DataType::kF32);
+    for (int64_t c = 0; c < 10; ++c) {
+      EXPECT_NEAR(one.data<float>()[c], first_row.data<float>()[c], 2e-2f) << "class " << c;
+    }
+  }
+}
+
+TEST(CudaBackend, ManySessionsFromManyThreads) {
+  SKIP_WITHOUT_GPU();
+  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  const Tensor x = fashion_inputs(8);
+  const Tensor want = run_once(*engine, x);
+  std::vector<std::thread> threads;
+  std::vector<float> worst(8, 0.f);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto session = engine->create_session();
+      for (int r = 0; r < 20; ++r) {
+        const Tensor got = session->run({{engine->inputs()[0].name, x}}).at(0);
+        worst[t] = std::max(worst[t], max_abs_diff(got, want));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (float w : worst) EXPECT_EQ(w, 0.f);
+}
+
+#if LOWP_TEST_CUDA_RUNTIME
+TEST(CudaBackend, DeviceMemoryBindings) {
+  SKIP_WITHOUT_GPU();
+  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  const Tensor x = fashion_inputs(4);
+  const Tensor want = run_once(*engine, x);
+  void* dx = nullptr;
+  void* dy = nullptr;
+  ASSERT_EQ(cudaMalloc(&dx, x.bytes()), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&dy, want.bytes()), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(dx, x.raw(), x.bytes(), cudaMemcpyHostToDevice), cudaSuccess);
+  auto session = engine->create_session();
+  Tensor got(DataType::kF32, want.dims());
+  for (int r = 0; r < 3; ++r) {  // eager, capture, replay
+    session->run(
+        {{engine->inputs()[0].name, Tensor::view(DataType::kF32, x.dims(), dx), MemoryKind::kCuda}},
+        {{engine->outputs()[0].name, Tensor::view(DataType::kF32, want.dims(), dy),
+          MemoryKind::kCuda}});
+    ASSERT_EQ(cudaMemcpy(got.raw(), dy, got.bytes(), cudaMemcpyDeviceToHost), cudaSuccess);
+    EXPECT_EQ(max_abs_diff(got, want), 0.f) << "run " << r;
+  }
+  cudaFree(dx);
+  cudaFree(dy);
+}
+#endif
+
+TEST(CudaBackend, Int8FashionAccuracyAndAgreement) {
+  SKIP_WITHOUT_GPU();
+  const std::string dir = fashion_dir();
+  if (!file_exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  // Calibrate on the CPU (512 training images, default calibrator), then run the same int8 graph
+  // on CUDA through a plan loaded for the GPU. LOWP_FASHION_CALIB_CACHE names a calibration cache
+  // made from those images (`lowp compile --calib-cache`), for machines without the training set.
+  CompileOptions int8 = on(Device::kCpu, Precision::kInt8);
+  if (const char* cache = std::getenv("LOWP_FASHION_CALIB_CACHE")) {
+    int8.calibration.cache_path = cache;
+  } else {
+    int8.calibration.source =
+        io::make_calibration_source(dir, "idx", 512, 64, "fashion", {-1, 3, 64, 64});
+  }
+  auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
+  const std::string plan = std::string(LOWP_BINARY_DIR) + "/cuda_int8_fashion.plan";
+  cpu_int8->save_plan(plan);
+  RuntimeOptions gpu;
+  gpu.device = Device::kCuda;
+  auto cuda_int8 = Engine::load_plan(plan, gpu);
+  auto fp32 = Engine::compile_onnx(fashion_model());
+
+  const io::IdxImages test = io::read_idx_images(dir + "/t10k-images-idx3-ubyte.gz");
+  const std::vector<uint8_t> labels = io::read_idx_labels(dir + "/t10k-labels-idx1-ubyte.gz");
+  auto s32 = fp32->create_session();
+  auto s8 = cuda_int8->create_session();
+  int64_t correct = 0, agree = 0, n = 0;
+  for (int64_t b = 0; b < test.count; b += 500) {
+    const int64_t count = std::min<int64_t>(500, test.count - b);
+    const Tensor x = fashion_batch(test, b, count);
+    const auto want = top1(s32->run({{"input", x}}).at(0));
+    const auto got = top1(s8->run({{"input", x}}).at(0));
+    for (int64_t i = 0; i < count; ++i) {
+      correct += got[i] == labels[b + i];
+      agree += got[i] == want[i];
+    }
+    n += count;
+  }
+  std::cout << "CUDA int8 on " << n << " Fashion test images: top-1 " << 100.0 * correct / n
+            << "%, agreement with CPU fp32 " << 100.0 * agree / n << "%\n";
+  EXPECT_GE(agree * 1000, n * 997);
+  EXPECT_GE(correct * 1000, n * 927);
+}
