@@ -32,25 +32,11 @@ namespace {
 
 std::string fashion_model() { return source_dir() + "/models/resnet18_fashion.onnx"; }
 
-double relative_l2(const Tensor& got, const Tensor& want) {
-  double num = 0, den = 0;
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    const double d = got.data<float>()[i] - want.data<float>()[i];
-    num += d * d;
-    den += double(want.data<float>()[i]) * want.data<float>()[i];
-  }
-  return std::sqrt(num / std::max(den, 1e-30));
-}
-
 CompileOptions on(Device device, Precision precision) {
   CompileOptions o;
   o.device = device;
   o.precision = precision;
   return o;
-}
-
-Tensor run_once(const Engine& engine, const Tensor& x) {
-  return engine.create_session()->run({{engine.inputs()[0].name, x}}).at(0);
 }
 
 Tensor fashion_inputs(int64_t count) {

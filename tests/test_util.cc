@@ -29,6 +29,22 @@ std::string onnx_node_tests_dir() { return from_env("LOWP_ONNX_NODE_TESTS", LOWP
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
 
+double relative_l2(const Tensor& got, const Tensor& want) {
+  const std::vector<float> g = got.to_float(), w = want.to_float();
+  if (g.size() != w.size()) throw std::runtime_error("relative_l2: different element counts");
+  double num = 0, den = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
+    const double d = double(g[i]) - w[i];
+    num += d * d;
+    den += double(w[i]) * w[i];
+  }
+  return std::sqrt(num / std::max(den, 1e-30));
+}
+
+Tensor run_once(const Engine& engine, const Tensor& x) {
+  return engine.create_session()->run({{engine.inputs()[0].name, x}}).at(0);
+}
+
 float max_abs_diff(const Tensor& a, const Tensor& b) {
   if (a.dims() != b.dims()) {
     throw Error(ErrorCode::kInvalidArgument,

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "lowp/lowp.h"
 #include "lowp/tensor.h"
 #include "tools/io/idx.h"
 
@@ -18,6 +19,10 @@ std::string fashion_dir();
 std::string onnx_node_tests_dir();
 bool file_exists(const std::string& path);
 
+// ||got - want|| / ||want|| over all elements (any float dtype).
+double relative_l2(const Tensor& got, const Tensor& want);
+// The first output of `engine` for `x` bound to its first input (a fresh session).
+Tensor run_once(const Engine& engine, const Tensor& x);
 // Largest |a-b|; throws when dims differ.
 float max_abs_diff(const Tensor& a, const Tensor& b);
 // True when every |a-b| <= atol + rtol*|b| (numpy.allclose); `report` gets the worst element.

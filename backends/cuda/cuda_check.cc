@@ -9,6 +9,9 @@ namespace lowp::cuda {
 
 void check_cuda(cudaError_t status, const std::string& what) {
   if (status == cudaSuccess) return;
+  // The failed call also left `status` as this thread's last error: clear it, or the next
+  // check_launch would report it as that kernel's failure (sticky errors stay regardless).
+  (void)cudaGetLastError();
   throw_error(ErrorCode::kBackend,
               what + ": " + cudaGetErrorName(status) + ": " + cudaGetErrorString(status));
 }

@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cudnn_conv.h"
 #include "backends/cuda/device_memory.h"
 #include "lowp/error.h"
 
@@ -46,6 +47,12 @@ class CudaContext : public ExecutionContext {
       check_cuda(cudaEventCreateWithFlags(&inputs_ready, cudaEventDisableTiming),
                  "cudaEventCreate");
       check_cublas(cublasLtCreate(&lt), "cublasLtCreate");
+      // Without cuDNN (its library failed to initialise) programs use no cuDNN steps.
+      if (cudnnCreate(&dnn) == CUDNN_STATUS_SUCCESS) {
+        check_cudnn(cudnnSetStream(dnn, stream), "cudnnSetStream");
+      } else {
+        dnn = nullptr;
+      }
     } catch (...) {
       release();
       throw;
@@ -79,6 +86,8 @@ class CudaContext : public ExecutionContext {
     if (stream) cudaStreamSynchronize(stream);
     prepared.clear();
     if (lt) cublasLtDestroy(lt);
+    if (dnn) cudnnDestroy(dnn);
+    dnn = nullptr;
     if (inputs_ready) cudaEventDestroy(inputs_ready);
     if (stream) cudaStreamDestroy(stream);
     lt = nullptr;
@@ -87,6 +96,7 @@ class CudaContext : public ExecutionContext {
   }
 
   cudaStream_t stream = nullptr;
+  cudnnHandle_t dnn = nullptr;
   cudaEvent_t inputs_ready = nullptr;  // orders our stream after the caller's legacy-stream work
   cublasLtHandle_t lt = nullptr;
   std::map<const CudaProgram*, std::unique_ptr<PreparedProgram>> prepared;
@@ -99,6 +109,7 @@ LaunchArgs launch_args(const CudaProgram& program, PreparedProgram& p, CudaConte
   LaunchArgs a;
   a.stream = ctx.stream;
   a.lt = ctx.lt;
+  a.dnn = ctx.dnn;
   a.workspace = p.workspace.get();
   for (const DeviceSlot& s : program.slots) {
     switch (s.kind) {
@@ -122,8 +133,12 @@ LaunchArgs launch_args(const CudaProgram& program, PreparedProgram& p, CudaConte
 // First run: every step followed by a synchronising check, so an error names its kernel.
 void run_eagerly(const CudaProgram& program, const LaunchArgs& a) {
   for (const Step& step : program.steps) {
-    step.launch(a);
-    check_cuda(cudaStreamSynchronize(a.stream), step.what);
+    try {
+      step.launch(a);
+      check_cuda(cudaStreamSynchronize(a.stream), "after the step");
+    } catch (const Error& e) {
+      throw Error(e.code(), step.what + ": " + e.what());  // names the node and the kernel
+    }
   }
 }
 
@@ -137,7 +152,9 @@ cudaGraph_t capture_graph(const CudaProgram& program, const LaunchArgs& a,
     for (const Step& step : program.steps) step.launch(a);
     after();
   } catch (...) {
+    // Ends the capture (invalidated when a launch failed: that error is not this one to report).
     cudaStreamEndCapture(a.stream, &graph);
+    (void)cudaGetLastError();
     if (graph) cudaGraphDestroy(graph);
     throw;
   }
@@ -216,6 +233,7 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
                  std::to_string(prop.major) + std::to_string(prop.minor) + ")";
   resources_ = upload_resources(*graph_, options.allow_tf32);
   check_cublas(cublasLtCreate(&lt_), "cublasLtCreate");
+  if (cudnnCreate(&dnn_) != CUDNN_STATUS_SUCCESS) dnn_ = nullptr;  // then no cuDNN tactics
   // Lower once now for batch 1 (symbolic dims as 1) so that what the CUDA backend cannot run is
   // reported by compile, not by the first Session::run.
   std::vector<Dims> dims;
@@ -231,6 +249,7 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
   } catch (...) {
     programs_.clear();
     cublasLtDestroy(lt_);
+    if (dnn_) cudnnDestroy(dnn_);
     throw;
   }
 }
@@ -238,6 +257,7 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
 CudaCompiledModel::~CudaCompiledModel() {
   programs_.clear();
   if (lt_) cublasLtDestroy(lt_);
+  if (dnn_) cudnnDestroy(dnn_);
 }
 
 std::unique_ptr<ExecutionContext> CudaCompiledModel::create_context() const {
@@ -251,6 +271,7 @@ std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
   if (it != programs_.end()) return it->second;
   LoweringOptions options;
   options.lt = lt_;
+  options.dnn = dnn_;
   std::shared_ptr<const CudaProgram> program = lower_program(*graph_, dims, resources_, options);
   programs_.emplace(dims, program);
   return program;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cublasLt.h>
+#include <cudnn.h>
 
 #include <map>
 #include <memory>
@@ -42,6 +43,7 @@ class CudaCompiledModel : public CompiledModel {
 
   mutable std::mutex mutex_;  // guards the handle (algorithm queries) and the program cache
   cublasLtHandle_t lt_ = nullptr;
+  cudnnHandle_t dnn_ = nullptr;  // null when cuDNN is unavailable
   mutable std::map<std::vector<Dims>, std::shared_ptr<const CudaProgram>> programs_;
 };
 

@@ -7,6 +7,7 @@
 
 #include <cublasLt.h>
 #include <cuda_runtime.h>
+#include <cudnn.h>
 
 #include <cstddef>
 #include <functional>
@@ -36,6 +37,7 @@ struct LaunchArgs {
   std::vector<void*> slots;
   cudaStream_t stream = nullptr;
   cublasLtHandle_t lt = nullptr;
+  cudnnHandle_t dnn = nullptr;  // bound to `stream`
   void* workspace = nullptr;
 };
 

@@ -194,7 +194,7 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
       cudaEventRecord(stop, nullptr);
       check_cuda(cudaEventSynchronize(stop), what + ": timing candidate");
       float ms = 0.f;
-      cudaEventElapsedTime(&ms, start, stop);
+      check_cuda(cudaEventElapsedTime(&ms, start, stop), what + ": cudaEventElapsedTime");
       ms /= kRepeats;
       if (measured_ms_ < 0.f || ms < best_ms) {
         best_ms = ms;

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cstdio>
+#include <functional>
 #include <set>
 #include <utility>
 
 #include "backends/cuda/cuda_check.h"
+#include "backends/cuda/cudnn_conv.h"
 #include "backends/cuda/kernels.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"
@@ -99,6 +102,35 @@ Activation fused_activation(const Node& n) {
   unsupported(n, "does not fuse " + act + " yet");
 }
 
+// Mean device time in ms of `launch` (after one warm-up run), on a scratch stream.
+float time_on_device(const std::string& what, const std::function<void(cudaStream_t)>& launch) {
+  cudaStream_t stream = nullptr;
+  cudaEvent_t start = nullptr, stop = nullptr;
+  check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), what);
+  float ms = 0.f;
+  try {
+    check_cuda(cudaEventCreate(&start), what);
+    check_cuda(cudaEventCreate(&stop), what);
+    launch(stream);
+    constexpr int kRepeats = 5;
+    check_cuda(cudaEventRecord(start, stream), what);
+    for (int i = 0; i < kRepeats; ++i) launch(stream);
+    check_cuda(cudaEventRecord(stop, stream), what);
+    check_cuda(cudaEventSynchronize(stop), what);
+    check_cuda(cudaEventElapsedTime(&ms, start, stop), what);
+    ms /= kRepeats;
+  } catch (...) {
+    if (start) cudaEventDestroy(start);
+    if (stop) cudaEventDestroy(stop);
+    cudaStreamDestroy(stream);
+    throw;
+  }
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  cudaStreamDestroy(stream);
+  return ms;
+}
+
 enum class Layout { kPlain, kNhwc };
 
 struct DeviceValue {
@@ -167,6 +199,8 @@ class Lowering {
 
   void lower(const Node& n);
   void lower_linear(const Node& n, bool conv);
+  bool lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
+                        const GemmConfig& gemm_config, bool direct, int src, int res, int out);
   void lower_pool(const Node& n);
   void lower_global_pool(const Node& n);
   void lower_activation(const Node& n);
@@ -329,6 +363,32 @@ void Lowering::lower_linear(const Node& n, bool conv) {
     direct = xd[1] == kp;
   }
   const QuantS8 xq = int8 ? value_quant(n, x) : QuantS8{};
+  const Activation act = fused_activation(n);
+  const Value* residual = conv ? n.input(3) : nullptr;
+  const int res = residual ? slot_in(n, residual, Layout::kNhwc) : -1;
+  const bool residual_int8 =
+      residual && (residual->dtype == DataType::kS8 || residual->dtype == DataType::kU8);
+  if (residual && (int8 ? !residual_int8 : residual->dtype != y->dtype)) {
+    unsupported(n, "needs the residual in the output's precision");
+  }
+  if (!int8 && y->dtype != value(n, x).dtype) {
+    unsupported(n, "needs the output in the input's precision");
+  }
+  const Layout out_layout = conv ? Layout::kNhwc : Layout::kPlain;
+  const int out = define(y, out_layout);
+  const int64_t cout = w.n;
+  const void* weights = w.weights.get();
+  const bool in_epilogue = act.kind == Act::kNone || act.kind == Act::kRelu;
+  const GemmConfig float_config{w.type,
+                                m,
+                                cout,
+                                kp,
+                                in_epilogue ? w.bias.get() : nullptr,
+                                in_epilogue && act.kind == Act::kRelu,
+                                residual != nullptr && in_epilogue};
+  if (conv && !int8 && in_epilogue && opt_.dnn && w.k == kp) {
+    if (lower_with_cudnn(n, w, g, float_config, direct, src, res, out)) return;
+  }
   int cols = src;
   if (!direct) {
     cols = add_slot(SlotKind::kArena, static_cast<size_t>(m * kp) * esize);
@@ -338,29 +398,8 @@ void Lowering::lower_linear(const Node& n, bool conv) {
                im2col_nhwc(a.slots[src], xt, a.slots[cols], g, static_cast<int>(kp), pad, a.stream);
              });
   }
-  const Activation act = fused_activation(n);
-  const Value* residual = conv ? n.input(3) : nullptr;
-  const int res = residual ? slot_in(n, residual, Layout::kNhwc) : -1;
-  const bool residual_int8 =
-      residual && (residual->dtype == DataType::kS8 || residual->dtype == DataType::kU8);
-  if (residual && (int8 ? !residual_int8 : residual->dtype != y->dtype)) {
-    unsupported(n, "needs the residual in the output's precision");
-  }
-  const Layout out_layout = conv ? Layout::kNhwc : Layout::kPlain;
-  const int out = define(y, out_layout);
-  const int64_t cout = w.n;
-  const void* weights = w.weights.get();
   if (!int8) {
-    if (y->dtype != value(n, x).dtype) unsupported(n, "needs the output in the input's precision");
-    const bool in_epilogue = act.kind == Act::kNone || act.kind == Act::kRelu;
-    GemmConfig config{w.type,
-                      m,
-                      cout,
-                      kp,
-                      in_epilogue ? w.bias.get() : nullptr,
-                      in_epilogue && act.kind == Act::kRelu,
-                      residual != nullptr && in_epilogue};
-    LtGemm* gemm = make_gemm(config, n.describe());
+    LtGemm* gemm = make_gemm(float_config, n.describe());
     std::vector<int> used = {cols, out};
     if (res >= 0) used.push_back(res);
     add_step(n.describe() + ": " + gemm->describe(), used, [=](const LaunchArgs& a) {
@@ -405,6 +444,54 @@ void Lowering::lower_linear(const Node& n, bool conv) {
     int8_epilogue(static_cast<const int32_t*>(a.slots[acc]), a.slots[out], m,
                   static_cast<int>(cout), args, a.stream);
   });
+}
+
+// Times cuDNN's fused convolution against im2col + cuBLASLt for this convolution on scratch
+// buffers and, when cuDNN is faster, adds its step and returns true (like TensorRT's tactics).
+bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
+                                const GemmConfig& gemm_config, bool direct, int src, int res,
+                                int out) {
+  const DType t = w.type == GemmType::kF16 ? DType::kF16 : DType::kF32;
+  CudnnConvConfig config{
+      g,       static_cast<int>(w.n), t, w.type == GemmType::kTf32, w.bias.get(), gemm_config.relu,
+      res >= 0};
+  std::shared_ptr<CudnnConv> dnn =
+      CudnnConv::create(opt_.dnn, config, opt_.workspace_limit, n.describe());
+  if (!dnn) return false;
+  const size_t esize = element_bytes(w.type);
+  const int64_t m = gemm_config.m, kp = w.k_padded;
+  const std::string what = n.describe() + " tactic timing";
+  DeviceBuffer x(static_cast<size_t>(g.n) * g.h * g.w * g.c * esize, what);
+  DeviceBuffer cols(direct ? 0 : static_cast<size_t>(m * kp) * esize, what);
+  DeviceBuffer y(static_cast<size_t>(m * w.n) * esize, what);
+  DeviceBuffer z(res >= 0 ? y.bytes() : 0, what);
+  LtGemm gemm(opt_.lt, gemm_config, opt_.workspace_limit, opt_.time_tactics, what);
+  DeviceBuffer workspace(std::max(gemm.workspace_bytes(), dnn->workspace_bytes()), what);
+  for (const DeviceBuffer* b : {&x, &cols, &y, &z}) {
+    check_cuda(cudaMemset(b->get(), 0, b->bytes()), what + ": cudaMemset");
+  }
+  const void* weights = w.weights.get();
+  const float gemm_ms = time_on_device(what, [&](cudaStream_t stream) {
+    if (!direct) im2col_nhwc(x.get(), t, cols.get(), g, static_cast<int>(kp), 0, stream);
+    gemm.run(opt_.lt, weights, direct ? x.get() : cols.get(), z.get(), y.get(), workspace.get(),
+             stream);
+  });
+  const float dnn_ms = time_on_device(what, [&](cudaStream_t stream) {
+    check_cudnn(cudnnSetStream(opt_.dnn, stream), what + ": cudnnSetStream");
+    dnn->run(opt_.dnn, x.get(), weights, z.get(), y.get(), workspace.get());
+  });
+  check_cudnn(cudnnSetStream(opt_.dnn, nullptr), what + ": cudnnSetStream");
+  if (dnn_ms >= gemm_ms) return false;
+  program_->workspace_bytes = std::max(program_->workspace_bytes, dnn->workspace_bytes());
+  std::vector<int> used = {src, out};
+  if (res >= 0) used.push_back(res);
+  char timing[96];
+  std::snprintf(timing, sizeof(timing), " (%.3f ms vs im2col + cuBLASLt %.3f ms)", dnn_ms, gemm_ms);
+  add_step(n.describe() + ": " + dnn->describe() + timing, used, [=](const LaunchArgs& a) {
+    dnn->run(a.dnn, a.slots[src], weights, res >= 0 ? a.slots[res] : nullptr, a.slots[out],
+             a.workspace);
+  });
+  return true;
 }
 
 void Lowering::lower_pool(const Node& n) {

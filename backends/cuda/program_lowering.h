@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cublasLt.h>
+#include <cudnn.h>
 
 #include <map>
 #include <memory>
@@ -30,6 +31,7 @@ struct ModelResources {
 
 struct LoweringOptions {
   cublasLtHandle_t lt = nullptr;  // for algorithm queries and timing
+  cudnnHandle_t dnn = nullptr;    // null: no cuDNN convolutions
   bool time_tactics = true;
   size_t workspace_limit = size_t{32} << 20;
 };

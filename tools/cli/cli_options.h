@@ -29,7 +29,7 @@ struct PrecisionArgs {
   std::string calib_format;  // images | npy | idx; empty: guessed from the path
   int calib_count = 512;
   int calib_batch = 32;
-  std::string calibrator = "percentile";
+  std::string calibrator = "mse";
   double percentile = 99.99;
   std::string calib_cache;
   bool symmetric = false;  // s8 symmetric activations instead of u8 with a zero point

@@ -1,0 +1,681 @@
+// The CUDA backend's host code run end to end on the CPU: program lowering, weight packing,
+// cuBLASLt and cuDNN configuration and tactic timing, arena planning, CUDA graph capture / update /
+// replay and device-memory bindings, against a host emulation of the CUDA runtime, cuBLASLt, cuDNN
+// and lowp's kernels (this folder; see emulated_stream.h). Compared with the CPU backend:
+//  - ResNet-18 fp32: emulated GEMMs and convolutions are exact f32, so the logits match the CPU
+//    within 1e-5 relative L2 (with cuDNN convolutions preferred, cuBLASLt preferred, no cuDNN);
+//  - fp16 within 1e-2 of CPU fp32; int8 (CPU-calibrated plan loaded for CUDA) agreeing with the
+//    CPU int8 engine on top-1;
+//  - eager, captured and replayed runs, batch changes and rebound device buffers agree exactly;
+//  - small graphs with the ops ResNet-18 does not use; injected failures (cuBLASLt, kernel
+//    launches, out of device memory) are reported and recovered from.
+// Every test also fails on an emulation "violation" (a kernel or copy touching memory outside a
+// live device allocation, as a GPU would fault on) and on leaked device memory, streams, events,
+// graphs or cuBLASLt / cuDNN objects.
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "backends/cuda/kernels.h"
+#include "lowp/lowp.h"
+#include "tests/cuda_emulation/emulated_stream.h"
+#include "tests/onnx_model_builder.h"
+#include "tests/test_util.h"
+#include "tools/io/calibration_sources.h"
+#include "tools/io/idx.h"
+
+using namespace lowp;
+using namespace lowp::testing;
+namespace emu = lowp::cuda_emulation;
+
+namespace {
+
+std::string fashion_model() { return source_dir() + "/models/resnet18_fashion.onnx"; }
+
+CompileOptions on(Device device, Precision precision) {
+  CompileOptions o;
+  o.device = device;
+  o.precision = precision;
+  return o;
+}
+
+const io::IdxImages& fashion_test_images() {
+  static const io::IdxImages images =
+      io::read_idx_images(fashion_dir() + "/t10k-images-idx3-ubyte.gz");
+  return images;
+}
+
+Tensor fashion_inputs(int64_t start, int64_t count) {
+  return fashion_batch(fashion_test_images(), start, count);
+}
+
+// Fails the test on violations and on resources still alive that were not alive before it.
+class CudaEmulation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    emu::reset();
+    emu::set_cudnn_speed(0.5);  // cuDNN convolutions win the lowering's timing where eligible
+    before_ = emu::counters();
+  }
+  void TearDown() override {
+    emu::clear_faults();
+    for (const std::string& v : emu::violations()) ADD_FAILURE() << "emulation violation: " << v;
+    const emu::Counters after = emu::counters();
+    EXPECT_EQ(after.live_device_allocations, before_.live_device_allocations) << "cudaMalloc";
+    EXPECT_EQ(after.live_pinned_allocations, before_.live_pinned_allocations) << "cudaMallocHost";
+    EXPECT_EQ(after.live_streams, before_.live_streams) << "streams";
+    EXPECT_EQ(after.live_events, before_.live_events) << "events";
+    EXPECT_EQ(after.live_graphs, before_.live_graphs) << "graphs";
+    EXPECT_EQ(after.live_graph_execs, before_.live_graph_execs) << "graph execs";
+    EXPECT_EQ(after.live_lt_handles, before_.live_lt_handles) << "cuBLASLt handles";
+    EXPECT_EQ(after.live_lt_objects, before_.live_lt_objects) << "cuBLASLt descriptors";
+    EXPECT_EQ(after.live_dnn_handles, before_.live_dnn_handles) << "cuDNN handles";
+    EXPECT_EQ(after.live_dnn_objects, before_.live_dnn_objects) << "cuDNN descriptors";
+  }
+  emu::Counters before_;
+};
+
+}  // namespace
+
+TEST_F(CudaEmulation, ReportsTheEmulatedDevice) {
+  ASSERT_EQ(cuda_device_count(), 1);
+  EXPECT_EQ(cuda_unavailable_reason(), "");
+  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  const std::vector<std::string> lines = engine->describe();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0], "CUDA device 0: lowp host emulation (sm_90)");
+}
+
+// The emulation's own checks are live: a kernel given host memory is a violation (and an illegal
+// address at the next synchronisation), captured work runs only when the graph is launched, unsafe
+// calls invalidate a capture, and the host cannot dereference device memory.
+TEST_F(CudaEmulation, EmulationCatchesMisuse) {
+  cudaStream_t stream = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), cudaSuccess);
+  float* a = nullptr;
+  float* b = nullptr;
+  ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&a), 64), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&b), 64), cudaSuccess);
+  const float ones[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+  const float twos[16] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
+  float host[16] = {};
+  ASSERT_EQ(cudaMemcpy(a, ones, 64, cudaMemcpyHostToDevice), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(b, twos, 64, cudaMemcpyHostToDevice), cudaSuccess);
+
+  // Capture: the copy is recorded, not run, until the graph is launched.
+  ASSERT_EQ(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+  ASSERT_EQ(cudaMemcpyAsync(b, a, 64, cudaMemcpyDeviceToDevice, stream), cudaSuccess);
+  cudaGraph_t graph = nullptr;
+  ASSERT_EQ(cudaStreamEndCapture(stream, &graph), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(host, b, 64, cudaMemcpyDeviceToHost), cudaSuccess);
+  EXPECT_EQ(host[0], 2.f) << "captured work ran at capture time";
+  cudaGraphExec_t exec = nullptr;
+  ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+  ASSERT_EQ(cudaGraphLaunch(exec, stream), cudaSuccess);
+  ASSERT_EQ(cudaStreamSynchronize(stream), cudaSuccess);
+  ASSERT_EQ(cudaMemcpy(host, b, 64, cudaMemcpyDeviceToHost), cudaSuccess);
+  EXPECT_EQ(host[0], 1.f) << "the graph launch did not replay the copy";
+  cudaGraphExecDestroy(exec);
+  cudaGraphDestroy(graph);
+
+  // An allocation while capturing is refused and invalidates the capture.
+  ASSERT_EQ(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+  void* p = nullptr;
+  EXPECT_EQ(cudaMalloc(&p, 16), cudaErrorStreamCaptureUnsupported);
+  EXPECT_EQ(cudaStreamEndCapture(stream, &graph), cudaErrorStreamCaptureInvalidated);
+  EXPECT_EQ(graph, nullptr);
+  (void)cudaGetLastError();
+
+  // A kernel reading host memory faults when it runs (at once here: the emulated device is
+  // synchronous, so the launch check already sees the sticky error).
+  EXPECT_TRUE(emu::violations().empty());
+  try {
+    lowp::cuda::convert(host, lowp::cuda::DType::kF32, b, lowp::cuda::DType::kF32, 16, stream);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cudaErrorIllegalAddress"), std::string::npos);
+  }
+  EXPECT_EQ(emu::violations().size(), 1u);
+  EXPECT_EQ(cudaStreamSynchronize(stream), cudaErrorIllegalAddress);
+  emu::reset();
+
+  // The host dereferencing device memory dies.
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_DEATH(std::printf("%f\n", static_cast<double>(*static_cast<volatile float*>(a))),
+               "dereferenced emulated device memory");
+
+  cudaFree(a);
+  cudaFree(b);
+  cudaStreamDestroy(stream);
+}
+
+// How the emulated cuDNN compares with im2col + cuBLASLt in the lowering's tactic timing.
+struct CudnnMode {
+  const char* name;
+  double speed;  // emu::set_cudnn_speed
+};
+constexpr CudnnMode kCudnnModes[] = {
+    {"cuDNN preferred", 0.5}, {"cuBLASLt preferred", 3.0}, {"no cuDNN", 0.0}};
+
+// Runs `engine` on x twice (eager, then captured) and returns the second result; `dnn` gets the
+// number of cuDNN convolutions the captured run executed.
+Tensor run_twice(const Engine& engine, const Tensor& x, int64_t* dnn) {
+  auto session = engine.create_session();
+  const std::string in = engine.inputs()[0].name;
+  const Tensor first = session->run({{in, x}}).at(0);
+  const emu::Counters before = emu::counters();
+  const Tensor second = session->run({{in, x}}).at(0);
+  *dnn = emu::counters().dnn_convolutions - before.dnn_convolutions;
+  EXPECT_EQ(max_abs_diff(first.cast(DataType::kF32), second.cast(DataType::kF32)), 0.f);
+  return second;
+}
+
+TEST_F(CudaEmulation, FashionFp32MatchesCpu) {
+  const Tensor x = fashion_inputs(0, 8);
+  const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
+  for (const CudnnMode& mode : kCudnnModes) {
+    SCOPED_TRACE(mode.name);
+    emu::set_cudnn_speed(mode.speed);
+    int64_t dnn = 0;
+    const Tensor cuda = run_twice(
+        *Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32)), x, &dnn);
+    const double err = relative_l2(cuda, cpu);
+    std::cout << "emulated CUDA fp32 (" << mode.name << ", " << dnn
+              << " cuDNN convolutions) vs CPU fp32 (8 images): relative L2 " << err
+              << ", max abs diff " << max_abs_diff(cuda, cpu) << "\n";
+    EXPECT_LE(err, 1e-5);
+    EXPECT_EQ(top1(cuda), top1(cpu));
+    EXPECT_EQ(dnn > 0, mode.speed == 0.5);
+  }
+}
+
+TEST_F(CudaEmulation, FashionFp16MatchesCpuFp32) {
+  const Tensor x = fashion_inputs(0, 8);
+  const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
+  CompileOptions half = on(Device::kCuda, Precision::kFp16);
+  half.keep_io_types = true;
+  for (const CudnnMode& mode : kCudnnModes) {
+    SCOPED_TRACE(mode.name);
+    emu::set_cudnn_speed(mode.speed);
+    int64_t dnn = 0;
+    const Tensor cuda = run_twice(*Engine::compile_onnx(fashion_model(), half), x, &dnn);
+    ASSERT_EQ(cuda.dtype(), DataType::kF32);
+    const double err = relative_l2(cuda, cpu);
+    std::cout << "emulated CUDA fp16 (" << mode.name << ", " << dnn
+              << " cuDNN convolutions) vs CPU fp32 (8 images): relative L2 " << err
+              << ", max abs diff " << max_abs_diff(cuda, cpu) << "\n";
+    EXPECT_LE(err, 1e-2);
+    EXPECT_EQ(dnn > 0, mode.speed == 0.5);
+  }
+}
+
+// allow_tf32: GEMMs (and cuDNN convolutions) round their inputs to TF32.
+TEST_F(CudaEmulation, FashionTf32IsCloseToCpu) {
+  const Tensor x = fashion_inputs(0, 4);
+  const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
+  CompileOptions tf32 = on(Device::kCuda, Precision::kFp32);
+  tf32.allow_tf32 = true;
+  for (double speed : {0.5, 0.0}) {
+    emu::set_cudnn_speed(speed);
+    const Tensor cuda = run_once(*Engine::compile_onnx(fashion_model(), tf32), x);
+    const double err = relative_l2(cuda, cpu);
+    std::cout << "emulated CUDA tf32 (cuDNN speed " << speed << ") vs CPU fp32: relative L2 " << err
+              << "\n";
+    EXPECT_LE(err, 1e-2);
+    EXPECT_GT(err, 1e-6) << "TF32 rounding should show";
+  }
+}
+
+TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
+  const std::string dir = fashion_dir();
+  if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  CompileOptions int8 = on(Device::kCpu, Precision::kInt8);
+  int8.calibration.source =
+      io::make_calibration_source(dir, "idx", 64, 32, "fashion", {-1, 3, 64, 64});
+  auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
+  const std::string plan = std::string(LOWP_BINARY_DIR) + "/cuda_emulated_int8_fashion.plan";
+  cpu_int8->save_plan(plan);
+  RuntimeOptions cuda;
+  cuda.device = Device::kCuda;
+  auto cuda_int8 = Engine::load_plan(plan, cuda);
+  auto cpu_fp32 = Engine::compile_onnx(fashion_model());
+
+  constexpr int64_t kImages = 64;
+  const Tensor x = fashion_inputs(0, kImages);
+  const Tensor want = run_once(*cpu_int8, x);
+  const Tensor got = run_once(*cuda_int8, x);
+  const Tensor reference = run_once(*cpu_fp32, x);
+  const std::vector<int64_t> w = top1(want), g = top1(got), r = top1(reference);
+  int64_t agree = 0, agree_fp32 = 0;
+  for (int64_t i = 0; i < kImages; ++i) {
+    agree += g[i] == w[i];
+    agree_fp32 += g[i] == r[i];
+  }
+  const float diff = max_abs_diff(got, want);
+  float range = 0.f;
+  for (float v : want.to_float()) range = std::max(range, std::fabs(v));
+  std::cout << "emulated CUDA int8 vs CPU int8 (" << kImages << " images): top-1 agreement "
+            << agree << "/" << kImages << ", max abs logit diff " << diff << " (largest |logit| "
+            << range << "), relative L2 " << relative_l2(got, want)
+            << "; top-1 agreement with CPU fp32 " << agree_fp32 << "/" << kImages
+            << "; relative L2 to CPU fp32: CUDA int8 " << relative_l2(got, reference)
+            << ", CPU int8 " << relative_l2(want, reference) << "\n";
+  EXPECT_GE(agree * 100, kImages * 98);
+  EXPECT_LE(diff, 0.1f * range);
+}
+
+TEST_F(CudaEmulation, ImageNetGraphFp32MatchesCpu) {
+  const std::string model = shared_path("models/resnet18_imagenet_arch.onnx");
+  if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
+  const Tensor x = random_tensor({1, 3, 224, 224}, 7, -2.f, 2.f);
+  const Tensor cpu = run_once(*Engine::compile_onnx(model), x);
+  const Tensor cuda =
+      run_once(*Engine::compile_onnx(model, on(Device::kCuda, Precision::kFp32)), x);
+  const double err = relative_l2(cuda, cpu);
+  std::cout << "ImageNet graph, emulated CUDA fp32 vs CPU fp32 (batch 1): relative L2 " << err
+            << "\n";
+  EXPECT_LE(err, 1e-5);
+}
+
+// Run 1 executes eagerly, run 2 captures a CUDA graph and launches it, run 3 replays it; then
+// batch 1 (a new program) and batch 4 again (its graph replayed). Emulated kernels compute each
+// element the same way whatever the batch, so all of these agree exactly.
+TEST_F(CudaEmulation, EagerCaptureReplayAndBatchChanges) {
+  for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
+    SCOPED_TRACE(precision_name(precision));
+    auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, precision));
+    auto session = engine->create_session();
+    const std::string in = engine->inputs()[0].name;
+    const DataType io = engine->inputs()[0].dtype;
+    const Tensor x4 = fashion_inputs(0, 4).cast(io);
+    const Tensor x1 = fashion_inputs(0, 1).cast(io);
+    auto run = [&](const Tensor& x) { return session->run({{in, x}}).at(0).cast(DataType::kF32); };
+
+    const emu::Counters c0 = emu::counters();
+    const Tensor first = run(x4);
+    const emu::Counters c1 = emu::counters();
+    EXPECT_GT(c1.eager_work, c0.eager_work);
+    EXPECT_EQ(c1.graph_launches, c0.graph_launches) << "run 1 runs eagerly";
+    const Tensor second = run(x4);
+    const emu::Counters c2 = emu::counters();
+    EXPECT_EQ(c2.graph_instantiations, c1.graph_instantiations + 1) << "run 2 captures";
+    EXPECT_EQ(c2.graph_launches, c1.graph_launches + 1);
+    EXPECT_EQ(c2.eager_work, c1.eager_work) << "captured work must not also run eagerly";
+    const Tensor third = run(x4);
+    const emu::Counters c3 = emu::counters();
+    EXPECT_EQ(c3.graph_instantiations, c2.graph_instantiations) << "run 3 replays";
+    EXPECT_EQ(c3.graph_launches, c2.graph_launches + 1);
+    EXPECT_EQ(c3.eager_work, c2.eager_work);
+    EXPECT_EQ(c3.graph_work - c2.graph_work, c2.graph_work - c1.graph_work);
+    EXPECT_EQ(max_abs_diff(first, second), 0.f);
+    EXPECT_EQ(max_abs_diff(first, third), 0.f);
+
+    for (int i = 0; i < 3; ++i) {
+      const Tensor one = run(x1);
+      for (int64_t c = 0; c < 10; ++c) {
+        EXPECT_EQ(one.data<float>()[c], first.data<float>()[c]) << "run " << i << ", class " << c;
+      }
+    }
+    const emu::Counters c4 = emu::counters();
+    EXPECT_EQ(max_abs_diff(run(x4), first), 0.f) << "batch 4 after batch 1";
+    const emu::Counters c5 = emu::counters();
+    EXPECT_EQ(c5.graph_instantiations, c4.graph_instantiations) << "batch 4's graph is kept";
+    EXPECT_EQ(c5.eager_work, c4.eager_work);
+
+    const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), fashion_inputs(0, 4));
+    const double err = relative_l2(first, cpu);
+    std::cout << precision_name(precision) << " batch 4 vs CPU fp32: relative L2 " << err << "\n";
+    EXPECT_LE(err, precision == Precision::kFp32 ? 1e-5 : 1e-2);
+  }
+}
+
+// MemoryKind::kCuda bindings: the same numbers as host bindings; rebinding other buffers updates
+// (or re-captures) the graph so that it reads and writes the new ones and never the old ones.
+TEST_F(CudaEmulation, DeviceMemoryBindings) {
+  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  const std::string in = engine->inputs()[0].name, out = engine->outputs()[0].name;
+  const Tensor xa = fashion_inputs(0, 4), xb = fashion_inputs(4, 4);
+  const Tensor want_a = run_once(*engine, xa), want_b = run_once(*engine, xb);
+  ASSERT_GT(max_abs_diff(want_a, want_b), 0.f);
+
+  struct DeviceTensor {
+    void* p = nullptr;
+    size_t bytes = 0;
+    ~DeviceTensor() {
+      if (p) cudaFree(p);
+    }
+  };
+  auto upload = [](const Tensor& t, DeviceTensor& d) {
+    d.bytes = t.bytes();
+    ASSERT_EQ(cudaMalloc(&d.p, d.bytes), cudaSuccess);
+    ASSERT_EQ(cudaMemcpy(d.p, t.raw(), d.bytes, cudaMemcpyHostToDevice), cudaSuccess);
+  };
+  auto download = [&](const DeviceTensor& d) {
+    Tensor t(DataType::kF32, want_a.dims());
+    EXPECT_EQ(cudaMemcpy(t.raw(), d.p, t.bytes(), cudaMemcpyDeviceToHost), cudaSuccess);
+    return t;
+  };
+  DeviceTensor dxa, dya, dxb, dyb;
+  upload(xa, dxa);
+  upload(xb, dxb);
+  upload(Tensor(DataType::kF32, want_a.dims()), dya);
+  upload(Tensor(DataType::kF32, want_a.dims()), dyb);
+  auto session = engine->create_session();
+  auto run = [&](const DeviceTensor& x, const DeviceTensor& y) {
+    session->run({{in, Tensor::view(DataType::kF32, xa.dims(), x.p), MemoryKind::kCuda}},
+                 {{out, Tensor::view(DataType::kF32, want_a.dims(), y.p), MemoryKind::kCuda}});
+  };
+
+  for (int r = 0; r < 3; ++r) {  // eager, capture, replay
+    run(dxa, dya);
+    EXPECT_EQ(max_abs_diff(download(dya), want_a), 0.f) << "run " << r;
+  }
+  // Other buffers: the captured graph must follow them.
+  const emu::Counters before = emu::counters();
+  for (int r = 0; r < 2; ++r) {
+    run(dxb, dyb);
+    EXPECT_EQ(max_abs_diff(download(dyb), want_b), 0.f) << "rebound run " << r;
+    EXPECT_EQ(max_abs_diff(download(dya), want_a), 0.f) << "the old output was written";
+  }
+  const emu::Counters after = emu::counters();
+  EXPECT_EQ((after.graph_updates - before.graph_updates) +
+                (after.graph_instantiations - before.graph_instantiations),
+            1)
+      << "one update (or new instantiation) for the new pointers, then a replay";
+  std::cout << "rebinding: " << after.graph_updates - before.graph_updates << " graph update(s), "
+            << after.graph_instantiations - before.graph_instantiations << " instantiation(s)\n";
+  // With the first buffers freed, the graph must not touch them (a violation if it did).
+  cudaFree(dxa.p);
+  cudaFree(dya.p);
+  dxa.p = dya.p = nullptr;
+  run(dxb, dyb);
+  EXPECT_EQ(max_abs_diff(download(dyb), want_b), 0.f);
+  // Host bindings in the same session still work and agree.
+  EXPECT_EQ(max_abs_diff(session->run({{in, xa}}).at(0), want_a), 0.f);
+
+  // Misaligned device pointers are refused (cuBLASLt was promised 16-byte alignment).
+  try {
+    session->run({{in, Tensor::view(DataType::kF32, xa.dims(), static_cast<char*>(dxb.p) + 4),
+                   MemoryKind::kCuda}},
+                 {{out, Tensor::view(DataType::kF32, want_a.dims(), dyb.p), MemoryKind::kCuda}});
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument) << e.what();
+  }
+}
+
+TEST_F(CudaEmulation, SessionsOnTwoThreads) {
+  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  const Tensor x = fashion_inputs(0, 2);
+  const Tensor want = run_once(*engine, x);
+  std::vector<float> worst(2, -1.f);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      auto session = engine->create_session();
+      worst[t] = 0.f;
+      for (int r = 0; r < 3; ++r) {
+        const Tensor got = session->run({{engine->inputs()[0].name, x}}).at(0);
+        worst[t] = std::max(worst[t], max_abs_diff(got, want));
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (float w : worst) EXPECT_EQ(w, 0.f);
+}
+
+// ---- small graphs: the ops and layouts ResNet-18 does not use ----------------------------------
+
+namespace {
+
+void set_int(onnx::NodeProto* n, const std::string& name, int64_t v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto_AttributeType_INT);
+  a->set_i(v);
+}
+
+void set_float(onnx::NodeProto* n, const std::string& name, float v) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto_AttributeType_FLOAT);
+  a->set_f(v);
+}
+
+std::vector<float> values(size_t count, uint32_t seed, float scale) {
+  std::vector<float> v(count);
+  uint32_t state = seed * 2654435761u + 1;
+  for (float& x : v) {
+    state = state * 1664525u + 1013904223u;
+    x = scale * (static_cast<float>(state >> 8) / 16777216.f * 2.f - 1.f);
+  }
+  return v;
+}
+
+// x[N,3,9,9] -> Conv 3x3 stride 2, pads (0,0,1,1) -> Clip(0, 6) -> c [N,8,4,4]
+//   c -> AveragePool 3x3 pad 1 count_include_pad -> MaxPool 2x2 -> m [N,8,2,2]
+//   c -> LeakyRelu(0.1) -> AveragePool 2x2 stride 2 -> p [N,8,2,2]
+//   Add(m, p) -> Relu -> r (output 2, NCHW) -> Flatten -> Gemm(alpha 0.5, beta 2, B [32,10])
+//   -> Softmax -> y (output 1)
+onnx::ModelProto edge_ops_model() {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {-1, 3, 9, 9});
+  add_io(m.mutable_graph()->add_output(), "y", {-1, 10});
+  add_io(m.mutable_graph()->add_output(), "r", {-1, 8, 2, 2});
+  add_initializer(m, "w", {8, 3, 3, 3}, values(8 * 3 * 3 * 3, 1, 0.5f));
+  add_initializer(m, "b", {8}, values(8, 2, 0.5f));
+  add_initializer(m, "lo", {}, {0.f});
+  add_initializer(m, "hi", {}, {6.f});
+  add_initializer(m, "gw", {32, 10}, values(32 * 10, 3, 0.5f));
+  add_initializer(m, "gb", {10}, values(10, 4, 0.5f));
+  auto* conv = add_node(m, "Conv", "conv", {"x", "w", "b"}, {"c0"});
+  set_ints(conv, "strides", {2, 2});
+  set_ints(conv, "pads", {0, 0, 1, 1});
+  add_node(m, "Clip", "clip", {"c0", "lo", "hi"}, {"c"});
+  auto* avg = add_node(m, "AveragePool", "avg_pad", {"c"}, {"a"});
+  set_ints(avg, "kernel_shape", {3, 3});
+  set_ints(avg, "pads", {1, 1, 1, 1});
+  set_int(avg, "count_include_pad", 1);
+  auto* max = add_node(m, "MaxPool", "max", {"a"}, {"mx"});
+  set_ints(max, "kernel_shape", {2, 2});
+  set_ints(max, "strides", {2, 2});
+  set_float(add_node(m, "LeakyRelu", "leaky", {"c"}, {"l"}), "alpha", 0.1f);
+  auto* avg2 = add_node(m, "AveragePool", "avg", {"l"}, {"p"});
+  set_ints(avg2, "kernel_shape", {2, 2});
+  set_ints(avg2, "strides", {2, 2});
+  add_node(m, "Add", "add", {"mx", "p"}, {"s"});
+  add_node(m, "Relu", "relu", {"s"}, {"r"});
+  add_node(m, "Flatten", "flatten", {"r"}, {"f"});
+  auto* gemm = add_node(m, "Gemm", "gemm", {"f", "gw", "gb"}, {"g"});
+  set_float(gemm, "alpha", 0.5f);
+  set_float(gemm, "beta", 2.f);
+  add_node(m, "Softmax", "softmax", {"g"}, {"y"});
+  return m;
+}
+
+// x[N,16,5,5] -> Conv 1x1 (direct GEMM on the NHWC input) + x -> Relu -> y1;
+// x -> Conv 3x3 dilation 2, pad 2 -> y2 [N,8,5,5].
+onnx::ModelProto residual_model() {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {-1, 16, 5, 5});
+  add_io(m.mutable_graph()->add_output(), "y1", {-1, 16, 5, 5});
+  add_io(m.mutable_graph()->add_output(), "y2", {-1, 8, 5, 5});
+  add_initializer(m, "w1", {16, 16, 1, 1}, values(16 * 16, 5, 0.3f));
+  add_initializer(m, "b1", {16}, values(16, 6, 0.3f));
+  add_initializer(m, "w2", {8, 16, 3, 3}, values(8 * 16 * 9, 7, 0.2f));
+  add_node(m, "Conv", "conv1x1", {"x", "w1", "b1"}, {"c"});
+  add_node(m, "Add", "residual", {"c", "x"}, {"s"});
+  add_node(m, "Relu", "relu", {"s"}, {"y1"});
+  auto* dil = add_node(m, "Conv", "dilated", {"x", "w2"}, {"y2"});
+  set_ints(dil, "dilations", {2, 2});
+  set_ints(dil, "pads", {2, 2, 2, 2});
+  return m;
+}
+
+// x[N,20] -> MatMul [20,7] -> Relu -> y.
+onnx::ModelProto matmul_model() {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {-1, 20});
+  add_io(m.mutable_graph()->add_output(), "y", {-1, 7});
+  add_initializer(m, "w", {20, 7}, values(20 * 7, 8, 0.5f));
+  add_node(m, "MatMul", "matmul", {"x", "w"}, {"mm"});
+  add_node(m, "Relu", "relu", {"mm"}, {"y"});
+  return m;
+}
+
+struct SmallGraph {
+  const char* name;
+  onnx::ModelProto (*build)();
+  Dims input;
+};
+
+const SmallGraph kSmallGraphs[] = {
+    {"edge_ops", edge_ops_model, {3, 3, 9, 9}},
+    {"residual", residual_model, {3, 16, 5, 5}},
+    {"matmul", matmul_model, {3, 20}},
+};
+
+}  // namespace
+
+TEST_F(CudaEmulation, SmallGraphsMatchCpu) {
+  for (const SmallGraph& graph : kSmallGraphs) {
+    const std::string path =
+        std::string(LOWP_BINARY_DIR) + "/cuda_emulated_" + graph.name + ".onnx";
+    save_model(graph.build(), path);
+    const Tensor x = random_tensor(graph.input, 11, -2.f, 2.f);
+    auto cpu = Engine::compile_onnx(path);
+    const std::vector<Tensor> want = cpu->create_session()->run({{"x", x}});
+    for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
+      for (const CudnnMode& mode : kCudnnModes) {
+        SCOPED_TRACE(std::string(graph.name) + " " + precision_name(precision) + " " + mode.name);
+        emu::set_cudnn_speed(mode.speed);
+        CompileOptions options = on(Device::kCuda, precision);
+        options.keep_io_types = true;
+        auto engine = Engine::compile_onnx(path, options);
+        auto session = engine->create_session();
+        for (int run = 0; run < 3; ++run) {  // eager, capture, replay
+          const std::vector<Tensor> got = session->run({{"x", x}});
+          ASSERT_EQ(got.size(), want.size());
+          for (size_t i = 0; i < got.size(); ++i) {
+            const double err = relative_l2(got[i], want[i]);
+            if (run == 0 && mode.speed == 0.5) {
+              std::cout << graph.name << " output " << i << ", " << precision_name(precision)
+                        << ": relative L2 " << err << "\n";
+            }
+            EXPECT_LE(err, precision == Precision::kFp32 ? 1e-5 : 1e-2)
+                << "output " << i << ", run " << run;
+          }
+        }
+      }
+    }
+  }
+}
+
+// int8 plans of the small graphs (calibrated on noise: only agreement matters): int8 convolutions
+// with fused residual / activation, int8 pooling and Add, Q / DQ at layout changes.
+TEST_F(CudaEmulation, SmallGraphsInt8AgreeWithCpuInt8) {
+  for (const SmallGraph& graph : kSmallGraphs) {
+    SCOPED_TRACE(graph.name);
+    const std::string path =
+        std::string(LOWP_BINARY_DIR) + "/cuda_emulated_" + graph.name + ".onnx";
+    save_model(graph.build(), path);
+    Dims calib_dims = graph.input;
+    calib_dims[0] = -1;
+    CompileOptions int8 = on(Device::kCpu, Precision::kInt8);
+    int8.calibration.source =
+        io::make_calibration_source("random", "random", 32, 8, "", calib_dims);
+    auto cpu = Engine::compile_onnx(path, int8);
+    const std::string plan = path + ".int8.plan";
+    cpu->save_plan(plan);
+    RuntimeOptions cuda;
+    cuda.device = Device::kCuda;
+    auto engine = Engine::load_plan(plan, cuda);
+    int int8_nodes = 0;
+    for (const std::string& line : engine->describe()) {
+      int8_nodes += line.find("int8") != std::string::npos;
+    }
+    const Tensor x = random_tensor(graph.input, 11, -2.f, 2.f);
+    const std::vector<Tensor> want = cpu->create_session()->run({{"x", x}});
+    auto session = engine->create_session();
+    for (int run = 0; run < 3; ++run) {  // eager, capture, replay
+      const std::vector<Tensor> got = session->run({{"x", x}});
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        const double err = relative_l2(got[i], want[i]);
+        if (run == 0) {
+          std::cout << graph.name << " int8 (" << int8_nodes << " int8 nodes) output " << i
+                    << ": relative L2 to CPU int8 " << err << "\n";
+        }
+        EXPECT_LE(err, 1e-2) << "output " << i << ", run " << run;
+      }
+    }
+  }
+}
+
+// ---- error paths
+// ---------------------------------------------------------------------------------
+
+// A GEMM or kernel launch failing in the eager run or while capturing: the run throws naming what
+// failed, the session's next runs work (capture starts over) and nothing leaks.
+TEST_F(CudaEmulation, RunFailuresAreReportedAndRecoveredFrom) {
+  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  const Tensor x = fashion_inputs(0, 2);
+  const Tensor want = run_once(*engine, x);
+  const std::string in = engine->inputs()[0].name;
+  struct Case {
+    emu::Fault fault;
+    int skip;
+    const char* names;  // the message names this
+  };
+  const Case cases[] = {{emu::Fault::kMatmul, 0, "cublasLtMatmul"},
+                        {emu::Fault::kKernelLaunch, 1, "kernel "},
+                        {emu::Fault::kDeviceMalloc, 0, "cudaMalloc"}};
+  for (const Case& c : cases) {
+    for (int failing_run = 0; failing_run < 2; ++failing_run) {  // eager, capture
+      SCOPED_TRACE(std::string(c.names) + (failing_run ? " while capturing" : " eagerly"));
+      if (c.fault == emu::Fault::kDeviceMalloc && failing_run == 1) continue;  // allocates once
+      auto session = engine->create_session();
+      if (failing_run == 1) {
+        EXPECT_EQ(max_abs_diff(session->run({{in, x}}).at(0), want), 0.f);
+      }
+      emu::inject_fault(c.fault, c.skip);
+      try {
+        session->run({{in, x}});
+        ADD_FAILURE() << "expected an error";
+      } catch (const Error& e) {
+        std::cout << "injected failure: " << e.what() << "\n";
+        EXPECT_NE(std::string(e.what()).find(c.names), std::string::npos) << e.what();
+      }
+      emu::clear_faults();
+      for (int r = 0; r < 3; ++r) {
+        EXPECT_EQ(max_abs_diff(session->run({{in, x}}).at(0), want), 0.f) << "run " << r;
+      }
+      cudaStreamCaptureStatus status;
+      EXPECT_EQ(cudaStreamIsCapturing(nullptr, &status), cudaSuccess);
+    }
+  }
+  EXPECT_TRUE(emu::violations().empty());
+}
+
+// Device memory running out at any point of compiling: an error, no leak, no crash.
+TEST_F(CudaEmulation, OutOfDeviceMemoryWhileCompiling) {
+  int failures = 0;
+  for (int skip : {0, 2, 10, 40, 80, 120, 200, 400}) {
+    emu::inject_fault(emu::Fault::kDeviceMalloc, skip);
+    try {
+      CompileOptions half = on(Device::kCuda, Precision::kFp16);
+      half.keep_io_types = true;
+      auto engine = Engine::compile_onnx(fashion_model(), half);
+      run_once(*engine, fashion_inputs(0, 1));
+    } catch (const Error& e) {
+      ++failures;
+      EXPECT_NE(std::string(e.what()).find("cudaMalloc"), std::string::npos) << e.what();
+    }
+    emu::clear_faults();
+  }
+  EXPECT_GT(failures, 0);
+}
