@@ -19,7 +19,7 @@ strip "$stage"/bin/*
 for lib in $(ldd "$stage"/bin/* | awk '/=>/ {print $3}' | sort -u); do
   case "$(basename "$lib")" in
     libc.so* | libm.so* | libpthread.so* | librt.so* | libdl.so* | ld-linux* | libgcc_s.so* | \
-      libstdc++.so* | libcuda* | libcublas* | libcudart*) ;;
+      libstdc++.so* | libcuda* | libcublas* | libcudart* | libcudnn*) ;;
     *) cp -L "$lib" "$stage/lib/" ;;
   esac
 done

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 out=${OUT:-/tmp/lowp-out}
 mkdir -p "$out" /tmp/lowp
 tar -C /tmp/lowp -xJf .device/bundle.tar.xz
-export LD_LIBRARY_PATH=/tmp/lowp/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+# cuDNN comes with PyTorch there (pip package nvidia-cudnn-cu13), not with the toolkit.
+cudnn=$(python3 -c 'import glob, os, nvidia; print(":".join(sorted({os.path.dirname(p) for d in nvidia.__path__ for p in glob.glob(d + "/**/libcudnn.so*", recursive=True)})))')
+export LD_LIBRARY_PATH=/tmp/lowp/lib:/usr/local/cuda/lib64:${cudnn}:${LD_LIBRARY_PATH:-}
 export LOWP_SOURCE_DIR=$PWD LOWP_FASHION_MNIST=/tmp/lowp/data
 export LOWP_FASHION_CALIB_CACHE=/tmp/lowp/data/fashion_calib.json
 LOWP_ONNX_NODE_TESTS=$(python3 -c 'import onnx, os; print(os.path.dirname(onnx.__file__) + "/backend/test/data/node")')

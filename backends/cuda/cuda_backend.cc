@@ -23,12 +23,13 @@ std::string cuda_unavailable_reason() {
 }
 
 std::unique_ptr<CompiledModel> compile_for_cuda(std::shared_ptr<const Graph> graph,
-                                                const CompileOptions& options) {
+                                                const CompileOptions& options,
+                                                const TacticMap& tactics) {
   if (cuda_device_count() == 0) {
     throw_error(ErrorCode::kUnsupported,
                 "cannot compile '" + graph->name + "' for CUDA: " + cuda_unavailable_reason());
   }
-  return std::make_unique<cuda::CudaCompiledModel>(std::move(graph), options);
+  return std::make_unique<cuda::CudaCompiledModel>(std::move(graph), options, tactics);
 }
 
 }  // namespace lowp

@@ -222,7 +222,7 @@ void check_output_sizes(const CudaProgram& program, const std::vector<Tensor*>& 
 }  // namespace
 
 CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
-                                     const CompileOptions& options)
+                                     const CompileOptions& options, const TacticMap& tactics)
     : graph_(std::move(graph)), options_(options) {
   check_cuda_support(*graph_);
   int device = 0;
@@ -234,6 +234,12 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
   resources_ = upload_resources(*graph_, options.allow_tf32);
   check_cublas(cublasLtCreate(&lt_), "cublasLtCreate");
   if (cudnnCreate(&dnn_) != CUDNN_STATUS_SUCCESS) dnn_ = nullptr;  // then no cuDNN tactics
+  // Stored tactics are trusted only on the same GPU with the same cuBLASLt and cuDNN.
+  tactics_ = std::make_unique<TacticStore>(
+      std::string(prop.name) + "|sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
+          "|cublasLt " + std::to_string(cublasLtGetVersion()) + "|cudnn " +
+          std::to_string(dnn_ ? cudnnGetVersion() : 0),
+      tactics);
   // Lower once now for batch 1 (symbolic dims as 1) so that what the CUDA backend cannot run is
   // reported by compile, not by the first Session::run.
   std::vector<Dims> dims;
@@ -245,7 +251,7 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
     dims.push_back(d);
   }
   try {
-    if (ranked) program_for(dims);
+    if (ranked) first_program_ = program_for(dims);
   } catch (...) {
     programs_.clear();
     cublasLtDestroy(lt_);
@@ -255,6 +261,7 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
 }
 
 CudaCompiledModel::~CudaCompiledModel() {
+  first_program_.reset();
   programs_.clear();
   if (lt_) cublasLtDestroy(lt_);
   if (dnn_) cudnnDestroy(dnn_);
@@ -272,6 +279,7 @@ std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
   LoweringOptions options;
   options.lt = lt_;
   options.dnn = dnn_;
+  options.tactics = tactics_.get();
   std::shared_ptr<const CudaProgram> program = lower_program(*graph_, dims, resources_, options);
   programs_.emplace(dims, program);
   return program;
@@ -360,9 +368,15 @@ void CudaCompiledModel::run_on_device(ExecutionContext& context,
   check_cuda(cudaStreamSynchronize(ctx.stream), "running '" + graph_->name + "' on CUDA");
 }
 
+TacticMap CudaCompiledModel::tactics() const { return tactics_->all(); }
+
 std::vector<std::string> CudaCompiledModel::describe() const {
   std::vector<std::string> lines = {device_line_};
   for (std::string& line : describe_cuda_nodes(*graph_)) lines.push_back(std::move(line));
+  if (first_program_) {  // the tactics chosen (or read from the plan) for batch 1
+    lines.push_back("steps at batch 1:");
+    for (const Step& step : first_program_->steps) lines.push_back("  " + step.what);
+  }
   return lines;
 }
 

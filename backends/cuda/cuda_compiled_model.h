@@ -17,13 +17,15 @@
 
 #include "backends/cuda/cuda_program.h"
 #include "backends/cuda/program_lowering.h"
+#include "backends/cuda/tactic_store.h"
 #include "lowp/backend.h"
 
 namespace lowp::cuda {
 
 class CudaCompiledModel : public CompiledModel {
  public:
-  CudaCompiledModel(std::shared_ptr<const Graph> graph, const CompileOptions& options);
+  CudaCompiledModel(std::shared_ptr<const Graph> graph, const CompileOptions& options,
+                    const TacticMap& tactics);
   ~CudaCompiledModel() override;
 
   std::unique_ptr<ExecutionContext> create_context() const override;
@@ -32,6 +34,7 @@ class CudaCompiledModel : public CompiledModel {
   void run_on_device(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
                      const std::vector<Tensor*>& outputs) const override;
   std::vector<std::string> describe() const override;
+  TacticMap tactics() const override;
 
   std::shared_ptr<const CudaProgram> program_for(const std::vector<Dims>& dims) const;
 
@@ -44,6 +47,8 @@ class CudaCompiledModel : public CompiledModel {
   mutable std::mutex mutex_;  // guards the handle (algorithm queries) and the program cache
   cublasLtHandle_t lt_ = nullptr;
   cudnnHandle_t dnn_ = nullptr;  // null when cuDNN is unavailable
+  std::unique_ptr<TacticStore> tactics_;
+  std::shared_ptr<const CudaProgram> first_program_;  // lowered at compile for batch 1
   mutable std::map<std::vector<Dims>, std::shared_ptr<const CudaProgram>> programs_;
 };
 

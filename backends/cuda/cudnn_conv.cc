@@ -15,7 +15,8 @@ void check_cudnn(cudnnStatus_t status, const std::string& what) {
 }
 
 std::unique_ptr<CudnnConv> CudnnConv::create(cudnnHandle_t handle, const CudnnConvConfig& config,
-                                             size_t workspace_limit, const std::string& what) {
+                                             size_t workspace_limit, const std::string& what,
+                                             int algorithm) {
   const ConvGeometry& g = config.g;
   if (config.type != DType::kF32 && config.type != DType::kF16) return nullptr;
   // cuDNN's 2-D descriptor pads both ends alike: only convolutions whose output matches that.
@@ -58,6 +59,19 @@ std::unique_ptr<CudnnConv> CudnnConv::create(cudnnHandle_t handle, const CudnnCo
     return nullptr;
   }
   // The fused call runs an identity activation only with IMPLICIT_PRECOMP_GEMM.
+  if (algorithm >= 0) {
+    const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(algorithm);
+    size_t bytes = 0;
+    if ((!config.relu && algo != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) ||
+        !ok(cudnnGetConvolutionForwardWorkspaceSize(handle, c->x_, c->w_, c->conv_, c->y_, algo,
+                                                    &bytes)) ||
+        bytes > workspace_limit) {
+      return nullptr;
+    }
+    c->algo_ = algo;
+    c->workspace_bytes_ = bytes;
+    return finish(std::move(c), what);
+  }
   std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
   int found = 0;
   if (!ok(cudnnFindConvolutionForwardAlgorithm(handle, c->x_, c->w_, c->conv_, c->y_,
@@ -80,8 +94,14 @@ std::unique_ptr<CudnnConv> CudnnConv::create(cudnnHandle_t handle, const CudnnCo
     chosen = true;
   }
   if (!chosen) return nullptr;
-  if (!config.bias) {
-    const size_t bytes = static_cast<size_t>(config.cout) * (config.type == DType::kF16 ? 2 : 4);
+  return finish(std::move(c), what);
+}
+
+std::unique_ptr<CudnnConv> CudnnConv::finish(std::unique_ptr<CudnnConv> c,
+                                             const std::string& what) {
+  if (!c->config_.bias) {
+    const size_t bytes =
+        static_cast<size_t>(c->config_.cout) * (c->config_.type == DType::kF16 ? 2 : 4);
     c->zero_bias_ = DeviceBuffer(bytes, what + " zero bias");
     check_cuda(cudaMemset(c->zero_bias_.get(), 0, bytes), what + ": cudaMemset");
   }

@@ -29,8 +29,10 @@ struct CudnnConvConfig {
 class CudnnConv {
  public:
   // Null when cuDNN cannot run this configuration (unsupported padding, type, no algorithm).
+  // `algorithm` >= 0: use that one (a choice stored in a plan) instead of searching.
   static std::unique_ptr<CudnnConv> create(cudnnHandle_t handle, const CudnnConvConfig& config,
-                                           size_t workspace_limit, const std::string& what);
+                                           size_t workspace_limit, const std::string& what,
+                                           int algorithm = -1);
   ~CudnnConv();
   CudnnConv(const CudnnConv&) = delete;
   CudnnConv& operator=(const CudnnConv&) = delete;
@@ -39,10 +41,12 @@ class CudnnConv {
   void run(cudnnHandle_t handle, const void* x, const void* w, const void* z, void* y,
            void* workspace) const;
   size_t workspace_bytes() const { return workspace_bytes_; }
+  int algo() const { return static_cast<int>(algo_); }
   std::string describe() const;  // "cuDNN fused conv algo 1 (implicit precomp GEMM), 0.012 ms"
 
  private:
   CudnnConv() = default;
+  static std::unique_ptr<CudnnConv> finish(std::unique_ptr<CudnnConv> c, const std::string& what);
   void release();
 
   CudnnConvConfig config_;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <optional>
 #include <vector>
 
 #include "backends/cuda/cuda_check.h"
@@ -77,17 +79,36 @@ size_t element_bytes(GemmType type) {
 size_t output_element_bytes(GemmType type) { return type == GemmType::kF16 ? 2 : 4; }
 
 LtGemm::LtGemm(cublasLtHandle_t handle, const GemmConfig& config, size_t workspace_limit,
-               bool time_candidates, const std::string& what)
+               bool time_candidates, const std::string& what, TacticStore* tactics)
     : config_(config), what_(what) {
   try {
-    configure(handle, workspace_limit, time_candidates);
+    configure(handle, workspace_limit, time_candidates, tactics);
   } catch (...) {
     release();
     throw;
   }
 }
 
-void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool time_candidates) {
+bool LtGemm::reuse_stored(cublasLtHandle_t handle, size_t workspace_limit,
+                          const std::string& stored) {
+  if (stored.size() != sizeof(cublasLtMatmulAlgo_t)) return false;
+  cublasLtMatmulAlgo_t algo;
+  std::memcpy(&algo, stored.data(), sizeof(algo));
+  cublasLtMatmulHeuristicResult_t result{};
+  if (cublasLtMatmulAlgoCheck(handle, desc_, a_, b_, c_, d_, &algo, &result) !=
+          CUBLAS_STATUS_SUCCESS ||
+      result.workspaceSize > workspace_limit) {
+    return false;
+  }
+  algo_ = algo;
+  workspace_bytes_ = result.workspaceSize;
+  from_plan_ = true;
+  candidates_ = 1;
+  return true;
+}
+
+void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool time_candidates,
+                       TacticStore* tactics) {
   const GemmConfig& config = config_;
   const std::string& what = what_;
   if (config.type == GemmType::kS8 && (config.bias || config.relu)) {
@@ -128,6 +149,16 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
   check_cublas(cublasLtMatrixLayoutCreate(&c_, out, n, m, config.n), what + ": layout C");
   check_cublas(cublasLtMatrixLayoutCreate(&d_, out, n, m, config.n), what + ": layout D");
 
+  char key[160];
+  std::snprintf(key, sizeof(key), "lt|%s|%lld|%lld|%lld|%d%d%d", type_name(config.type),
+                static_cast<long long>(config.m), static_cast<long long>(config.n),
+                static_cast<long long>(config.k), config.bias != nullptr, config.relu,
+                config.accumulate);
+  const std::optional<std::string> stored = tactics ? tactics->find(key) : std::nullopt;
+  if (stored && reuse_stored(handle, workspace_limit, *stored)) {
+    read_algo_id();
+    return;
+  }
   cublasLtMatmulPreference_t pref = nullptr;
   check_cublas(cublasLtMatmulPreferenceCreate(&pref), what + ": preference");
   uint64_t limit = workspace_limit;
@@ -205,6 +236,13 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
   }
   algo_ = results[best].algo;
   workspace_bytes_ = results[best].workspaceSize;
+  read_algo_id();
+  if (tactics) {
+    tactics->record(key, std::string(reinterpret_cast<const char*>(&algo_), sizeof(algo_)));
+  }
+}
+
+void LtGemm::read_algo_id() {
   int id = -1;
   size_t written = 0;
   if (cublasLtMatmulAlgoConfigGetAttribute(&algo_, CUBLASLT_ALGO_CONFIG_ID, &id, sizeof(id),
@@ -238,7 +276,10 @@ std::string LtGemm::describe() const {
   std::snprintf(buf, sizeof(buf), "cuBLASLt %s TN m=%lld n=%lld k=%lld algo %d (%d candidates%s)",
                 type_name(config_.type), static_cast<long long>(config_.m),
                 static_cast<long long>(config_.n), static_cast<long long>(config_.k), algo_id_,
-                candidates_, measured_ms_ >= 0.f ? ", timed" : "");
+                candidates_,
+                from_plan_            ? ", from the plan"
+                : measured_ms_ >= 0.f ? ", timed"
+                                      : "");
   std::string s = buf;
   if (config_.bias) s += " +bias";
   if (config_.relu) s += " +relu";

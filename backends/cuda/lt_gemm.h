@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <string>
 
+#include "backends/cuda/tactic_store.h"
+
 namespace lowp::cuda {
 
 enum class GemmType { kF32, kTf32, kF16, kS8 };
@@ -32,8 +34,10 @@ struct GemmConfig {
 
 class LtGemm {
  public:
+  // `tactics` (may be null): an algorithm stored for this problem is reused when cuBLASLt
+  // accepts it (cublasLtMatmulAlgoCheck); the one chosen otherwise is recorded there.
   LtGemm(cublasLtHandle_t handle, const GemmConfig& config, size_t workspace_limit,
-         bool time_candidates, const std::string& what);
+         bool time_candidates, const std::string& what, TacticStore* tactics = nullptr);
   ~LtGemm();
   LtGemm(const LtGemm&) = delete;
   LtGemm& operator=(const LtGemm&) = delete;
@@ -46,8 +50,11 @@ class LtGemm {
   std::string describe() const;
 
  private:
-  void configure(cublasLtHandle_t handle, size_t workspace_limit, bool time_candidates);
+  void configure(cublasLtHandle_t handle, size_t workspace_limit, bool time_candidates,
+                 TacticStore* tactics);
+  bool reuse_stored(cublasLtHandle_t handle, size_t workspace_limit, const std::string& stored);
   void release();
+  void read_algo_id();
 
   GemmConfig config_;
   std::string what_;
@@ -58,6 +65,7 @@ class LtGemm {
   int algo_id_ = -1;
   float measured_ms_ = -1.f;
   int candidates_ = 0;
+  bool from_plan_ = false;
 };
 
 size_t element_bytes(GemmType type);         // of A / B

@@ -13,7 +13,7 @@ std::string cuda_unavailable_reason() {
 }
 
 std::unique_ptr<CompiledModel> compile_for_cuda(std::shared_ptr<const Graph> graph,
-                                                const CompileOptions&) {
+                                                const CompileOptions&, const TacticMap&) {
   throw_error(ErrorCode::kUnsupported,
               "cannot compile '" + graph->name + "' for CUDA: " + cuda_unavailable_reason());
 }

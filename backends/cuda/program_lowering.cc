@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cfloat>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -190,8 +192,8 @@ class Lowering {
     values_[v] = {slot, layout, info_.at(v).dims, v->dtype};
   }
   LtGemm* make_gemm(const GemmConfig& config, const std::string& what) {
-    program_->gemms.push_back(
-        std::make_unique<LtGemm>(opt_.lt, config, opt_.workspace_limit, opt_.time_tactics, what));
+    program_->gemms.push_back(std::make_unique<LtGemm>(opt_.lt, config, opt_.workspace_limit,
+                                                       opt_.time_tactics, what, opt_.tactics));
     LtGemm* g = program_->gemms.back().get();
     program_->workspace_bytes = std::max(program_->workspace_bytes, g->workspace_bytes());
     return g;
@@ -201,6 +203,9 @@ class Lowering {
   void lower_linear(const Node& n, bool conv);
   bool lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
                         const GemmConfig& gemm_config, bool direct, int src, int res, int out);
+  bool cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeometry& g,
+                    const GemmConfig& gemm_config, bool direct, int res, const CudnnConv& dnn,
+                    std::string& timing);
   void lower_pool(const Node& n);
   void lower_global_pool(const Node& n);
   void lower_activation(const Node& n);
@@ -455,9 +460,45 @@ bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const Conv
   CudnnConvConfig config{
       g,       static_cast<int>(w.n), t, w.type == GemmType::kTf32, w.bias.get(), gemm_config.relu,
       res >= 0};
-  std::shared_ptr<CudnnConv> dnn =
-      CudnnConv::create(opt_.dnn, config, opt_.workspace_limit, n.describe());
-  if (!dnn) return false;
+  // A choice stored in the plan: "gemm", or "cudnn|<algorithm>".
+  char key[200];
+  std::snprintf(key, sizeof(key), "conv|%s|%d,%d,%d,%d|%d|%d", n.name.c_str(), g.n, g.c, g.h, g.w,
+                static_cast<int>(w.type), static_cast<int>(w.n));
+  const std::optional<std::string> stored = opt_.tactics ? opt_.tactics->find(key) : std::nullopt;
+  if (stored && *stored == "gemm") return false;
+  std::shared_ptr<CudnnConv> dnn;
+  std::string timing = " (from the plan)";
+  if (stored && stored->rfind("cudnn|", 0) == 0) {
+    dnn = CudnnConv::create(opt_.dnn, config, opt_.workspace_limit, n.describe(),
+                            std::atoi(stored->c_str() + 6));
+  }
+  if (!dnn) {
+    dnn = CudnnConv::create(opt_.dnn, config, opt_.workspace_limit, n.describe());
+    if (!dnn) return false;
+    if (!cudnn_faster(n, w, g, gemm_config, direct, res, *dnn, timing)) {
+      if (opt_.tactics) opt_.tactics->record(key, "gemm");
+      return false;
+    }
+    if (opt_.tactics) opt_.tactics->record(key, "cudnn|" + std::to_string(dnn->algo()));
+  }
+  program_->workspace_bytes = std::max(program_->workspace_bytes, dnn->workspace_bytes());
+  const void* weights = w.weights.get();
+  std::vector<int> used = {src, out};
+  if (res >= 0) used.push_back(res);
+  add_step(n.describe() + ": " + dnn->describe() + timing, used, [=](const LaunchArgs& a) {
+    dnn->run(a.dnn, a.slots[src], weights, res >= 0 ? a.slots[res] : nullptr, a.slots[out],
+             a.workspace);
+  });
+  return true;
+}
+
+// Times im2col + cuBLASLt and cuDNN for one convolution on scratch buffers; true when cuDNN is
+// faster. `timing` gets both times for the step's description.
+bool Lowering::cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeometry& g,
+                            const GemmConfig& gemm_config, bool direct, int res,
+                            const CudnnConv& dnn_conv, std::string& timing) {
+  const CudnnConv* dnn = &dnn_conv;
+  const DType t = w.type == GemmType::kF16 ? DType::kF16 : DType::kF32;
   const size_t esize = element_bytes(w.type);
   const int64_t m = gemm_config.m, kp = w.k_padded;
   const std::string what = n.describe() + " tactic timing";
@@ -465,7 +506,7 @@ bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const Conv
   DeviceBuffer cols(direct ? 0 : static_cast<size_t>(m * kp) * esize, what);
   DeviceBuffer y(static_cast<size_t>(m * w.n) * esize, what);
   DeviceBuffer z(res >= 0 ? y.bytes() : 0, what);
-  LtGemm gemm(opt_.lt, gemm_config, opt_.workspace_limit, opt_.time_tactics, what);
+  LtGemm gemm(opt_.lt, gemm_config, opt_.workspace_limit, opt_.time_tactics, what, opt_.tactics);
   DeviceBuffer workspace(std::max(gemm.workspace_bytes(), dnn->workspace_bytes()), what);
   for (const DeviceBuffer* b : {&x, &cols, &y, &z}) {
     check_cuda(cudaMemset(b->get(), 0, b->bytes()), what + ": cudaMemset");
@@ -481,17 +522,10 @@ bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const Conv
     dnn->run(opt_.dnn, x.get(), weights, z.get(), y.get(), workspace.get());
   });
   check_cudnn(cudnnSetStream(opt_.dnn, nullptr), what + ": cudnnSetStream");
-  if (dnn_ms >= gemm_ms) return false;
-  program_->workspace_bytes = std::max(program_->workspace_bytes, dnn->workspace_bytes());
-  std::vector<int> used = {src, out};
-  if (res >= 0) used.push_back(res);
-  char timing[96];
-  std::snprintf(timing, sizeof(timing), " (%.3f ms vs im2col + cuBLASLt %.3f ms)", dnn_ms, gemm_ms);
-  add_step(n.describe() + ": " + dnn->describe() + timing, used, [=](const LaunchArgs& a) {
-    dnn->run(a.dnn, a.slots[src], weights, res >= 0 ? a.slots[res] : nullptr, a.slots[out],
-             a.workspace);
-  });
-  return true;
+  char text[96];
+  std::snprintf(text, sizeof(text), " (%.3f ms vs im2col + cuBLASLt %.3f ms)", dnn_ms, gemm_ms);
+  timing = text;
+  return dnn_ms < gemm_ms;
 }
 
 void Lowering::lower_pool(const Node& n) {

@@ -18,6 +18,7 @@
 #include "backends/cuda/cuda_program.h"
 #include "backends/cuda/device_memory.h"
 #include "backends/cuda/packed_weights.h"
+#include "backends/cuda/tactic_store.h"
 #include "lowp/graph.h"
 
 namespace lowp::cuda {
@@ -30,8 +31,9 @@ struct ModelResources {
 };
 
 struct LoweringOptions {
-  cublasLtHandle_t lt = nullptr;  // for algorithm queries and timing
-  cudnnHandle_t dnn = nullptr;    // null: no cuDNN convolutions
+  cublasLtHandle_t lt = nullptr;   // for algorithm queries and timing
+  cudnnHandle_t dnn = nullptr;     // null: no cuDNN convolutions
+  TacticStore* tactics = nullptr;  // stored choices to reuse, and where new ones are recorded
   bool time_tactics = true;
   size_t workspace_limit = size_t{32} << 20;
 };

@@ -123,11 +123,12 @@ std::vector<size_t> find_value_inputs(const Graph& g) {
 
 std::shared_ptr<const EngineVariant> make_variant(std::shared_ptr<Graph> graph,
                                                   std::vector<size_t> runtime_inputs,
-                                                  const CompileOptions& options) {
+                                                  const CompileOptions& options,
+                                                  const TacticMap& tactics) {
   auto v = std::make_shared<EngineVariant>();
   v->graph = std::move(graph);
   v->runtime_inputs = std::move(runtime_inputs);
-  v->compiled = options.device == Device::kCuda ? compile_for_cuda(v->graph, options)
+  v->compiled = options.device == Device::kCuda ? compile_for_cuda(v->graph, options, tactics)
                                                 : compile_for_cpu(v->graph, options);
   return v;
 }
@@ -157,12 +158,15 @@ std::vector<TensorDesc> variant_outputs(const EngineVariant& v,
 
 }  // namespace
 
-Engine::Engine(std::shared_ptr<Graph> graph, CompileOptions options)
-    : graph_(std::move(graph)), options_(std::move(options)) {
+Engine::Engine(std::shared_ptr<Graph> graph, CompileOptions options,
+               std::map<std::string, std::string> tactics)
+    : graph_(std::move(graph)), options_(std::move(options)), tactics_(std::move(tactics)) {
   for (const Value* v : graph_->inputs) inputs_.push_back(describe_value(*v));
   for (const Value* v : graph_->outputs) outputs_.push_back(describe_value(*v));
   value_inputs_ = find_value_inputs(*graph_);
-  if (value_inputs_.empty()) base_ = make_variant(graph_, all_indices(inputs_.size()), options_);
+  if (value_inputs_.empty()) {
+    base_ = make_variant(graph_, all_indices(inputs_.size()), options_, tactics_);
+  }
 }
 
 Engine::~Engine() = default;
@@ -212,12 +216,18 @@ std::shared_ptr<const Engine> Engine::load_plan(const std::string& plan_path,
     plan.options.threads = runtime.threads;
     if (runtime.device) plan.options.device = *runtime.device;
     check_supported_options(plan.options);
-    return std::shared_ptr<const Engine>(new Engine(std::move(plan.graph), plan.options));
+    return std::shared_ptr<const Engine>(
+        new Engine(std::move(plan.graph), plan.options, std::move(plan.tactics)));
   });
 }
 
 void Engine::save_plan(const std::string& plan_path) const {
-  write_plan(plan_path, *graph_, options_);
+  // The tactics this engine was loaded with, plus what its backend measured since.
+  TacticMap tactics = tactics_;
+  if (base_) {
+    for (auto& [key, value] : base_->compiled->tactics()) tactics[key] = value;
+  }
+  write_plan(plan_path, *graph_, options_, tactics);
 }
 
 std::vector<std::string> Engine::value_inputs() const {
@@ -264,7 +274,7 @@ std::shared_ptr<const EngineVariant> Engine::variant_for(
   PassContext ctx;
   run_pipeline(*g, options_, ctx);
   propagate_shapes(*g);
-  auto variant = make_variant(std::move(g), std::move(runtime_inputs), options_);
+  auto variant = make_variant(std::move(g), std::move(runtime_inputs), options_, tactics_);
   variants_[key] = variant;
   return variant;
 }

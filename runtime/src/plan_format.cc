@@ -173,7 +173,8 @@ Attribute read_attribute(Reader& r) {
   r.corrupt("unknown attribute kind " + std::to_string(kind));
 }
 
-std::string payload_of(const Graph& g, const CompileOptions& options) {
+std::string payload_of(const Graph& g, const CompileOptions& options,
+                       const std::map<std::string, std::string>& tactics) {
   Writer w;
   // Device in the low bits; bit 7: CUDA fp32 may use TF32 tensor cores.
   w.pod<uint8_t>(
@@ -224,10 +225,15 @@ std::string payload_of(const Graph& g, const CompileOptions& options) {
   for (const Value* v : g.inputs) ref(v);
   w.pod<uint64_t>(g.outputs.size());
   for (const Value* v : g.outputs) ref(v);
+  w.pod<uint64_t>(tactics.size());
+  for (const auto& [key, value] : tactics) {
+    w.str(key);
+    w.str(value);
+  }
   return std::move(w.bytes);
 }
 
-LoadedPlan parse_payload(Reader& r) {
+LoadedPlan parse_payload(Reader& r, uint32_t version) {
   LoadedPlan plan;
   plan.graph = std::make_shared<Graph>();
   Graph& g = *plan.graph;
@@ -301,14 +307,22 @@ LoadedPlan parse_payload(Reader& r) {
     v = deref();
     if (!v) r.corrupt("missing graph output");
   }
+  if (version >= 2) {
+    const size_t tactics = r.count(1u << 20);
+    for (size_t i = 0; i < tactics; ++i) {
+      std::string key = r.str();
+      plan.tactics[key] = r.str();
+    }
+  }
   if (!r.at_end()) r.corrupt("trailing bytes");
   return plan;
 }
 
 }  // namespace
 
-void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options) {
-  std::string payload = payload_of(graph, options);
+void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options,
+                const std::map<std::string, std::string>& tactics) {
+  std::string payload = payload_of(graph, options, tactics);
   char header[kHeaderSize] = {};
   std::memcpy(header, kMagic, 8);
   uint32_t version = kPlanVersion;
@@ -359,7 +373,7 @@ LoadedPlan read_plan(const std::string& path) {
   std::memcpy(&header_size, bytes + 12, 4);
   std::memcpy(&size, bytes + 16, 8);
   std::memcpy(&checksum, bytes + 24, 8);
-  if (version != kPlanVersion) {
+  if (version != kPlanVersion && version != 1) {
     throw_error(ErrorCode::kInvalidModel,
                 path + ": plan format version " + std::to_string(version) +
                     " is not supported by this lowp (expects " + std::to_string(kPlanVersion) +
@@ -375,7 +389,7 @@ LoadedPlan read_plan(const std::string& path) {
   if (XXH3_64bits(payload, size) != checksum)
     throw_error(ErrorCode::kInvalidModel, path + ": plan checksum mismatch (file corrupted)");
   Reader r(payload, size, path, buffer);
-  return parse_payload(r);
+  return parse_payload(r, version);
 }
 
 }  // namespace lowp

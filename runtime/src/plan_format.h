@@ -7,11 +7,14 @@
 //         16   u64 payload size
 //         24   u64 checksum      XXH3-64 of the payload
 //         32   ...               zero padding to 64
-//         64   payload           options, values (constants' bytes 64-byte aligned), nodes, io
+//         64   payload           options, values (constants' bytes 64-byte aligned), nodes, io,
+//                                (version 2) backend tactics: count, then (key, value) strings
 //
+// Version 1 plans (no tactics) still load.
 // Loading reads the file into one 64-byte aligned buffer and constants view it in place.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -20,13 +23,17 @@
 
 namespace lowp {
 
-inline constexpr uint32_t kPlanVersion = 1;
+inline constexpr uint32_t kPlanVersion = 2;
 
-void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options);
+// Algorithm choices a backend measured (TacticMap in backend.h), stored so a loaded plan does not
+// time them again.
+void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options,
+                const std::map<std::string, std::string>& tactics = {});
 
 struct LoadedPlan {
   std::shared_ptr<Graph> graph;
   CompileOptions options;
+  std::map<std::string, std::string> tactics;
 };
 LoadedPlan read_plan(const std::string& path);
 

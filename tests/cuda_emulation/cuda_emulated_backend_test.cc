@@ -679,3 +679,36 @@ TEST_F(CudaEmulation, OutOfDeviceMemoryWhileCompiling) {
   }
   EXPECT_GT(failures, 0);
 }
+
+// Tactics measured at compile time travel in the plan: loading it and running the compiled batch
+// size searches no algorithm again, and gives the same result. A plan whose tactics came from
+// another GPU (other key prefix) is timed again.
+TEST_F(CudaEmulation, TacticsAreStoredInThePlanAndReused) {
+  const Tensor x = fashion_inputs(0, 1);
+  CompileOptions options;
+  options.device = Device::kCuda;
+  options.precision = Precision::kFp16;
+  options.keep_io_types = true;
+  const emu::Counters c0 = emu::counters();
+  auto engine = Engine::compile_onnx(fashion_model(), options);
+  const Tensor want = run_once(*engine, x);
+  const emu::Counters c1 = emu::counters();
+  EXPECT_GT(c1.algorithm_searches, c0.algorithm_searches);
+  const std::string plan = std::string(LOWP_BINARY_DIR) + "/emulated_tactics.plan";
+  engine->save_plan(plan);
+
+  auto loaded = Engine::load_plan(plan);
+  const Tensor got = run_once(*loaded, x);
+  const emu::Counters c2 = emu::counters();
+  EXPECT_EQ(c2.algorithm_searches, c1.algorithm_searches) << "batch 1 tactics came from the plan";
+  EXPECT_EQ(max_abs_diff(got.cast(DataType::kF32), want.cast(DataType::kF32)), 0.f);
+  bool from_plan = false;
+  for (const std::string& line : loaded->describe()) {
+    from_plan = from_plan || line.find("from the plan") != std::string::npos;
+  }
+  EXPECT_TRUE(from_plan);
+
+  // Another batch size was never measured: it searches.
+  run_once(*loaded, fashion_inputs(0, 2));
+  EXPECT_GT(emu::counters().algorithm_searches, c2.algorithm_searches);
+}

@@ -74,6 +74,7 @@ struct Counters {
   int64_t live_dnn_handles = 0;
   int64_t live_dnn_objects = 0;  // cuDNN tensor, filter, convolution and activation descriptors
   int64_t dnn_convolutions = 0;  // cudnnConvolutionBiasActivationForward executions
+  int64_t algorithm_searches = 0;  // cublasLtMatmulAlgoGetHeuristic + cudnnFind... calls
 };
 Counters counters();
 
@@ -88,6 +89,7 @@ void count_matmul();
 void count_dnn_objects(int delta);
 void count_dnn_handles(int delta);
 void count_dnn_convolution();
+void count_algorithm_search();
 
 // Marks the capture `stream` is in (if any) as invalidated, as a failed launch into it does.
 void invalidate_capture(cudaStream_t stream);

@@ -517,6 +517,7 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t handle, cublasLtM
                                               int* found) {
   if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
   if (!is_live(pref) || requested <= 0 || !results || !found) return CUBLAS_STATUS_INVALID_VALUE;
+  emu::count_algorithm_search();
   *found = 0;
   Problem p;
   if (cublasStatus_t s = check_problem(desc, a, b, c, d, &p)) return s;
@@ -541,6 +542,28 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t handle, cublasLtM
   }
   return *found > 0 ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_NOT_SUPPORTED;
 }
+
+// Accepts an algorithm this emulation's heuristic made (e.g. one stored in a plan) for a problem
+// the descriptors allow; reports its workspace.
+cublasStatus_t cublasLtMatmulAlgoCheck(cublasLtHandle_t handle, cublasLtMatmulDesc_t desc,
+                                       cublasLtMatrixLayout_t a, cublasLtMatrixLayout_t b,
+                                       cublasLtMatrixLayout_t c, cublasLtMatrixLayout_t d,
+                                       const cublasLtMatmulAlgo_t* algo,
+                                       cublasLtMatmulHeuristicResult_t* result) {
+  if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
+  if (!algo || !result || algo->data[kMagic] != kAlgoMagic) return CUBLAS_STATUS_INVALID_VALUE;
+  Problem p;
+  if (cublasStatus_t s = check_problem(desc, a, b, c, d, &p)) return s;
+  const cublasLtMatmulAlgo_t copy = *algo;
+  *result = cublasLtMatmulHeuristicResult_t{};
+  result->algo = copy;
+  result->workspaceSize = copy.data[kWorkspace];
+  result->state = CUBLAS_STATUS_SUCCESS;
+  result->wavesCount = 1.f;
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+size_t cublasLtGetVersion() { return 130000; }
 
 cublasStatus_t cublasLtMatmulAlgoConfigGetAttribute(const cublasLtMatmulAlgo_t* algo,
                                                     cublasLtMatmulAlgoConfigAttributes_t attr,

@@ -427,6 +427,12 @@ void count_dnn_convolution() {
   ++s.counters.dnn_convolutions;
 }
 
+void count_algorithm_search() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mutex);
+  ++s.counters.algorithm_searches;
+}
+
 namespace {
 std::atomic<double> dnn_speed{0.5};
 std::atomic<int> fault_countdown[3] = {-1, -1, -1};  // per Fault: calls to let through; -1: none

@@ -308,6 +308,7 @@ cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(
     const cudnnConvolutionDescriptor_t conv, const cudnnTensorDescriptor_t y, int requested,
     int* returned, cudnnConvolutionFwdAlgoPerf_t* results) {
   if (!is_live(handle) || requested <= 0 || !returned || !results) return CUDNN_STATUS_BAD_PARAM;
+  emu::count_algorithm_search();
   const emu::LibraryCall library;
   if (cudnnStatus_t s = check_convolution(x, w, conv, y)) return s;
   size_t largest = 0;
@@ -335,6 +336,19 @@ cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(
   }
   return CUDNN_STATUS_SUCCESS;
 }
+
+cudnnStatus_t cudnnGetConvolutionForwardWorkspaceSize(
+    cudnnHandle_t handle, const cudnnTensorDescriptor_t x, const cudnnFilterDescriptor_t w,
+    const cudnnConvolutionDescriptor_t conv, const cudnnTensorDescriptor_t y,
+    cudnnConvolutionFwdAlgo_t algo, size_t* bytes) {
+  if (!is_live(handle) || !bytes) return CUDNN_STATUS_BAD_PARAM;
+  if (cudnnStatus_t s = check_convolution(x, w, conv, y)) return s;
+  if (!algo_applies(algo, *w, *conv)) return CUDNN_STATUS_NOT_SUPPORTED;
+  *bytes = workspace_for(algo, *y, *w);
+  return CUDNN_STATUS_SUCCESS;
+}
+
+size_t cudnnGetVersion() { return 91900; }
 
 cudnnStatus_t cudnnConvolutionBiasActivationForward(
     cudnnHandle_t handle, const void* alpha1, const cudnnTensorDescriptor_t x_desc, const void* x,

@@ -4,6 +4,7 @@
 // lives in an ExecutionContext.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "lowp/lowp.h"
 
 namespace lowp {
+
+using TacticMap = std::map<std::string, std::string>;
 
 class ExecutionContext {
  public:
@@ -31,6 +34,10 @@ class CompiledModel {
                              const std::vector<Tensor*>& outputs) const;
   // One line per node: how it is executed (primitive kind, precision, fused ops).
   virtual std::vector<std::string> describe() const { return {}; }
+  // Algorithm choices measured so far (key -> opaque value), saved in plans and handed back to
+  // the backend when the plan is loaded, like TensorRT's tactics. Backends that time nothing
+  // return none.
+  virtual TacticMap tactics() const { return {}; }
 };
 
 // How the CPU computes a plan of this precision when that differs from the plan ("" otherwise).
@@ -39,7 +46,9 @@ std::string cpu_precision_note(Precision precision);
 std::unique_ptr<CompiledModel> compile_for_cpu(std::shared_ptr<const Graph> graph,
                                                const CompileOptions& options);
 // The CUDA backend (backends/cuda/); in a build without it, throws kUnsupported saying so.
+// `tactics`: choices from a loaded plan, reused when they still fit this GPU and library.
 std::unique_ptr<CompiledModel> compile_for_cuda(std::shared_ptr<const Graph> graph,
-                                                const CompileOptions& options);
+                                                const CompileOptions& options,
+                                                const TacticMap& tactics = {});
 
 }  // namespace lowp

@@ -138,13 +138,15 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::string precision_note() const;
 
  private:
-  Engine(std::shared_ptr<Graph> graph, CompileOptions options);
+  Engine(std::shared_ptr<Graph> graph, CompileOptions options,
+         std::map<std::string, std::string> tactics = {});
   static std::shared_ptr<const Engine> compile_impl(std::shared_ptr<Graph> graph,
                                                     const CompileOptions& options);
   std::shared_ptr<const EngineVariant> variant_for(const std::vector<const Tensor*>& inputs) const;
 
   std::shared_ptr<Graph> graph_;
   CompileOptions options_;
+  std::map<std::string, std::string> tactics_;  // backend algorithm choices read from a plan
   std::vector<TensorDesc> inputs_;
   std::vector<TensorDesc> outputs_;
   std::vector<size_t> value_inputs_;           // indices into inputs_
