@@ -31,5 +31,7 @@ build-device/tools/lowp compile models/resnet18_fashion.onnx --precision int8 --
 rm "$stage/fashion_int8.plan"
 mkdir -p .device
 tar -C "$stage" -cJf .device/bundle.tar.xz .
-grep -qx '/.device/' .git/info/exclude 2> /dev/null || echo '/.device/' >> .git/info/exclude
+exclude=$(git rev-parse --git-path info/exclude)
+mkdir -p "$(dirname "$exclude")"
+grep -qx '/.device/' "$exclude" 2> /dev/null || echo '/.device/' >> "$exclude"
 ls -l .device/bundle.tar.xz

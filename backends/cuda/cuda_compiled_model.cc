@@ -237,7 +237,8 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
   // Stored tactics are trusted only on the same GPU with the same cuBLASLt and cuDNN.
   tactics_ = std::make_unique<TacticStore>(
       std::string(prop.name) + "|sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
-          "|cublasLt " + std::to_string(cublasLtGetVersion()) + "|cudnn " +
+          "|" + std::to_string(prop.multiProcessorCount) + " SMs" + "|cublasLt " +
+          std::to_string(cublasLtGetVersion()) + "|cudnn " +
           std::to_string(dnn_ ? cudnnGetVersion() : 0),
       tactics);
   // Lower once now for batch 1 (symbolic dims as 1) so that what the CUDA backend cannot run is

@@ -1,5 +1,6 @@
 #include "backends/cuda/cudnn_conv.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -16,7 +17,7 @@ void check_cudnn(cudnnStatus_t status, const std::string& what) {
 
 std::unique_ptr<CudnnConv> CudnnConv::create(cudnnHandle_t handle, const CudnnConvConfig& config,
                                              size_t workspace_limit, const std::string& what,
-                                             int algorithm) {
+                                             int algorithm, int math_type) {
   const ConvGeometry& g = config.g;
   if (config.type != DType::kF32 && config.type != DType::kF16) return nullptr;
   // cuDNN's 2-D descriptor pads both ends alike: only convolutions whose output matches that.
@@ -44,8 +45,14 @@ std::unique_ptr<CudnnConv> CudnnConv::create(cudnnHandle_t handle, const CudnnCo
                                           CUDNN_DATA_FLOAT))) {
     return nullptr;
   }
+  // fp16: tensor cores; fp32: FMA only (exact fp32), or DEFAULT (which allows TF32 on sm_80+)
+  // with allow_tf32. Never ..._ALLOW_CONVERSION: that may convert fp32 data to fp16.
+  auto math_ok = [&](cudnnMathType_t m) {
+    if (config.type == DType::kF16) return m == CUDNN_TENSOR_OP_MATH || m == CUDNN_DEFAULT_MATH;
+    return m == CUDNN_FMA_MATH || (config.allow_tf32 && m == CUDNN_DEFAULT_MATH);
+  };
   const cudnnMathType_t math = config.type == DType::kF16 ? CUDNN_TENSOR_OP_MATH
-                               : config.allow_tf32        ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+                               : config.allow_tf32        ? CUDNN_DEFAULT_MATH
                                                           : CUDNN_FMA_MATH;
   if (!ok(cudnnSetConvolutionMathType(c->conv_, math))) return nullptr;
   int n = 0, k = 0, oh = 0, ow = 0;
@@ -59,17 +66,28 @@ std::unique_ptr<CudnnConv> CudnnConv::create(cudnnHandle_t handle, const CudnnCo
     return nullptr;
   }
   // The fused call runs an identity activation only with IMPLICIT_PRECOMP_GEMM.
-  if (algorithm >= 0) {
-    const auto algo = static_cast<cudnnConvolutionFwdAlgo_t>(algorithm);
+  // Sets the algorithm and math type and sizes the workspace; false when they do not fit.
+  auto take = [&](cudnnConvolutionFwdAlgo_t algo, cudnnMathType_t m, size_t at_least) {
     size_t bytes = 0;
-    if ((!config.relu && algo != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) ||
+    if (!math_ok(m) || (!config.relu && algo != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) ||
+        !ok(cudnnSetConvolutionMathType(c->conv_, m)) ||
         !ok(cudnnGetConvolutionForwardWorkspaceSize(handle, c->x_, c->w_, c->conv_, c->y_, algo,
-                                                    &bytes)) ||
-        bytes > workspace_limit) {
+                                                    &bytes))) {
+      return false;
+    }
+    bytes = std::max(bytes, at_least);
+    if (bytes > workspace_limit) return false;
+    c->algo_ = algo;
+    c->math_ = m;
+    c->workspace_bytes_ = bytes;
+    return true;
+  };
+  if (algorithm >= 0) {
+    if (algorithm >= CUDNN_CONVOLUTION_FWD_ALGO_COUNT || math_type < 0 ||
+        !take(static_cast<cudnnConvolutionFwdAlgo_t>(algorithm),
+              static_cast<cudnnMathType_t>(math_type), 0)) {
       return nullptr;
     }
-    c->algo_ = algo;
-    c->workspace_bytes_ = bytes;
     return finish(std::move(c), what);
   }
   std::vector<cudnnConvolutionFwdAlgoPerf_t> perf(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
@@ -79,22 +97,14 @@ std::unique_ptr<CudnnConv> CudnnConv::create(cudnnHandle_t handle, const CudnnCo
                                                perf.data()))) {
     return nullptr;
   }
-  bool chosen = false;
-  for (int i = 0; i < found && !chosen; ++i) {  // sorted fastest first
+  // Each result was timed with its own math type (the descriptor's or DEFAULT): run it with that.
+  for (int i = 0; i < found; ++i) {  // sorted fastest first
     const auto& p = perf[i];
-    if (p.status != CUDNN_STATUS_SUCCESS || p.memory > workspace_limit) continue;
-    if (config.type == DType::kF32 && !config.allow_tf32 && p.mathType != CUDNN_FMA_MATH &&
-        p.mathType != CUDNN_DEFAULT_MATH) {
-      continue;
-    }
-    if (!config.relu && p.algo != CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM) continue;
-    c->algo_ = p.algo;
-    c->workspace_bytes_ = p.memory;
+    if (p.status != CUDNN_STATUS_SUCCESS || !take(p.algo, p.mathType, p.memory)) continue;
     c->measured_ms_ = p.time;
-    chosen = true;
+    return finish(std::move(c), what);
   }
-  if (!chosen) return nullptr;
-  return finish(std::move(c), what);
+  return nullptr;
 }
 
 std::unique_ptr<CudnnConv> CudnnConv::finish(std::unique_ptr<CudnnConv> c,
@@ -103,7 +113,9 @@ std::unique_ptr<CudnnConv> CudnnConv::finish(std::unique_ptr<CudnnConv> c,
     const size_t bytes =
         static_cast<size_t>(c->config_.cout) * (c->config_.type == DType::kF16 ? 2 : 4);
     c->zero_bias_ = DeviceBuffer(bytes, what + " zero bias");
-    check_cuda(cudaMemset(c->zero_bias_.get(), 0, bytes), what + ": cudaMemset");
+    // Complete before any (non-blocking) context stream reads it.
+    check_cuda(cudaMemsetAsync(c->zero_bias_.get(), 0, bytes, nullptr), what + ": cudaMemset");
+    check_cuda(cudaStreamSynchronize(nullptr), what + ": cudaMemset");
   }
   return c;
 }
@@ -137,8 +149,13 @@ void CudnnConv::run(cudnnHandle_t handle, const void* x, const void* w, const vo
 
 std::string CudnnConv::describe() const {
   char buf[128];
-  std::snprintf(buf, sizeof(buf), "cuDNN fused conv (algo %d, %.3f ms when chosen)",
-                static_cast<int>(algo_), measured_ms_);
+  if (measured_ms_ >= 0.f) {
+    std::snprintf(buf, sizeof(buf), "cuDNN fused conv (algo %d, math %d, %.3f ms when chosen)",
+                  static_cast<int>(algo_), static_cast<int>(math_), measured_ms_);
+  } else {
+    std::snprintf(buf, sizeof(buf), "cuDNN fused conv (algo %d, math %d)", static_cast<int>(algo_),
+                  static_cast<int>(math_));
+  }
   std::string s = buf;
   if (config_.relu) s += " +relu";
   if (config_.residual) s += " +residual";

@@ -29,10 +29,11 @@ struct CudnnConvConfig {
 class CudnnConv {
  public:
   // Null when cuDNN cannot run this configuration (unsupported padding, type, no algorithm).
-  // `algorithm` >= 0: use that one (a choice stored in a plan) instead of searching.
+  // `algorithm` >= 0: use that one with `math_type` (a choice stored in a plan) instead of
+  // searching.
   static std::unique_ptr<CudnnConv> create(cudnnHandle_t handle, const CudnnConvConfig& config,
                                            size_t workspace_limit, const std::string& what,
-                                           int algorithm = -1);
+                                           int algorithm = -1, int math_type = -1);
   ~CudnnConv();
   CudnnConv(const CudnnConv&) = delete;
   CudnnConv& operator=(const CudnnConv&) = delete;
@@ -42,6 +43,7 @@ class CudnnConv {
            void* workspace) const;
   size_t workspace_bytes() const { return workspace_bytes_; }
   int algo() const { return static_cast<int>(algo_); }
+  int math_type() const { return static_cast<int>(math_); }
   std::string describe() const;  // "cuDNN fused conv algo 1 (implicit precomp GEMM), 0.012 ms"
 
  private:
@@ -56,6 +58,7 @@ class CudnnConv {
   cudnnConvolutionDescriptor_t conv_ = nullptr;
   cudnnActivationDescriptor_t act_ = nullptr;
   cudnnConvolutionFwdAlgo_t algo_ = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+  cudnnMathType_t math_ = CUDNN_DEFAULT_MATH;
   size_t workspace_bytes_ = 0;
   float measured_ms_ = -1.f;
   DeviceBuffer zero_bias_;  // when the convolution has none

@@ -149,11 +149,13 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
   check_cublas(cublasLtMatrixLayoutCreate(&c_, out, n, m, config.n), what + ": layout C");
   check_cublas(cublasLtMatrixLayoutCreate(&d_, out, n, m, config.n), what + ": layout D");
 
+  // The operand alignment asked of the algorithm is part of what makes a stored one valid.
+  constexpr uint32_t kAlignment = 16;
   char key[160];
-  std::snprintf(key, sizeof(key), "lt|%s|%lld|%lld|%lld|%d%d%d", type_name(config.type),
-                static_cast<long long>(config.m), static_cast<long long>(config.n),
-                static_cast<long long>(config.k), config.bias != nullptr, config.relu,
-                config.accumulate);
+  std::snprintf(key, sizeof(key), "lt|a%u|%s|%lld|%lld|%lld|%d%d%d", kAlignment,
+                type_name(config.type), static_cast<long long>(config.m),
+                static_cast<long long>(config.n), static_cast<long long>(config.k),
+                config.bias != nullptr, config.relu, config.accumulate);
   const std::optional<std::string> stored = tactics ? tactics->find(key) : std::nullopt;
   if (stored && reuse_stored(handle, workspace_limit, *stored)) {
     read_algo_id();
@@ -166,7 +168,7 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
                                        sizeof(limit));
   // Operands are only 16-byte aligned when the caller binds its own device buffers (the arena
   // gives 256): ask for algorithms that accept that.
-  const uint32_t alignment = 16;
+  const uint32_t alignment = kAlignment;
   for (auto attr :
        {CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
         CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES}) {

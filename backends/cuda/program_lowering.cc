@@ -105,10 +105,28 @@ Activation fused_activation(const Node& n) {
 }
 
 // Mean device time in ms of `launch` (after one warm-up run), on a scratch stream.
-float time_on_device(const std::string& what, const std::function<void(cudaStream_t)>& launch) {
+// A scratch stream for timing; the cuDNN handle (if any) is bound to it while it lives and
+// unbound again on every path out, so the handle never keeps a destroyed stream.
+struct ScratchStream {
   cudaStream_t stream = nullptr;
+  cudnnHandle_t dnn = nullptr;
+  ScratchStream(cudnnHandle_t handle, const std::string& what) {
+    check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), what);
+    if (handle && cudnnSetStream(handle, stream) == CUDNN_STATUS_SUCCESS) dnn = handle;
+  }
+  ~ScratchStream() {
+    if (dnn) cudnnSetStream(dnn, nullptr);
+    cudaStreamSynchronize(stream);
+    cudaStreamDestroy(stream);
+    (void)cudaGetLastError();
+  }
+  ScratchStream(const ScratchStream&) = delete;
+  ScratchStream& operator=(const ScratchStream&) = delete;
+};
+
+float time_on_device(const std::string& what, cudaStream_t stream,
+                     const std::function<void(cudaStream_t)>& launch) {
   cudaEvent_t start = nullptr, stop = nullptr;
-  check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), what);
   float ms = 0.f;
   try {
     check_cuda(cudaEventCreate(&start), what);
@@ -124,12 +142,10 @@ float time_on_device(const std::string& what, const std::function<void(cudaStrea
   } catch (...) {
     if (start) cudaEventDestroy(start);
     if (stop) cudaEventDestroy(stop);
-    cudaStreamDestroy(stream);
     throw;
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
-  cudaStreamDestroy(stream);
   return ms;
 }
 
@@ -460,32 +476,47 @@ bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const Conv
   CudnnConvConfig config{
       g,       static_cast<int>(w.n), t, w.type == GemmType::kTf32, w.bias.get(), gemm_config.relu,
       res >= 0};
-  // A choice stored in the plan: "gemm", or "cudnn|<algorithm>".
-  char key[200];
-  std::snprintf(key, sizeof(key), "conv|%s|%d,%d,%d,%d|%d|%d", n.name.c_str(), g.n, g.c, g.h, g.w,
-                static_cast<int>(w.type), static_cast<int>(w.n));
+  // A choice stored in the plan: "gemm", or "cudnn|<algorithm>|<math type>". The key holds
+  // everything the choice depends on (not the node name: names need not be unique).
+  auto num = [](int64_t v) { return std::to_string(v); };
+  const std::string key = "conv|" + num(g.n) + "," + num(g.h) + "," + num(g.w) + "," + num(g.c) +
+                          "|k" + num(g.kh) + "x" + num(g.kw) + "|s" + num(g.stride_h) + "," +
+                          num(g.stride_w) + "|p" + num(g.pad_top) + "," + num(g.pad_left) + "|d" +
+                          num(g.dilation_h) + "," + num(g.dilation_w) + "|o" + num(g.oh) + "," +
+                          num(g.ow) + "|t" + num(static_cast<int>(w.type)) + "|n" + num(w.n) + "|" +
+                          (gemm_config.relu ? "r" : "-") + (res >= 0 ? "z" : "-");
   const std::optional<std::string> stored = opt_.tactics ? opt_.tactics->find(key) : std::nullopt;
   if (stored && *stored == "gemm") return false;
   std::shared_ptr<CudnnConv> dnn;
   std::string timing = " (from the plan)";
-  if (stored && stored->rfind("cudnn|", 0) == 0) {
-    dnn = CudnnConv::create(opt_.dnn, config, opt_.workspace_limit, n.describe(),
-                            std::atoi(stored->c_str() + 6));
+  int algo = -1, math = -1;
+  if (stored && std::sscanf(stored->c_str(), "cudnn|%3d|%3d", &algo, &math) == 2) {
+    dnn = CudnnConv::create(opt_.dnn, config, opt_.workspace_limit, n.describe(), algo, math);
   }
   if (!dnn) {
     dnn = CudnnConv::create(opt_.dnn, config, opt_.workspace_limit, n.describe());
     if (!dnn) return false;
-    if (!cudnn_faster(n, w, g, gemm_config, direct, res, *dnn, timing)) {
+    bool faster = false;
+    try {  // cuDNN's fused call failing here is a reason to use cuBLASLt, not to fail
+      faster = cudnn_faster(n, w, g, gemm_config, direct, res, *dnn, timing);
+    } catch (const Error&) {
+      (void)cudaGetLastError();
+    }
+    if (!faster) {
       if (opt_.tactics) opt_.tactics->record(key, "gemm");
       return false;
     }
-    if (opt_.tactics) opt_.tactics->record(key, "cudnn|" + std::to_string(dnn->algo()));
+    if (opt_.tactics) {
+      opt_.tactics->record(key, "cudnn|" + num(dnn->algo()) + "|" + num(dnn->math_type()));
+    }
   }
   program_->workspace_bytes = std::max(program_->workspace_bytes, dnn->workspace_bytes());
   const void* weights = w.weights.get();
   std::vector<int> used = {src, out};
   if (res >= 0) used.push_back(res);
+  const std::string name = n.describe();
   add_step(n.describe() + ": " + dnn->describe() + timing, used, [=](const LaunchArgs& a) {
+    if (!a.dnn) throw_error(ErrorCode::kBackend, name + ": cuDNN is unavailable in this session");
     dnn->run(a.dnn, a.slots[src], weights, res >= 0 ? a.slots[res] : nullptr, a.slots[out],
              a.workspace);
   });
@@ -508,24 +539,26 @@ bool Lowering::cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeom
   DeviceBuffer z(res >= 0 ? y.bytes() : 0, what);
   LtGemm gemm(opt_.lt, gemm_config, opt_.workspace_limit, opt_.time_tactics, what, opt_.tactics);
   DeviceBuffer workspace(std::max(gemm.workspace_bytes(), dnn->workspace_bytes()), what);
+  const ScratchStream scratch(opt_.dnn, what);
   for (const DeviceBuffer* b : {&x, &cols, &y, &z}) {
-    check_cuda(cudaMemset(b->get(), 0, b->bytes()), what + ": cudaMemset");
+    if (b->bytes() == 0) continue;
+    check_cuda(cudaMemsetAsync(b->get(), 0, b->bytes(), scratch.stream), what + ": cudaMemset");
   }
   const void* weights = w.weights.get();
-  const float gemm_ms = time_on_device(what, [&](cudaStream_t stream) {
+  const float gemm_ms = time_on_device(what, scratch.stream, [&](cudaStream_t stream) {
     if (!direct) im2col_nhwc(x.get(), t, cols.get(), g, static_cast<int>(kp), 0, stream);
     gemm.run(opt_.lt, weights, direct ? x.get() : cols.get(), z.get(), y.get(), workspace.get(),
              stream);
   });
-  const float dnn_ms = time_on_device(what, [&](cudaStream_t stream) {
-    check_cudnn(cudnnSetStream(opt_.dnn, stream), what + ": cudnnSetStream");
+  if (!scratch.dnn) return false;
+  const float dnn_ms = time_on_device(what, scratch.stream, [&](cudaStream_t) {
     dnn->run(opt_.dnn, x.get(), weights, z.get(), y.get(), workspace.get());
   });
-  check_cudnn(cudnnSetStream(opt_.dnn, nullptr), what + ": cudnnSetStream");
   char text[96];
   std::snprintf(text, sizeof(text), " (%.3f ms vs im2col + cuBLASLt %.3f ms)", dnn_ms, gemm_ms);
   timing = text;
-  return dnn_ms < gemm_ms;
+  // cuDNN must win clearly, so that timing noise does not flip the choice between compiles.
+  return dnn_ms < 0.97f * gemm_ms;
 }
 
 void Lowering::lower_pool(const Node& n) {

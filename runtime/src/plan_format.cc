@@ -67,9 +67,10 @@ class Reader {
     pos_ += n;
     return s;
   }
-  uint64_t count(uint64_t max = 1u << 24) {
+  // A count of items of at least `min_item` bytes each: never more than the bytes left hold.
+  uint64_t count(uint64_t max = 1u << 24, uint64_t min_item = 1) {
     auto n = pod<uint64_t>();
-    if (n > max) corrupt("implausible count " + std::to_string(n));
+    if (n > max || n > (size_ - pos_) / min_item) corrupt("implausible count " + std::to_string(n));
     return n;
   }
   DataType dtype() {
@@ -80,13 +81,21 @@ class Reader {
   Tensor tensor() {
     DataType dt = dtype();
     Dims dims(count(16));
+    uint64_t elements = 1;
     for (auto& d : dims) {
       d = pod<int64_t>();
       if (d < 0) corrupt("negative dimension");
+      if (__builtin_mul_overflow(elements, static_cast<uint64_t>(d), &elements)) {
+        corrupt("tensor too large");
+      }
     }
     auto nbytes = pod<uint64_t>();
-    if (nbytes != static_cast<uint64_t>(element_count(dims)) * size_of(dt))
+    uint64_t expected = 0;
+    if (__builtin_mul_overflow(elements, static_cast<uint64_t>(size_of(dt)), &expected) ||
+        nbytes != expected) {
       corrupt("tensor size mismatch");
+    }
+    need((64 - pos_ % 64) % 64);  // alignment padding, inside the data
     pos_ += (64 - pos_ % 64) % 64;
     need(nbytes);
     // Views the plan buffer in place: no copy of the weights.
@@ -101,7 +110,7 @@ class Reader {
 
  private:
   void need(uint64_t n) const {
-    if (n > size_ - pos_) corrupt("unexpected end of data");
+    if (pos_ > size_ || n > size_ - pos_) corrupt("unexpected end of data");
   }
   const char* data_;
   size_t size_;
@@ -225,6 +234,10 @@ std::string payload_of(const Graph& g, const CompileOptions& options,
   for (const Value* v : g.inputs) ref(v);
   w.pod<uint64_t>(g.outputs.size());
   for (const Value* v : g.outputs) ref(v);
+  if (tactics.size() > kMaxTactics) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "too many backend tactics to save (" + std::to_string(tactics.size()) + ")");
+  }
   w.pod<uint64_t>(tactics.size());
   for (const auto& [key, value] : tactics) {
     w.str(key);
@@ -308,7 +321,7 @@ LoadedPlan parse_payload(Reader& r, uint32_t version) {
     if (!v) r.corrupt("missing graph output");
   }
   if (version >= 2) {
-    const size_t tactics = r.count(1u << 20);
+    const size_t tactics = r.count(kMaxTactics, 16);  // two string lengths each
     for (size_t i = 0; i < tactics; ++i) {
       std::string key = r.str();
       plan.tactics[key] = r.str();

@@ -24,6 +24,7 @@
 namespace lowp {
 
 inline constexpr uint32_t kPlanVersion = 2;
+inline constexpr uint64_t kMaxTactics = uint64_t{1} << 20;
 
 // Algorithm choices a backend measured (TacticMap in backend.h), stored so a loaded plan does not
 // time them again.

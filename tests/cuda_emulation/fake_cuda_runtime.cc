@@ -683,6 +683,14 @@ cudaError_t cudaMemset(void* ptr, int value, size_t count) {
   return sticky() ? fail(sticky()) : cudaSuccess;
 }
 
+cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t stream) {
+  if (count == 0) return cudaSuccess;
+  if (kind_of(ptr) != Memory::kDevice) return fail(cudaErrorInvalidValue);
+  return lowp::cuda_emulation::enqueue(stream, "memset", [=] {
+    std::memset(lowp::cuda_emulation::device_span(ptr, count, "memset"), value, count);
+  });
+}
+
 // ---- streams and events ------------------------------------------------------------------------
 
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) {
