@@ -149,6 +149,12 @@ float time_on_device(const std::string& what, cudaStream_t stream,
   return ms;
 }
 
+// A value something reads: a node or the caller (graph output).
+bool used(const Graph& graph, const Value* v) {
+  return v && (!v->consumers.empty() ||
+               std::find(graph.outputs.begin(), graph.outputs.end(), v) != graph.outputs.end());
+}
+
 enum class Layout { kPlain, kNhwc };
 
 struct DeviceValue {
@@ -564,7 +570,7 @@ bool Lowering::cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeom
 void Lowering::lower_pool(const Node& n) {
   const Value* x = n.input(0);
   const Value* y = n.outputs.at(0);
-  if (n.outputs.size() > 1 && n.outputs[1] && !n.outputs[1]->consumers.empty()) {
+  if (n.outputs.size() > 1 && used(graph_, n.outputs[1])) {
     unsupported(n, "does not return MaxPool indices");
   }
   const int src = slot_in(n, x, Layout::kNhwc);
@@ -668,8 +674,7 @@ void Lowering::lower_add(const Node& n) {
 
 void Lowering::lower_view(const Node& n) {
   for (size_t i = 1; i < n.outputs.size(); ++i) {
-    if (n.outputs[i] && (!n.outputs[i]->consumers.empty() ||
-                         std::count(graph_.outputs.begin(), graph_.outputs.end(), n.outputs[i]))) {
+    if (used(graph_, n.outputs[i])) {
       unsupported(n, "does not produce " + n.op_type + "'s optional outputs");
     }
   }
@@ -752,6 +757,12 @@ void check_cuda_support(const Graph& graph) {
 
 ModelResources upload_resources(const Graph& graph, bool tf32) {
   ModelResources res;
+  for (const Value* v : graph.outputs) {  // folded to a constant (e.g. a Shape): copied out
+    if (v->constant && !res.constants.count(v) && v->dtype != DataType::kU8) {
+      res.constants.emplace(
+          v, DeviceBuffer::upload(v->constant->raw(), v->constant->bytes(), v->name));
+    }
+  }
   for (const auto& node : graph.nodes()) {
     const Node& n = *node;
     if (n.op_type == "Conv") res.linear.emplace(&n, pack_conv(n, tf32));

@@ -24,6 +24,7 @@
 #include "lowp/lowp.h"
 #include "tests/cuda_emulation/emulated_stream.h"
 #include "tests/onnx_model_builder.h"
+#include "tests/onnx_node_cases.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"
 #include "tools/io/idx.h"
@@ -711,4 +712,16 @@ TEST_F(CudaEmulation, TacticsAreStoredInThePlanAndReused) {
   // Another batch size was never measured: it searches.
   run_once(*loaded, fashion_inputs(0, 2));
   EXPECT_GT(emu::counters().algorithm_searches, c2.algorithm_searches);
+}
+
+// ONNX's node tests on the emulated CUDA backend: every test the CPU backend passes and the CUDA
+// backend accepts must match ONNX's expected outputs (atol 1e-5 as on a GPU), which checks the
+// lowering of each op's attributes (pads, strides, dilations, ceil_mode, transB, alpha / beta,
+// axes, Q/DQ parameters) beyond what ResNet-18 uses.
+TEST_F(CudaEmulation, OnnxNodeTestsMatch) {
+  if (!file_exists(onnx_node_tests_dir())) GTEST_SKIP() << "no ONNX node test data";
+  const auto r = node_cases::run_cpu_passing_cases_on(Device::kCuda, 1e-5f);
+  std::cout << "ONNX node tests on the emulated CUDA backend: " << r.passed << " passed, "
+            << r.failed << " failed, " << r.unsupported << " rejected as unsupported\n";
+  EXPECT_GT(r.passed, 0);
 }
