@@ -75,9 +75,9 @@ __global__ void softmax_rows_kernel(const float* __restrict__ x, float* __restri
       sum += expf(xr[j] - max_v);
     }
     sum = block_reduce(sum, 0.f, SumOp{}, scratch);
-    const float inv = 1.f / sum;
+
     for (int j = static_cast<int>(threadIdx.x); j < cols; j += blockDim.x) {
-      yr[j] = expf(xr[j] - max_v) * inv;
+      yr[j] = expf(xr[j] - max_v) / sum;  // divide (not * 1/sum): same rounding as the host
     }
   }
 }

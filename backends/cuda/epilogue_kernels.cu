@@ -65,6 +65,7 @@ void int8_epilogue(const int32_t* acc, void* out, int64_t m, int c, const Int8Ep
                    cudaStream_t stream) {
   const int64_t count = m * c;
   if (count == 0) return;
+  if (!e.w_sum || !e.w_scale) throw_error(ErrorCode::kInternal, "int8_epilogue: no weight data");
   const int64_t acc_ld = e.acc_ld > 0 ? e.acc_ld : c;
   if (acc_ld < c) throw_error(ErrorCode::kInternal, "int8_epilogue: acc_ld < c");
   detail::dispatch_float_s8(e.out_type, "int8_epilogue", [&](auto tag) {

@@ -189,10 +189,10 @@ __host__ __device__ __forceinline__ T store_value(float v, QuantS8 q) {
 // Activation applied to a real value (see Act).
 __host__ __device__ __forceinline__ float apply_act(float v, Activation act) {
   switch (act.kind) {
-    case Act::kRelu:
-      return fmaxf(v, 0.f);
+    case Act::kRelu:  // comparisons, not fmaxf: NaN passes through as in the reference kernels
+      return v < 0.f ? 0.f : v;
     case Act::kClip:
-      return fminf(fmaxf(v, act.lo), act.hi);
+      return v < act.lo ? act.lo : (v > act.hi ? act.hi : v);
     case Act::kLeakyRelu:
       return v < 0.f ? act.lo * v : v;
     default:

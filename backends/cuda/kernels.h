@@ -109,7 +109,7 @@ struct PoolGeometry {
   int kh, kw;
   int stride_h, stride_w;
   int pad_top, pad_left;
-  int dilation_h, dilation_w;  // max pooling only (1 for average)
+  int dilation_h, dilation_w;
 };
 void max_pool_nhwc(const void* src, DType type, void* dst, const PoolGeometry& g,
                    cudaStream_t stream);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -99,7 +100,7 @@ Activation fused_activation(const Node& n) {
   if (act.empty()) return {};
   if (act == "Relu") return {Act::kRelu, 0.f, 0.f};
   if (act == "Clip")
-    return {Act::kClip, n.attr_float("_alpha", -FLT_MAX), n.attr_float("_beta", FLT_MAX)};
+    return {Act::kClip, n.attr_float("_alpha", -INFINITY), n.attr_float("_beta", INFINITY)};
   if (act == "LeakyRelu") return {Act::kLeakyRelu, n.attr_float("_alpha", 0.01f), 0.f};
   unsupported(n, "does not fuse " + act + " yet");
 }
@@ -578,6 +579,22 @@ void Lowering::lower_pool(const Node& n) {
   if (xd.size() != 4) unsupported(n, "runs 2-D pooling only");
   const Dims kernel = n.attr_ints("kernel_shape");
   const nn::SpatialGeometry sg = nn::window_geometry(n, {xd[2], xd[3]}, kernel, true);
+  // Every window must see at least one input element (the kernels define no value otherwise).
+  auto covered = [](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad, int64_t dil) {
+    for (int64_t o = 0; o < out; ++o) {
+      bool any = false;
+      for (int64_t t = 0; t < k && !any; ++t) {
+        const int64_t i = o * stride - pad + t * dil;
+        any = i >= 0 && i < in;
+      }
+      if (!any) return false;
+    }
+    return true;
+  };
+  if (!covered(xd[2], sg.out[0], kernel[0], sg.strides[0], sg.pad_begin[0], sg.dilations[0]) ||
+      !covered(xd[3], sg.out[1], kernel[1], sg.strides[1], sg.pad_begin[1], sg.dilations[1])) {
+    unsupported(n, "does not run pooling windows that lie entirely in the padding");
+  }
   const PoolGeometry g{static_cast<int>(xd[0]),           static_cast<int>(xd[2]),
                        static_cast<int>(xd[3]),           static_cast<int>(xd[1]),
                        static_cast<int>(sg.out[0]),       static_cast<int>(sg.out[1]),
@@ -632,7 +649,7 @@ void Lowering::lower_activation(const Node& n) {
   Activation act{Act::kRelu, 0.f, 0.f};
   if (n.op_type == "LeakyRelu") act = {Act::kLeakyRelu, n.attr_float("alpha", 0.01f), 0.f};
   if (n.op_type == "Clip") {
-    act = {Act::kClip, -FLT_MAX, FLT_MAX};
+    act = {Act::kClip, -INFINITY, INFINITY};
     for (size_t i : {size_t{1}, size_t{2}}) {
       const Value* bound = n.input(i);
       if (!bound) continue;

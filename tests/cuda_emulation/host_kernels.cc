@@ -114,7 +114,7 @@ namespace {
 
 void transpose_layout(const char* kernel, bool to_nhwc, const void* src, DType st, void* dst,
                       DType dt, int n, int c, int h, int w, cudaStream_t stream) {
-  const bool ok = (is_float(st) && is_float(dt)) || (st == DType::kS8 && dt == DType::kS8);
+  const bool ok = is_float(st) && is_float(dt);  // as the device: f32 / f16 only
   if (!ok || n < 0 || c < 0 || h < 0 || w < 0) return bad_launch(kernel);
   const int64_t count = int64_t{n} * c * h * w;
   launch(kernel, stream, count, [=] {
@@ -323,8 +323,14 @@ void max_pool_nhwc(const void* src, DType type, void* dst, const PoolGeometry& g
     const void* in = span(src, type, int64_t{g.n} * g.h * g.w * g.c, "src");
     void* out = span(dst, type, out_count, "dst");
     float best = -INFINITY;
+    bool first = true;  // the first tap wins ties and a NaN there propagates, as on the device
     for_windows(
-        g, g.dilation_h, g.dilation_w, [&](int64_t i) { best = std::max(best, load(in, type, i)); },
+        g, g.dilation_h, g.dilation_w,
+        [&](int64_t i) {
+          const float v = load(in, type, i);
+          if (first || v > best) best = v;
+          first = false;
+        },
         [&](int64_t o, int) {
           if (type == DType::kS8) {
             static_cast<int8_t*>(out)[o] = static_cast<int8_t>(std::max(best, -128.f));
@@ -332,6 +338,7 @@ void max_pool_nhwc(const void* src, DType type, void* dst, const PoolGeometry& g
             store_float(out, type, o, best);
           }
           best = -INFINITY;
+          first = true;
         });
   });
 }
@@ -347,7 +354,7 @@ void avg_pool_nhwc(const void* src, DType type, void* dst, const PoolGeometry& g
     void* out = span(dst, type, out_count, "dst");
     float sum = 0.f;
     for_windows(
-        g, 1, 1,
+        g, g.dilation_h, g.dilation_w,
         [&](int64_t i) {
           sum += type == DType::kS8 ? dequantize_value(static_cast<const int8_t*>(in)[i], in_q)
                                     : load(in, type, i);
