@@ -22,6 +22,7 @@ size_t align_io(size_t bytes) { return (bytes + kIoAlignment - 1) / kIoAlignment
 // captured graphs.
 struct PreparedProgram {
   std::shared_ptr<const CudaProgram> program;
+  uint64_t last_use = 0;  // the context's run counter when last used (least recently used goes)
   DeviceBuffer arena;
   DeviceBuffer workspace;
   DeviceBuffer io;       // device copies of host-bound inputs, then outputs
@@ -61,8 +62,22 @@ class CudaContext : public ExecutionContext {
   ~CudaContext() override { release(); }
 
   PreparedProgram& prepare(std::shared_ptr<const CudaProgram> program) {
-    if (auto it = prepared.find(program.get()); it != prepared.end()) return *it->second;
+    ++clock;
+    if (auto it = prepared.find(program.get()); it != prepared.end()) {
+      it->second->last_use = clock;
+      return *it->second;
+    }
+    // A session that sees many shapes keeps the buffers and graphs of the latest few only.
+    if (prepared.size() >= kMaxPrepared) {
+      auto oldest = prepared.begin();
+      for (auto it = prepared.begin(); it != prepared.end(); ++it) {
+        if (it->second->last_use < oldest->second->last_use) oldest = it;
+      }
+      check_cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+      prepared.erase(oldest);
+    }
     auto owned = std::make_unique<PreparedProgram>();  // enters the map only when complete
+    owned->last_use = clock;
     PreparedProgram& p = *owned;
     p.program = program;
     p.arena = DeviceBuffer(program->arena_bytes, "the activation arena");
@@ -99,6 +114,8 @@ class CudaContext : public ExecutionContext {
   cudnnHandle_t dnn = nullptr;
   cudaEvent_t inputs_ready = nullptr;  // orders our stream after the caller's legacy-stream work
   cublasLtHandle_t lt = nullptr;
+  static constexpr size_t kMaxPrepared = 4;
+  uint64_t clock = 0;
   std::map<const CudaProgram*, std::unique_ptr<PreparedProgram>> prepared;
   std::vector<Dims> last_dims;
   std::shared_ptr<const CudaProgram> last_program;
@@ -275,14 +292,26 @@ std::unique_ptr<ExecutionContext> CudaCompiledModel::create_context() const {
 std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
     const std::vector<Dims>& dims) const {
   std::lock_guard<std::mutex> lock(mutex_);
+  ++program_clock_;
   auto it = programs_.find(dims);
-  if (it != programs_.end()) return it->second;
+  if (it != programs_.end()) {
+    it->second.last_use = program_clock_;
+    return it->second.program;
+  }
+  // Programs of shapes not used lately go (sessions still running one keep it alive).
+  if (programs_.size() >= kMaxPrograms) {
+    auto oldest = programs_.begin();
+    for (auto p = programs_.begin(); p != programs_.end(); ++p) {
+      if (p->second.last_use < oldest->second.last_use) oldest = p;
+    }
+    programs_.erase(oldest);
+  }
   LoweringOptions options;
   options.lt = lt_;
   options.dnn = dnn_;
   options.tactics = tactics_.get();
   std::shared_ptr<const CudaProgram> program = lower_program(*graph_, dims, resources_, options);
-  programs_.emplace(dims, program);
+  programs_.emplace(dims, CachedProgram{program, program_clock_});
   return program;
 }
 

@@ -9,6 +9,7 @@
 #include <cublasLt.h>
 #include <cudnn.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -49,7 +50,13 @@ class CudaCompiledModel : public CompiledModel {
   cudnnHandle_t dnn_ = nullptr;  // null when cuDNN is unavailable
   std::unique_ptr<TacticStore> tactics_;
   std::shared_ptr<const CudaProgram> first_program_;  // lowered at compile for batch 1
-  mutable std::map<std::vector<Dims>, std::shared_ptr<const CudaProgram>> programs_;
+  struct CachedProgram {
+    std::shared_ptr<const CudaProgram> program;
+    uint64_t last_use = 0;
+  };
+  static constexpr size_t kMaxPrograms = 16;  // shapes kept lowered (least recently used goes)
+  mutable uint64_t program_clock_ = 0;
+  mutable std::map<std::vector<Dims>, CachedProgram> programs_;
 };
 
 }  // namespace lowp::cuda

@@ -725,3 +725,25 @@ TEST_F(CudaEmulation, OnnxNodeTestsMatch) {
             << r.failed << " failed, " << r.unsupported << " rejected as unsupported\n";
   EXPECT_GT(r.passed, 0);
 }
+
+// A session that sees many batch sizes keeps the buffers and CUDA graphs of the latest few only,
+// and a shape it dropped runs correctly again.
+TEST_F(CudaEmulation, ManyShapesKeepBoundedDeviceState) {
+  CompileOptions options;
+  options.device = Device::kCuda;
+  auto engine = Engine::compile_onnx(fashion_model(), options);
+  auto session = engine->create_session();
+  const std::string in = engine->inputs()[0].name;
+  const Tensor x1 = fashion_inputs(0, 1);
+  const Tensor first = session->run({{in, x1}}).at(0);
+  const emu::Counters start = emu::counters();
+  for (int64_t batch = 2; batch <= 9; ++batch) {
+    const Tensor x = fashion_inputs(0, batch);
+    session->run({{in, x}});
+    session->run({{in, x}});  // captured
+  }
+  const emu::Counters after = emu::counters();
+  EXPECT_LE(after.live_graph_execs - start.live_graph_execs, 4);
+  EXPECT_LE(after.live_pinned_allocations - start.live_pinned_allocations, 4);
+  EXPECT_EQ(max_abs_diff(session->run({{in, x1}}).at(0), first), 0.f);
+}
