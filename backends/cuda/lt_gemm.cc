@@ -8,6 +8,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/device_memory.h"
+#include "backends/cuda/device_timing.h"
 #include "lowp/error.h"
 
 namespace lowp::cuda {
@@ -203,17 +204,7 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
     size_t max_ws = 0;
     for (int i = 0; i < found; ++i) max_ws = std::max(max_ws, results[i].workspaceSize);
     DeviceBuffer ws(max_ws, what + " tactic workspace");
-    struct Event {  // destroyed on every path out
-      cudaEvent_t e = nullptr;
-      ~Event() {
-        if (e) cudaEventDestroy(e);
-      }
-    } start_event, stop_event;
-    check_cuda(cudaEventCreate(&start_event.e), what + ": cudaEventCreate");
-    check_cuda(cudaEventCreate(&stop_event.e), what + ": cudaEventCreate");
-    cudaEvent_t start = start_event.e, stop = stop_event.e;
     const Scalars s = scalars_for(config);
-    float best_ms = 0.f;
     for (int i = 0; i < found; ++i) {
       auto launch = [&] {
         return cublasLtMatmul(handle, desc_, s.alpha(config.type), w.get(), a_, x.get(), b_,
@@ -221,16 +212,10 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
                               ws.get(), results[i].workspaceSize, nullptr);
       };
       if (launch() != CUBLAS_STATUS_SUCCESS) continue;  // warm-up; skip algorithms that fail
-      constexpr int kRepeats = 5;
-      cudaEventRecord(start, nullptr);
-      for (int r = 0; r < kRepeats; ++r) launch();
-      cudaEventRecord(stop, nullptr);
-      check_cuda(cudaEventSynchronize(stop), what + ": timing candidate");
-      float ms = 0.f;
-      check_cuda(cudaEventElapsedTime(&ms, start, stop), what + ": cudaEventElapsedTime");
-      ms /= kRepeats;
-      if (measured_ms_ < 0.f || ms < best_ms) {
-        best_ms = ms;
+      const float ms = time_on_device(
+          what + ": timing candidate", nullptr, [&](cudaStream_t) { launch(); },
+          /*warm_up=*/false);
+      if (measured_ms_ < 0.f || ms < measured_ms_) {
         best = i;
         measured_ms_ = ms;
       }

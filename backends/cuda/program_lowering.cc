@@ -12,6 +12,7 @@
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cudnn_conv.h"
+#include "backends/cuda/device_timing.h"
 #include "backends/cuda/kernels.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"
@@ -105,7 +106,6 @@ Activation fused_activation(const Node& n) {
   unsupported(n, "does not fuse " + act + " yet");
 }
 
-// Mean device time in ms of `launch` (after one warm-up run), on a scratch stream.
 // A scratch stream for timing; the cuDNN handle (if any) is bound to it while it lives and
 // unbound again on every path out, so the handle never keeps a destroyed stream.
 struct ScratchStream {
@@ -124,31 +124,6 @@ struct ScratchStream {
   ScratchStream(const ScratchStream&) = delete;
   ScratchStream& operator=(const ScratchStream&) = delete;
 };
-
-float time_on_device(const std::string& what, cudaStream_t stream,
-                     const std::function<void(cudaStream_t)>& launch) {
-  cudaEvent_t start = nullptr, stop = nullptr;
-  float ms = 0.f;
-  try {
-    check_cuda(cudaEventCreate(&start), what);
-    check_cuda(cudaEventCreate(&stop), what);
-    launch(stream);
-    constexpr int kRepeats = 5;
-    check_cuda(cudaEventRecord(start, stream), what);
-    for (int i = 0; i < kRepeats; ++i) launch(stream);
-    check_cuda(cudaEventRecord(stop, stream), what);
-    check_cuda(cudaEventSynchronize(stop), what);
-    check_cuda(cudaEventElapsedTime(&ms, start, stop), what);
-    ms /= kRepeats;
-  } catch (...) {
-    if (start) cudaEventDestroy(start);
-    if (stop) cudaEventDestroy(stop);
-    throw;
-  }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
-  return ms;
-}
 
 // A value something reads: a node or the caller (graph output).
 bool used(const Graph& graph, const Value* v) {
