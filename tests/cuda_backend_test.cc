@@ -32,13 +32,6 @@ namespace {
 
 std::string fashion_model() { return source_dir() + "/models/resnet18_fashion.onnx"; }
 
-CompileOptions on(Device device, Precision precision) {
-  CompileOptions o;
-  o.device = device;
-  o.precision = precision;
-  return o;
-}
-
 Tensor fashion_inputs(int64_t count) {
   const io::IdxImages test = io::read_idx_images(fashion_dir() + "/t10k-images-idx3-ubyte.gz");
   return fashion_batch(test, 0, count);
@@ -49,7 +42,7 @@ Tensor fashion_inputs(int64_t count) {
 TEST(CudaBackend, UnavailableCudaIsAClearError) {
   if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
   try {
-    Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+    Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
@@ -60,7 +53,7 @@ TEST(CudaBackend, UnavailableCudaIsAClearError) {
 
 TEST(CudaBackend, Bf16IsACpuOption) {
   try {
-    Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kBf16));
+    Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kBf16));
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("fp16"), std::string::npos) << e.what();
@@ -89,7 +82,7 @@ TEST(CudaBackend, UnsupportedOperatorIsNamed) {
   const std::string path = std::string(LOWP_BINARY_DIR) + "/cuda_unsupported.onnx";
   save_model(m, path);
   try {
-    Engine::compile_onnx(path, on(Device::kCuda, Precision::kFp32));
+    Engine::compile_onnx(path, options_for(Device::kCuda, Precision::kFp32));
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("the_sigmoid"), std::string::npos) << e.what();
@@ -100,8 +93,8 @@ TEST(CudaBackend, Fp32MatchesCpu) {
   SKIP_WITHOUT_GPU();
   const Tensor x = fashion_inputs(16);
   const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
-  const Tensor gpu =
-      run_once(*Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32)), x);
+  const Tensor gpu = run_once(
+      *Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32)), x);
   const double err = relative_l2(gpu, cpu);
   std::cout << "CUDA fp32 vs CPU fp32: relative L2 " << err << "\n";
   EXPECT_LE(err, 1e-3);
@@ -113,8 +106,9 @@ TEST(CudaBackend, ImageNetGraphFp32AndFp16MatchCpu) {
   if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
   const Tensor x = random_tensor({2, 3, 224, 224}, 7, -2.f, 2.f);
   const Tensor cpu = run_once(*Engine::compile_onnx(model), x);
-  const Tensor f32 = run_once(*Engine::compile_onnx(model, on(Device::kCuda, Precision::kFp32)), x);
-  CompileOptions half = on(Device::kCuda, Precision::kFp16);
+  const Tensor f32 =
+      run_once(*Engine::compile_onnx(model, options_for(Device::kCuda, Precision::kFp32)), x);
+  CompileOptions half = options_for(Device::kCuda, Precision::kFp16);
   half.keep_io_types = true;
   const Tensor f16 = run_once(*Engine::compile_onnx(model, half), x);
   std::cout << "ImageNet graph, CUDA vs CPU fp32: fp32 " << relative_l2(f32, cpu) << ", fp16 "
@@ -127,7 +121,7 @@ TEST(CudaBackend, Fp16MatchesCpu) {
   SKIP_WITHOUT_GPU();
   const Tensor x = fashion_inputs(16);
   const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
-  CompileOptions half = on(Device::kCuda, Precision::kFp16);
+  CompileOptions half = options_for(Device::kCuda, Precision::kFp16);
   half.keep_io_types = true;
   const Tensor gpu = run_once(*Engine::compile_onnx(fashion_model(), half), x);
   const double err = relative_l2(gpu, cpu);
@@ -137,7 +131,7 @@ TEST(CudaBackend, Fp16MatchesCpu) {
 
 TEST(CudaBackend, GraphReplayAndBatchChangesGiveTheSameResults) {
   SKIP_WITHOUT_GPU();
-  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp16));
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp16));
   auto session = engine->create_session();
   const std::string in = engine->inputs()[0].name;
   const Tensor x4 = random_tensor({4, 3, 64, 64}, 3);
@@ -159,7 +153,7 @@ TEST(CudaBackend, GraphReplayAndBatchChangesGiveTheSameResults) {
 
 TEST(CudaBackend, ManySessionsFromManyThreads) {
   SKIP_WITHOUT_GPU();
-  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
   const Tensor x = fashion_inputs(8);
   const Tensor want = run_once(*engine, x);
   std::vector<std::thread> threads;
@@ -180,7 +174,7 @@ TEST(CudaBackend, ManySessionsFromManyThreads) {
 #if LOWP_TEST_CUDA_RUNTIME
 TEST(CudaBackend, DeviceMemoryBindings) {
   SKIP_WITHOUT_GPU();
-  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
   const Tensor x = fashion_inputs(4);
   const Tensor want = run_once(*engine, x);
   void* dx = nullptr;
@@ -210,7 +204,7 @@ TEST(CudaBackend, Int8FashionAccuracyAndAgreement) {
   // Calibrate on the CPU (512 training images, default calibrator), then run the same int8 graph
   // on CUDA through a plan loaded for the GPU. LOWP_FASHION_CALIB_CACHE names a calibration cache
   // made from those images (`lowp compile --calib-cache`), for machines without the training set.
-  CompileOptions int8 = on(Device::kCpu, Precision::kInt8);
+  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
   if (const char* cache = std::getenv("LOWP_FASHION_CALIB_CACHE")) {
     int8.calibration.cache_path = cache;
   } else {
@@ -218,11 +212,8 @@ TEST(CudaBackend, Int8FashionAccuracyAndAgreement) {
         io::make_calibration_source(dir, "idx", 512, 64, "fashion", {-1, 3, 64, 64});
   }
   auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
-  const std::string plan = std::string(LOWP_BINARY_DIR) + "/cuda_int8_fashion.plan";
-  cpu_int8->save_plan(plan);
-  RuntimeOptions gpu;
-  gpu.device = Device::kCuda;
-  auto cuda_int8 = Engine::load_plan(plan, gpu);
+  auto cuda_int8 = reload_for(*cpu_int8, Device::kCuda,
+                              std::string(LOWP_BINARY_DIR) + "/cuda_int8_fashion.plan");
   auto fp32 = Engine::compile_onnx(fashion_model());
 
   const io::IdxImages test = io::read_idx_images(dir + "/t10k-images-idx3-ubyte.gz");

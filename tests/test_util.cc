@@ -41,6 +41,21 @@ double relative_l2(const Tensor& got, const Tensor& want) {
   return std::sqrt(num / std::max(den, 1e-30));
 }
 
+CompileOptions options_for(Device device, Precision precision) {
+  CompileOptions o;
+  o.device = device;
+  o.precision = precision;
+  return o;
+}
+
+std::shared_ptr<const Engine> reload_for(const Engine& engine, Device device,
+                                         const std::string& plan_path) {
+  engine.save_plan(plan_path);
+  RuntimeOptions runtime;
+  runtime.device = device;
+  return Engine::load_plan(plan_path, runtime);
+}
+
 Tensor run_once(const Engine& engine, const Tensor& x) {
   return engine.create_session()->run({{engine.inputs()[0].name, x}}).at(0);
 }

@@ -21,6 +21,12 @@ bool file_exists(const std::string& path);
 
 // ||got - want|| / ||want|| over all elements (any float dtype).
 double relative_l2(const Tensor& got, const Tensor& want);
+// Compile options for a device and precision (the rest default).
+CompileOptions options_for(Device device, Precision precision);
+// `engine` saved as the plan `plan_path` and loaded again to run on `device`: the same graph (an
+// int8 graph calibrated on the CPU, say) on another backend.
+std::shared_ptr<const Engine> reload_for(const Engine& engine, Device device,
+                                         const std::string& plan_path);
 // The first output of `engine` for `x` bound to its first input (a fresh session).
 Tensor run_once(const Engine& engine, const Tensor& x);
 // Largest |a-b|; throws when dims differ.

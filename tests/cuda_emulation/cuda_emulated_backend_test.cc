@@ -37,13 +37,6 @@ namespace {
 
 std::string fashion_model() { return source_dir() + "/models/resnet18_fashion.onnx"; }
 
-CompileOptions on(Device device, Precision precision) {
-  CompileOptions o;
-  o.device = device;
-  o.precision = precision;
-  return o;
-}
-
 const io::IdxImages& fashion_test_images() {
   static const io::IdxImages images =
       io::read_idx_images(fashion_dir() + "/t10k-images-idx3-ubyte.gz");
@@ -85,7 +78,7 @@ class CudaEmulation : public ::testing::Test {
 TEST_F(CudaEmulation, ReportsTheEmulatedDevice) {
   ASSERT_EQ(cuda_device_count(), 1);
   EXPECT_EQ(cuda_unavailable_reason(), "");
-  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
   const std::vector<std::string> lines = engine->describe();
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines[0], "CUDA device 0: lowp host emulation (sm_90)");
@@ -183,7 +176,8 @@ TEST_F(CudaEmulation, FashionFp32MatchesCpu) {
     emu::set_cudnn_speed(mode.speed);
     int64_t dnn = 0;
     const Tensor cuda = run_twice(
-        *Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32)), x, &dnn);
+        *Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32)), x,
+        &dnn);
     const double err = relative_l2(cuda, cpu);
     std::cout << "emulated CUDA fp32 (" << mode.name << ", " << dnn
               << " cuDNN convolutions) vs CPU fp32 (8 images): relative L2 " << err
@@ -197,7 +191,7 @@ TEST_F(CudaEmulation, FashionFp32MatchesCpu) {
 TEST_F(CudaEmulation, FashionFp16MatchesCpuFp32) {
   const Tensor x = fashion_inputs(0, 8);
   const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
-  CompileOptions half = on(Device::kCuda, Precision::kFp16);
+  CompileOptions half = options_for(Device::kCuda, Precision::kFp16);
   half.keep_io_types = true;
   for (const CudnnMode& mode : kCudnnModes) {
     SCOPED_TRACE(mode.name);
@@ -218,7 +212,7 @@ TEST_F(CudaEmulation, FashionFp16MatchesCpuFp32) {
 TEST_F(CudaEmulation, FashionTf32IsCloseToCpu) {
   const Tensor x = fashion_inputs(0, 4);
   const Tensor cpu = run_once(*Engine::compile_onnx(fashion_model()), x);
-  CompileOptions tf32 = on(Device::kCuda, Precision::kFp32);
+  CompileOptions tf32 = options_for(Device::kCuda, Precision::kFp32);
   tf32.allow_tf32 = true;
   for (double speed : {0.5, 0.0}) {
     emu::set_cudnn_speed(speed);
@@ -234,15 +228,12 @@ TEST_F(CudaEmulation, FashionTf32IsCloseToCpu) {
 TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
   const std::string dir = fashion_dir();
   if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
-  CompileOptions int8 = on(Device::kCpu, Precision::kInt8);
+  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
   int8.calibration.source =
       io::make_calibration_source(dir, "idx", 64, 32, "fashion", {-1, 3, 64, 64});
   auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
-  const std::string plan = std::string(LOWP_BINARY_DIR) + "/cuda_emulated_int8_fashion.plan";
-  cpu_int8->save_plan(plan);
-  RuntimeOptions cuda;
-  cuda.device = Device::kCuda;
-  auto cuda_int8 = Engine::load_plan(plan, cuda);
+  auto cuda_int8 = reload_for(*cpu_int8, Device::kCuda,
+                              std::string(LOWP_BINARY_DIR) + "/cuda_emulated_int8_fashion.plan");
   auto cpu_fp32 = Engine::compile_onnx(fashion_model());
 
   constexpr int64_t kImages = 64;
@@ -275,7 +266,7 @@ TEST_F(CudaEmulation, ImageNetGraphFp32MatchesCpu) {
   const Tensor x = random_tensor({1, 3, 224, 224}, 7, -2.f, 2.f);
   const Tensor cpu = run_once(*Engine::compile_onnx(model), x);
   const Tensor cuda =
-      run_once(*Engine::compile_onnx(model, on(Device::kCuda, Precision::kFp32)), x);
+      run_once(*Engine::compile_onnx(model, options_for(Device::kCuda, Precision::kFp32)), x);
   const double err = relative_l2(cuda, cpu);
   std::cout << "ImageNet graph, emulated CUDA fp32 vs CPU fp32 (batch 1): relative L2 " << err
             << "\n";
@@ -288,7 +279,7 @@ TEST_F(CudaEmulation, ImageNetGraphFp32MatchesCpu) {
 TEST_F(CudaEmulation, EagerCaptureReplayAndBatchChanges) {
   for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
     SCOPED_TRACE(precision_name(precision));
-    auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, precision));
+    auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, precision));
     auto session = engine->create_session();
     const std::string in = engine->inputs()[0].name;
     const DataType io = engine->inputs()[0].dtype;
@@ -337,7 +328,7 @@ TEST_F(CudaEmulation, EagerCaptureReplayAndBatchChanges) {
 // MemoryKind::kCuda bindings: the same numbers as host bindings; rebinding other buffers updates
 // (or re-captures) the graph so that it reads and writes the new ones and never the old ones.
 TEST_F(CudaEmulation, DeviceMemoryBindings) {
-  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
   const std::string in = engine->inputs()[0].name, out = engine->outputs()[0].name;
   const Tensor xa = fashion_inputs(0, 4), xb = fashion_inputs(4, 4);
   const Tensor want_a = run_once(*engine, xa), want_b = run_once(*engine, xb);
@@ -410,7 +401,7 @@ TEST_F(CudaEmulation, DeviceMemoryBindings) {
 }
 
 TEST_F(CudaEmulation, SessionsOnTwoThreads) {
-  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
   const Tensor x = fashion_inputs(0, 2);
   const Tensor want = run_once(*engine, x);
   std::vector<float> worst(2, -1.f);
@@ -554,7 +545,7 @@ TEST_F(CudaEmulation, SmallGraphsMatchCpu) {
       for (const CudnnMode& mode : kCudnnModes) {
         SCOPED_TRACE(std::string(graph.name) + " " + precision_name(precision) + " " + mode.name);
         emu::set_cudnn_speed(mode.speed);
-        CompileOptions options = on(Device::kCuda, precision);
+        CompileOptions options = options_for(Device::kCuda, precision);
         options.keep_io_types = true;
         auto engine = Engine::compile_onnx(path, options);
         auto session = engine->create_session();
@@ -586,15 +577,11 @@ TEST_F(CudaEmulation, SmallGraphsInt8AgreeWithCpuInt8) {
     save_model(graph.build(), path);
     Dims calib_dims = graph.input;
     calib_dims[0] = -1;
-    CompileOptions int8 = on(Device::kCpu, Precision::kInt8);
+    CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
     int8.calibration.source =
         io::make_calibration_source("random", "random", 32, 8, "", calib_dims);
     auto cpu = Engine::compile_onnx(path, int8);
-    const std::string plan = path + ".int8.plan";
-    cpu->save_plan(plan);
-    RuntimeOptions cuda;
-    cuda.device = Device::kCuda;
-    auto engine = Engine::load_plan(plan, cuda);
+    auto engine = reload_for(*cpu, Device::kCuda, path + ".int8.plan");
     int int8_nodes = 0;
     for (const std::string& line : engine->describe()) {
       int8_nodes += line.find("int8") != std::string::npos;
@@ -623,7 +610,7 @@ TEST_F(CudaEmulation, SmallGraphsInt8AgreeWithCpuInt8) {
 // A GEMM or kernel launch failing in the eager run or while capturing: the run throws naming what
 // failed, the session's next runs work (capture starts over) and nothing leaks.
 TEST_F(CudaEmulation, RunFailuresAreReportedAndRecoveredFrom) {
-  auto engine = Engine::compile_onnx(fashion_model(), on(Device::kCuda, Precision::kFp32));
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
   const Tensor x = fashion_inputs(0, 2);
   const Tensor want = run_once(*engine, x);
   const std::string in = engine->inputs()[0].name;
@@ -668,7 +655,7 @@ TEST_F(CudaEmulation, OutOfDeviceMemoryWhileCompiling) {
   for (int skip : {0, 2, 10, 40, 80, 120, 200, 400}) {
     emu::inject_fault(emu::Fault::kDeviceMalloc, skip);
     try {
-      CompileOptions half = on(Device::kCuda, Precision::kFp16);
+      CompileOptions half = options_for(Device::kCuda, Precision::kFp16);
       half.keep_io_types = true;
       auto engine = Engine::compile_onnx(fashion_model(), half);
       run_once(*engine, fashion_inputs(0, 1));
