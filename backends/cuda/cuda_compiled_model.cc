@@ -330,7 +330,8 @@ void CudaCompiledModel::run(ExecutionContext& context, const std::vector<const T
     dev_in.push_back(io + p.input_offsets[i]);
   }
   for (size_t j = 0; j < outputs.size(); ++j) dev_out.push_back(io + p.output_offsets[j]);
-  const LaunchArgs a = launch_args(*program, p, ctx, dev_in, dev_out);
+  // Slot addresses are resolved only to run eagerly or capture; a replay needs none.
+  auto args = [&] { return launch_args(*program, p, ctx, dev_in, dev_out); };
   auto upload = [&] {
     for (size_t i = 0; i < inputs.size(); ++i) {
       check_cuda(cudaMemcpyAsync(io + p.input_offsets[i], staging + p.input_offsets[i],
@@ -347,11 +348,11 @@ void CudaCompiledModel::run(ExecutionContext& context, const std::vector<const T
   };
   if (!p.warmed) {
     upload();
-    run_eagerly(*program, a);
+    run_eagerly(*program, args());
     download();
     p.warmed = true;
   } else {
-    if (!p.host_graph) capture_into(p.host_graph, *program, a, upload, download);
+    if (!p.host_graph) capture_into(p.host_graph, *program, args(), upload, download);
     check_cuda(cudaGraphLaunch(p.host_graph, ctx.stream), "cudaGraphLaunch");
   }
   check_cuda(cudaStreamSynchronize(ctx.stream), "running '" + graph_->name + "' on CUDA");
@@ -377,18 +378,19 @@ void CudaCompiledModel::run_on_device(ExecutionContext& context,
     check_alignment(outputs[j]->raw(), graph_->outputs[j]->name);
     dev_out.push_back(outputs[j]->raw());
   }
-  const LaunchArgs a = launch_args(*program, p, ctx, dev_in, dev_out);
+  // Slot addresses are resolved only to run eagerly or capture; a replay needs none.
+  auto args = [&] { return launch_args(*program, p, ctx, dev_in, dev_out); };
   // Work the caller queued on the legacy default stream (e.g. copying the inputs) comes first.
   check_cuda(cudaEventRecord(ctx.inputs_ready, cudaStreamLegacy), "cudaEventRecord");
   check_cuda(cudaStreamWaitEvent(ctx.stream, ctx.inputs_ready, 0), "cudaStreamWaitEvent");
   if (!p.warmed) {
-    run_eagerly(*program, a);
+    run_eagerly(*program, args());
     p.warmed = true;
   } else {
     // The graph bakes in the caller's pointers: capture again (and update) when they change.
     if (!p.device_graph || dev_in != p.device_inputs || dev_out != p.device_outputs) {
       capture_into(
-          p.device_graph, *program, a, [] {}, [] {});
+          p.device_graph, *program, args(), [] {}, [] {});
       p.device_inputs = dev_in;
       p.device_outputs = dev_out;
     }

@@ -396,7 +396,7 @@ void Session::run_impl(const std::vector<TensorBinding>& inputs,
                        const std::vector<TensorBinding>& outputs) {
   const auto& out_desc = engine_->outputs();
   const MemoryKind memory = binding_memory(inputs, outputs);
-  if (memory == MemoryKind::kCuda && !engine_->value_inputs().empty()) {
+  if (memory == MemoryKind::kCuda && !engine_->value_inputs_.empty()) {
     throw_error(ErrorCode::kInvalidArgument,
                 "input '" + engine_->value_inputs()[0] +
                     "' decides output dims by its contents, so it must be bound in host memory");
