@@ -734,3 +734,32 @@ TEST_F(CudaEmulation, ManyShapesKeepBoundedDeviceState) {
   EXPECT_LE(after.live_pinned_allocations - start.live_pinned_allocations, 4);
   EXPECT_EQ(max_abs_diff(session->run({{in, x1}}).at(0), first), 0.f);
 }
+
+// Bad input on the CUDA path: an op the backend lacks is named at compile time (with its node),
+// and bindings in mixed kinds of memory are refused before anything runs.
+TEST_F(CudaEmulation, UnsupportedOperatorsAndMixedMemoryAreClearErrors) {
+  onnx::ModelProto m = make_model(17);
+  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
+  add_node(m, "Sigmoid", "the_sigmoid", {"x"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", {1, 4});
+  const std::string path = std::string(LOWP_BINARY_DIR) + "/emulated_cuda_unsupported.onnx";
+  save_model(m, path);
+  try {
+    Engine::compile_onnx(path, options_for(Device::kCuda, Precision::kFp32));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("the_sigmoid"), std::string::npos) << e.what();
+  }
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
+  const Tensor x = fashion_inputs(0, 1);
+  Tensor y(DataType::kF32, {1, 10});
+  try {
+    engine->create_session()->run({{"input", x, MemoryKind::kHost}},
+                                  {{engine->outputs()[0].name, y, MemoryKind::kCuda}});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("another kind of memory"), std::string::npos) << e.what();
+  }
+}
