@@ -75,12 +75,8 @@ TEST(CudaBackend, DeviceBindingsOnACpuEngineAreRejected) {
 
 TEST(CudaBackend, UnsupportedOperatorIsNamed) {
   SKIP_WITHOUT_GPU();
-  onnx::ModelProto m = make_model(17);
-  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
-  add_node(m, "Sigmoid", "the_sigmoid", {"x"}, {"y"});
-  add_io(m.mutable_graph()->add_output(), "y", {1, 4});
   const std::string path = std::string(LOWP_BINARY_DIR) + "/cuda_unsupported.onnx";
-  save_model(m, path);
+  save_model(sigmoid_model(), path);
   try {
     Engine::compile_onnx(path, options_for(Device::kCuda, Precision::kFp32));
     FAIL() << "expected an error";

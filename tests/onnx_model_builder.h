@@ -68,6 +68,15 @@ inline void save_model(const onnx::ModelProto& m, const std::string& path) {
   m.SerializeToOstream(&out);
 }
 
+// x[1,4] -> Sigmoid (node "the_sigmoid") -> y: an op the CPU runs and the CUDA backend lacks.
+inline onnx::ModelProto sigmoid_model() {
+  onnx::ModelProto m = make_model(17);
+  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
+  add_node(m, "Sigmoid", "the_sigmoid", {"x"}, {"y"});
+  add_io(m.mutable_graph()->add_output(), "y", {1, 4});
+  return m;
+}
+
 // x[N,2,4,4] -> Conv(3x3, pad 1, 3 out channels) -> Relu -> GlobalAveragePool -> Flatten -> y[N,3].
 inline onnx::ModelProto small_conv_model() {
   auto m = make_model(13);

@@ -738,12 +738,8 @@ TEST_F(CudaEmulation, ManyShapesKeepBoundedDeviceState) {
 // Bad input on the CUDA path: an op the backend lacks is named at compile time (with its node),
 // and bindings in mixed kinds of memory are refused before anything runs.
 TEST_F(CudaEmulation, UnsupportedOperatorsAndMixedMemoryAreClearErrors) {
-  onnx::ModelProto m = make_model(17);
-  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
-  add_node(m, "Sigmoid", "the_sigmoid", {"x"}, {"y"});
-  add_io(m.mutable_graph()->add_output(), "y", {1, 4});
   const std::string path = std::string(LOWP_BINARY_DIR) + "/emulated_cuda_unsupported.onnx";
-  save_model(m, path);
+  save_model(sigmoid_model(), path);
   try {
     Engine::compile_onnx(path, options_for(Device::kCuda, Precision::kFp32));
     FAIL() << "expected an error";
