@@ -89,10 +89,9 @@ void add_act(const void* a, QuantS8 a_q, const void* b, QuantS8 b_q, void* out, 
   if (count == 0) return;
   detail::dispatch_float_s8(type, "add_act", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    add_act_kernel<T><<<detail::blocks_for(count), detail::kBlock, 0, stream>>>(
-        static_cast<const T*>(a), a_q, static_cast<const T*>(b), b_q, static_cast<T*>(out), out_q,
-        count, act);
-    check_launch("add_act");
+    detail::launch("add_act", add_act_kernel<T>, detail::blocks_for(count), detail::kBlock, stream,
+                   static_cast<const T*>(a), a_q, static_cast<const T*>(b), b_q,
+                   static_cast<T*>(out), out_q, count, act);
   });
 }
 
@@ -101,17 +100,16 @@ void activation(const void* x, void* out, DType type, int64_t count, Activation 
   if (count == 0) return;
   detail::dispatch_float_s8(type, "activation", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    activation_kernel<T><<<detail::blocks_for(count), detail::kBlock, 0, stream>>>(
-        static_cast<const T*>(x), static_cast<T*>(out), count, act, q);
-    check_launch("activation");
+    detail::launch("activation", activation_kernel<T>, detail::blocks_for(count), detail::kBlock,
+                   stream, static_cast<const T*>(x), static_cast<T*>(out), count, act, q);
   });
 }
 
 void softmax_rows(const float* x, float* out, int rows, int cols, cudaStream_t stream) {
   if (rows <= 0 || cols <= 0) return;
   const auto blocks = static_cast<unsigned>(std::min<int64_t>(rows, detail::kMaxBlocks));
-  softmax_rows_kernel<<<blocks, kSoftmaxBlock, 0, stream>>>(x, out, rows, cols);
-  check_launch("softmax_rows");
+  detail::launch("softmax_rows", softmax_rows_kernel, blocks, kSoftmaxBlock, stream, x, out, rows,
+                 cols);
 }
 
 }  // namespace lowp::cuda

@@ -53,10 +53,10 @@ void bias_residual_act(void* y, DType type, const float* bias, const void* resid
     using T = typename decltype(tag)::type;
     detail::dispatch_index(count, [&](auto idx_tag) {
       using Idx = typename decltype(idx_tag)::type;
-      bias_residual_act_kernel<T, Idx><<<detail::blocks_for(count), detail::kBlock, 0, stream>>>(
-          static_cast<T*>(y), bias, static_cast<const T*>(residual), static_cast<Idx>(count),
-          Divisor<Idx>(c), act);
-      check_launch("bias_residual_act");
+      detail::launch("bias_residual_act", bias_residual_act_kernel<T, Idx>,
+                     detail::blocks_for(count), detail::kBlock, stream, static_cast<T*>(y), bias,
+                     static_cast<const T*>(residual), static_cast<Idx>(count), Divisor<Idx>(c),
+                     act);
     });
   });
 }
@@ -72,9 +72,9 @@ void int8_epilogue(const int32_t* acc, void* out, int64_t m, int c, const Int8Ep
     using Out = typename decltype(tag)::type;
     detail::dispatch_index(m * acc_ld, [&](auto idx_tag) {  // acc indices reach m * acc_ld
       using Idx = typename decltype(idx_tag)::type;
-      int8_epilogue_kernel<Out, Idx><<<detail::blocks_for(count), detail::kBlock, 0, stream>>>(
-          acc, static_cast<Out*>(out), static_cast<Idx>(count), Divisor<Idx>(c), e);
-      check_launch("int8_epilogue");
+      detail::launch("int8_epilogue", int8_epilogue_kernel<Out, Idx>, detail::blocks_for(count),
+                     detail::kBlock, stream, acc, static_cast<Out*>(out), static_cast<Idx>(count),
+                     Divisor<Idx>(c), e);
     });
   });
 }

@@ -252,10 +252,9 @@ void im2col_nhwc(const void* src, DType type, void* cols, const ConvGeometry& g,
     const Im2colParams<Idx> p = make_params<kUnit, kStore, Idx>(g, pp.elem_bytes, k_padded);
     U pad;
     std::memcpy(&pad, pp.bytes, sizeof pad);
-    im2col_kernel<U, kStore / kUnit, Idx>
-        <<<detail::blocks_for(p.total), detail::kBlock, 0, stream>>>(
-            static_cast<const U*>(src), static_cast<Pack<U, kStore / kUnit>*>(cols), p, pad);
-    check_launch("im2col_nhwc");
+    detail::launch("im2col_nhwc", im2col_kernel<U, kStore / kUnit, Idx>,
+                   detail::blocks_for(p.total), detail::kBlock, stream, static_cast<const U*>(src),
+                   static_cast<Pack<U, kStore / kUnit>*>(cols), p, pad);
   });
 }
 

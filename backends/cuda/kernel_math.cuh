@@ -1,7 +1,12 @@
 // Helpers shared by the CUDA kernel files: typed element load / store through float, s8
-// quantization, activations, grid-stride indexing, launch sizes and DType dispatch. Included by
-// .cu files only.
+// quantization, activations, grid-stride indexing, launch sizes, launching and DType dispatch.
+// Included by .cu files only: compiled by nvcc for the GPU, or by the host compiler after
+// tests/cuda_emulation/kernels_on_host.h, which runs the same kernel source on the host.
 #pragma once
+
+#if !defined(__CUDACC__) && !defined(LOWP_CUDA_KERNELS_ON_HOST)
+#error "backends/cuda kernels need nvcc, or tests/cuda_emulation/kernels_on_host.h included first"
+#endif
 
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -34,6 +39,21 @@ struct Tag {
 
 [[noreturn]] inline void unsupported_dtype(const char* kernel) {
   throw_error(ErrorCode::kUnsupported, std::string(kernel) + ": unsupported dtype");
+}
+
+// Launches kernel<<<grid, block, 0, stream>>> with `args` converted to the kernel's parameter
+// types, then check_launch(name). Without nvcc the kernel runs on the host (run_on_host, from
+// kernels_on_host.h).
+template <typename... Params, typename... Args>
+void launch(const char* name, void (*kernel)(Params...), dim3 grid, dim3 block, cudaStream_t stream,
+            const Args&... args) {
+  static_assert(sizeof...(Params) == sizeof...(Args), "kernel argument count");
+#if defined(__CUDACC__)
+  kernel<<<grid, block, 0, stream>>>(static_cast<Params>(args)...);
+#else
+  run_on_host(name, kernel, grid, block, stream, static_cast<Params>(args)...);
+#endif
+  check_launch(name);
 }
 
 // Calls f(Tag<T>{}) with T float or __half.

@@ -62,10 +62,9 @@ void transpose(const void* src, DType src_type, void* dst, DType dst_type, int64
       detail::dispatch_index(count, [&](auto i_tag) {
         using Idx = typename decltype(i_tag)::type;
         const unsigned blocks = static_cast<unsigned>(std::min(tiles, detail::kMaxBlocks));
-        transpose_kernel<S, D, Idx><<<blocks, dim3(kTile, kTileRows), 0, stream>>>(
-            static_cast<const S*>(src), static_cast<D*>(dst), static_cast<Idx>(batches),
-            static_cast<Idx>(rows), static_cast<Idx>(cols));
-        check_launch(kernel);
+        detail::launch(kernel, transpose_kernel<S, D, Idx>, blocks, dim3(kTile, kTileRows), stream,
+                       static_cast<const S*>(src), static_cast<D*>(dst), static_cast<Idx>(batches),
+                       static_cast<Idx>(rows), static_cast<Idx>(cols));
       });
     });
   });
@@ -92,9 +91,8 @@ void convert(const void* src, DType src_type, void* dst, DType dst_type, int64_t
     using S = typename decltype(s_tag)::type;
     detail::dispatch_float(dst_type, "convert", [&](auto d_tag) {
       using D = typename decltype(d_tag)::type;
-      convert_kernel<S, D><<<detail::blocks_for(count), detail::kBlock, 0, stream>>>(
-          static_cast<const S*>(src), static_cast<D*>(dst), count);
-      check_launch("convert");
+      detail::launch("convert", convert_kernel<S, D>, detail::blocks_for(count), detail::kBlock,
+                     stream, static_cast<const S*>(src), static_cast<D*>(dst), count);
     });
   });
 }

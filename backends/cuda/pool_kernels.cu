@@ -131,9 +131,9 @@ void max_pool_nhwc(const void* src, DType type, void* dst, const PoolGeometry& g
     using T = typename decltype(tag)::type;
     detail::dispatch_index(extent, [&](auto idx_tag) {
       using Idx = typename decltype(idx_tag)::type;
-      max_pool_kernel<T, Idx><<<detail::blocks_for(total), detail::kBlock, 0, stream>>>(
-          static_cast<const T*>(src), static_cast<T*>(dst), make_params<Idx>(g));
-      check_launch("max_pool_nhwc");
+      detail::launch("max_pool_nhwc", max_pool_kernel<T, Idx>, detail::blocks_for(total),
+                     detail::kBlock, stream, static_cast<const T*>(src), static_cast<T*>(dst),
+                     make_params<Idx>(g));
     });
   });
 }
@@ -147,10 +147,9 @@ void avg_pool_nhwc(const void* src, DType type, void* dst, const PoolGeometry& g
     using T = typename decltype(tag)::type;
     detail::dispatch_index(extent, [&](auto idx_tag) {
       using Idx = typename decltype(idx_tag)::type;
-      avg_pool_kernel<T, Idx><<<detail::blocks_for(total), detail::kBlock, 0, stream>>>(
-          static_cast<const T*>(src), static_cast<T*>(dst), make_params<Idx>(g), count_include_pad,
-          in_q, out_q);
-      check_launch("avg_pool_nhwc");
+      detail::launch("avg_pool_nhwc", avg_pool_kernel<T, Idx>, detail::blocks_for(total),
+                     detail::kBlock, stream, static_cast<const T*>(src), static_cast<T*>(dst),
+                     make_params<Idx>(g), count_include_pad, in_q, out_q);
     });
   });
 }
@@ -164,10 +163,10 @@ void global_avg_pool_nhwc(const void* src, DType type, void* dst, int n, int hw,
     using T = typename decltype(tag)::type;
     detail::dispatch_index(extent, [&](auto idx_tag) {
       using Idx = typename decltype(idx_tag)::type;
-      global_avg_pool_kernel<T, Idx><<<detail::blocks_for(total), detail::kBlock, 0, stream>>>(
-          static_cast<const T*>(src), static_cast<T*>(dst), static_cast<Idx>(total),
-          Divisor<Idx>(c), static_cast<Idx>(hw), in_q, out_q);
-      check_launch("global_avg_pool_nhwc");
+      detail::launch("global_avg_pool_nhwc", global_avg_pool_kernel<T, Idx>,
+                     detail::blocks_for(total), detail::kBlock, stream, static_cast<const T*>(src),
+                     static_cast<T*>(dst), static_cast<Idx>(total), Divisor<Idx>(c),
+                     static_cast<Idx>(hw), in_q, out_q);
     });
   });
 }

@@ -27,9 +27,8 @@ void quantize(const void* src, DType src_type, int8_t* dst, QuantS8 q, int64_t c
   if (count == 0) return;
   detail::dispatch_float(src_type, "quantize", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    quantize_kernel<T><<<detail::blocks_for(count), detail::kBlock, 0, stream>>>(
-        static_cast<const T*>(src), dst, q, count);
-    check_launch("quantize");
+    detail::launch("quantize", quantize_kernel<T>, detail::blocks_for(count), detail::kBlock,
+                   stream, static_cast<const T*>(src), dst, q, count);
   });
 }
 
@@ -38,9 +37,8 @@ void dequantize(const int8_t* src, QuantS8 q, void* dst, DType dst_type, int64_t
   if (count == 0) return;
   detail::dispatch_float(dst_type, "dequantize", [&](auto tag) {
     using T = typename decltype(tag)::type;
-    dequantize_kernel<T><<<detail::blocks_for(count), detail::kBlock, 0, stream>>>(
-        src, q, static_cast<T*>(dst), count);
-    check_launch("dequantize");
+    detail::launch("dequantize", dequantize_kernel<T>, detail::blocks_for(count), detail::kBlock,
+                   stream, src, q, static_cast<T*>(dst), count);
   });
 }
 

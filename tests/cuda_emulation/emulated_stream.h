@@ -72,8 +72,8 @@ struct Counters {
   int64_t graph_update_failures = 0;  // updates refused (topology or node changed)
   int64_t matmuls = 0;                // cublasLtMatmul executions
   int64_t live_dnn_handles = 0;
-  int64_t live_dnn_objects = 0;  // cuDNN tensor, filter, convolution and activation descriptors
-  int64_t dnn_convolutions = 0;  // cudnnConvolutionBiasActivationForward executions
+  int64_t live_dnn_objects = 0;    // cuDNN tensor, filter, convolution and activation descriptors
+  int64_t dnn_convolutions = 0;    // cudnnConvolutionBiasActivationForward executions
   int64_t algorithm_searches = 0;  // cublasLtMatmulAlgoGetHeuristic + cudnnFind... calls
 };
 Counters counters();

@@ -84,6 +84,8 @@ struct Allocation {
   size_t bytes = 0;
   void* storage = nullptr;
   lowp::cuda_emulation::Memory kind = lowp::cuda_emulation::Memory::kUnknown;
+  void* mapping = nullptr;  // device storage: the mapping holding it and its guard page
+  size_t mapping_bytes = 0;
 };
 
 struct State {
@@ -160,6 +162,26 @@ void reserve_device_range(State& s) {
   action.sa_sigaction = on_segv;
   action.sa_flags = SA_SIGINFO | SA_RESETHAND;
   sigaction(SIGSEGV, &action, nullptr);
+}
+
+// Host storage for `rounded` (a multiple of kAlignment) bytes of device memory, ending where an
+// inaccessible guard page begins: a kernel running on the host (kernels_on_host.cc) that reads or
+// writes past an allocation's rounded end faults instead of touching other memory.
+bool map_device_storage(size_t rounded, Allocation* a) {
+  const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t data_bytes = (rounded + page - 1) / page * page;
+  void* mapping =
+      mmap(nullptr, data_bytes + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping == MAP_FAILED) return false;
+  char* base = static_cast<char*>(mapping);
+  if (mprotect(base + data_bytes, page, PROT_NONE) != 0) {
+    munmap(mapping, data_bytes + page);
+    return false;
+  }
+  a->mapping = mapping;
+  a->mapping_bytes = data_bytes + page;
+  a->storage = base + (data_bytes - rounded);  // kAlignment-aligned: both are multiples of it
+  return true;
 }
 
 // Allocation holding `p` (device or pinned host), or null. Caller holds the mutex.
@@ -584,20 +606,20 @@ cudaError_t cudaMalloc(void** ptr, size_t size) {
   }
   State& s = state();
   const size_t rounded = (std::max<size_t>(size, 1) + kAlignment - 1) / kAlignment * kAlignment;
-  void* storage = std::aligned_alloc(kAlignment, rounded);
-  if (!storage) return fail(cudaErrorMemoryAllocation);
+  Allocation a{size, nullptr, Memory::kDevice};
+  if (!map_device_storage(rounded, &a)) return fail(cudaErrorMemoryAllocation);
   // Fresh device memory is not zeroed on a GPU: all-ones bytes are NaN as f32 and f16 (and -1 as
   // s8), so a kernel reading memory nothing wrote shows up in the results.
-  std::memset(storage, 0xff, rounded);
+  std::memset(a.storage, 0xff, rounded);
   std::lock_guard<std::mutex> lock(s.mutex);
   reserve_device_range(s);
   if (s.device_next + rounded > s.device_base + kReservedBytes) {
-    std::free(storage);
+    munmap(a.mapping, a.mapping_bytes);
     return fail(cudaErrorMemoryAllocation);
   }
   const uintptr_t address = s.device_next;
   s.device_next += rounded + kAlignment;  // a gap: addresses are never reused, ranges never touch
-  s.allocations[address] = {size, storage, Memory::kDevice};
+  s.allocations[address] = a;
   *ptr = reinterpret_cast<void*>(address);
   return cudaSuccess;
 }
@@ -611,7 +633,7 @@ cudaError_t cudaFree(void* ptr) {
   if (it == s.allocations.end() || it->second.kind != Memory::kDevice) {
     return fail(cudaErrorInvalidValue);
   }
-  std::free(it->second.storage);
+  munmap(it->second.mapping, it->second.mapping_bytes);
   s.allocations.erase(it);
   return cudaSuccess;
 }
