@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cuda/device_memory.h"
 #include "backends/cuda/lt_gemm.h"
 
 namespace lowp::cuda {
@@ -54,6 +55,8 @@ struct CudaProgram {
   std::vector<size_t> input_bytes;             // per graph input
   std::vector<size_t> output_bytes;            // per graph output
   std::vector<std::unique_ptr<LtGemm>> gemms;  // configured GEMMs the steps reference
+  std::vector<DeviceBuffer>
+      buffers;  // device data of this lowering's steps (requantization vectors)
 };
 
 }  // namespace lowp::cuda

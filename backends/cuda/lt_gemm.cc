@@ -39,33 +39,41 @@ cudaDataType_t input_type(GemmType type) {
   }
 }
 
-cudaDataType_t output_type(GemmType type) {
-  switch (type) {
+cudaDataType_t output_type(const GemmConfig& config) {
+  switch (config.type) {
     case GemmType::kF16:
       return CUDA_R_16F;
     case GemmType::kS8:
-      return CUDA_R_32I;
+      return requantizes(config) ? CUDA_R_8I : CUDA_R_32I;
     default:
       return CUDA_R_32F;
   }
 }
 
-// Host scalars alpha / beta of the scale type (int32 for s8, f32 otherwise).
+// Scale type: int32 for an s8 GEMM writing s32, f32 otherwise.
+bool integer_scalars(const GemmConfig& config) {
+  return config.type == GemmType::kS8 && !requantizes(config);
+}
+
+// alpha / beta of the scale type. Host scalars, except a requantizing GEMM's alpha: the device
+// vector of per-channel scales.
 struct Scalars {
+  const GemmConfig* config;
   float f_alpha = 1.f, f_beta = 0.f;
   int32_t i_alpha = 1, i_beta = 0;
-  const void* alpha(GemmType t) const {
-    return t == GemmType::kS8 ? static_cast<const void*>(&i_alpha) : &f_alpha;
+  const void* alpha() const {
+    if (requantizes(*config)) return config->channel_scale;
+    return integer_scalars(*config) ? static_cast<const void*>(&i_alpha) : &f_alpha;
   }
-  const void* beta(GemmType t) const {
-    return t == GemmType::kS8 ? static_cast<const void*>(&i_beta) : &f_beta;
+  const void* beta() const {
+    return integer_scalars(*config) ? static_cast<const void*>(&i_beta) : &f_beta;
   }
 };
 
 Scalars scalars_for(const GemmConfig& config) {
-  Scalars s;
+  Scalars s{&config};
   if (config.accumulate) {
-    s.f_beta = 1.f;
+    s.f_beta = requantizes(config) ? config.residual_scale : 1.f;
     s.i_beta = 1;
   }
   return s;
@@ -77,7 +85,9 @@ size_t element_bytes(GemmType type) {
   return type == GemmType::kF16 ? 2 : type == GemmType::kS8 ? 1 : 4;
 }
 
-size_t output_element_bytes(GemmType type) { return type == GemmType::kF16 ? 2 : 4; }
+size_t output_element_bytes(const GemmConfig& config) {
+  return config.type == GemmType::kF16 ? 2 : requantizes(config) ? 1 : 4;
+}
 
 LtGemm::LtGemm(cublasLtHandle_t handle, const GemmConfig& config, size_t workspace_limit,
                bool time_candidates, const std::string& what, TacticStore* tactics)
@@ -112,16 +122,31 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
                        TacticStore* tactics) {
   const GemmConfig& config = config_;
   const std::string& what = what_;
-  if (config.type == GemmType::kS8 && (config.bias || config.relu)) {
-    throw_error(ErrorCode::kInternal, what + ": int8 GEMMs take no cuBLASLt epilogue");
+  const bool requantize = requantizes(config);
+  if (config.type == GemmType::kS8 && !requantize &&
+      (config.bias || config.relu || config.accumulate)) {
+    throw_error(ErrorCode::kInternal, what + ": an s32-output int8 GEMM takes no epilogue");
   }
   const cublasComputeType_t compute = config.type == GemmType::kS8 ? CUBLAS_COMPUTE_32I
                                       : config.type == GemmType::kTf32
                                           ? CUBLAS_COMPUTE_32F_FAST_TF32
                                           : CUBLAS_COMPUTE_32F;
-  const cudaDataType_t scale = config.type == GemmType::kS8 ? CUDA_R_32I : CUDA_R_32F;
+  const cudaDataType_t scale = integer_scalars(config) ? CUDA_R_32I : CUDA_R_32F;
   check_cublas(cublasLtMatmulDescCreate(&desc_, compute, scale),
                what + ": cublasLtMatmulDescCreate");
+  if (requantize) {
+    const int32_t mode = config.accumulate ? CUBLASLT_POINTER_MODE_ALPHA_DEVICE_VECTOR_BETA_HOST
+                                           : CUBLASLT_POINTER_MODE_ALPHA_DEVICE_VECTOR_BETA_ZERO;
+    check_cublas(cublasLtMatmulDescSetAttribute(desc_, CUBLASLT_MATMUL_DESC_POINTER_MODE, &mode,
+                                                sizeof(mode)),
+                 what + ": POINTER_MODE");
+    if (config.bias) {
+      const int32_t bias_type = CUDA_R_32F;
+      check_cublas(cublasLtMatmulDescSetAttribute(desc_, CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE,
+                                                  &bias_type, sizeof(bias_type)),
+                   what + ": BIAS_DATA_TYPE");
+    }
+  }
   const cublasOperation_t op_t = CUBLAS_OP_T, op_n = CUBLAS_OP_N;
   check_cublas(
       cublasLtMatmulDescSetAttribute(desc_, CUBLASLT_MATMUL_DESC_TRANSA, &op_t, sizeof(op_t)),
@@ -142,7 +167,7 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
                                                 &config.bias, sizeof(config.bias)),
                  what + ": BIAS_POINTER");
   }
-  const cudaDataType_t in = input_type(config.type), out = output_type(config.type);
+  const cudaDataType_t in = input_type(config.type), out = output_type(config);
   const auto m = static_cast<uint64_t>(config.m), n = static_cast<uint64_t>(config.n),
              k = static_cast<uint64_t>(config.k);
   check_cublas(cublasLtMatrixLayoutCreate(&a_, in, k, n, config.k), what + ": layout A");
@@ -153,8 +178,8 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
   // The operand alignment asked of the algorithm is part of what makes a stored one valid.
   constexpr uint32_t kAlignment = 16;
   char key[160];
-  std::snprintf(key, sizeof(key), "lt|a%u|%s|%lld|%lld|%lld|%d%d%d", kAlignment,
-                type_name(config.type), static_cast<long long>(config.m),
+  std::snprintf(key, sizeof(key), "lt|a%u|%s%s|%lld|%lld|%lld|%d%d%d", kAlignment,
+                type_name(config.type), requantize ? "q" : "", static_cast<long long>(config.m),
                 static_cast<long long>(config.n), static_cast<long long>(config.k),
                 config.bias != nullptr, config.relu, config.accumulate);
   const std::optional<std::string> stored = tactics ? tactics->find(key) : std::nullopt;
@@ -196,8 +221,8 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
     // Scratch operands (contents do not matter for timing) and one event pair per candidate.
     DeviceBuffer w(element_bytes(config.type) * n * k, what + " tactic timing");
     DeviceBuffer x(element_bytes(config.type) * m * k, what + " tactic timing");
-    DeviceBuffer c(output_element_bytes(config.type) * m * n, what + " tactic timing");
-    DeviceBuffer d(output_element_bytes(config.type) * m * n, what + " tactic timing");
+    DeviceBuffer c(output_element_bytes(config) * m * n, what + " tactic timing");
+    DeviceBuffer d(output_element_bytes(config) * m * n, what + " tactic timing");
     check_cuda(cudaMemset(w.get(), 0, w.bytes()), what + ": cudaMemset");
     check_cuda(cudaMemset(x.get(), 0, x.bytes()), what + ": cudaMemset");
     check_cuda(cudaMemset(c.get(), 0, c.bytes()), what + ": cudaMemset");
@@ -207,9 +232,9 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
     const Scalars s = scalars_for(config);
     for (int i = 0; i < found; ++i) {
       auto launch = [&] {
-        return cublasLtMatmul(handle, desc_, s.alpha(config.type), w.get(), a_, x.get(), b_,
-                              s.beta(config.type), c.get(), c_, d.get(), d_, &results[i].algo,
-                              ws.get(), results[i].workspaceSize, nullptr);
+        return cublasLtMatmul(handle, desc_, s.alpha(), w.get(), a_, x.get(), b_, s.beta(), c.get(),
+                              c_, d.get(), d_, &results[i].algo, ws.get(), results[i].workspaceSize,
+                              nullptr);
       };
       if (launch() != CUBLAS_STATUS_SUCCESS) continue;  // warm-up; skip algorithms that fail
       const float ms = time_on_device(
@@ -252,10 +277,10 @@ void LtGemm::release() {
 void LtGemm::run(cublasLtHandle_t handle, const void* w, const void* x, const void* c, void* d,
                  void* workspace, cudaStream_t stream) const {
   const Scalars s = scalars_for(config_);
-  check_cublas(cublasLtMatmul(handle, desc_, s.alpha(config_.type), w, a_, x, b_,
-                              s.beta(config_.type), config_.accumulate ? c : d, c_, d, d_, &algo_,
-                              workspace, workspace_bytes_, stream),
-               what_ + ": cublasLtMatmul");
+  check_cublas(
+      cublasLtMatmul(handle, desc_, s.alpha(), w, a_, x, b_, s.beta(), config_.accumulate ? c : d,
+                     c_, d, d_, &algo_, workspace, workspace_bytes_, stream),
+      what_ + ": cublasLtMatmul");
 }
 
 std::string LtGemm::describe() const {
@@ -268,6 +293,7 @@ std::string LtGemm::describe() const {
                 : measured_ms_ >= 0.f ? ", timed"
                                       : "");
   std::string s = buf;
+  if (requantizes(config_)) s += " -> s8 (int8 requantize in the epilogue)";
   if (config_.bias) s += " +bias";
   if (config_.relu) s += " +relu";
   if (config_.accumulate) s += " +residual";

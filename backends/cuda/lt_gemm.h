@@ -5,9 +5,13 @@
 //  - In cuBLASLt's column-major terms this is D^T = W * X^T with A = W (op T, lda = k), B = X
 //    (op N, ldb = k): the "TN" form int8 IMMA requires. k must be a multiple of 4 for int8 (lowp
 //    pads it to 16 for every type so rows stay 16-byte aligned).
-//  - Types: f32 (optionally TF32 tensor cores), f16 with f32 accumulation, or s8 x s8 -> s32 on
-//    int8 tensor cores (no epilogue: lowp's int8 epilogue kernel requantizes per channel).
-//  - Bias (type of D) and ReLU run in cuBLASLt's epilogue; beta = 1 adds a residual C.
+//  - Types: f32 (optionally TF32 tensor cores), f16 with f32 accumulation, or s8 x s8 on int8
+//    tensor cores (IMMA, s32 accumulation). An s8 GEMM either writes the s32 accumulators (lowp's
+//    int8 epilogue kernel then requantizes) or requantizes in cuBLASLt's epilogue: D and C s8,
+//    D = saturate(round(scale[j] * acc + residual_scale * C + bias[j])) with a per-output-channel
+//    f32 scale vector on the device (pointer mode ALPHA_DEVICE_VECTOR_BETA_*) and an f32 bias
+//    (cuBLASLt's bias type for IMMA with s8 C), ReLU before the rounding.
+//  - Bias (type of D for floats) and ReLU run in cuBLASLt's epilogue; beta adds a residual C.
 // The algorithm is chosen at construction by timing cuBLASLt's heuristic candidates on scratch
 // buffers (like TensorRT's tactic selection) unless `time_candidates` is false.
 #pragma once
@@ -27,10 +31,19 @@ enum class GemmType { kF32, kTf32, kF16, kS8 };
 struct GemmConfig {
   GemmType type = GemmType::kF32;
   int64_t m = 0, n = 0, k = 0;
-  const void* bias = nullptr;  // device, n elements of D's type; null: none
+  const void* bias = nullptr;  // device, n elements of D's type (f32 when requantizing); or null
   bool relu = false;
-  bool accumulate = false;  // D = ... + C (beta = 1)
+  bool accumulate = false;  // D = ... + residual_scale * C
+  // kS8 only: requantize to s8 in the epilogue with this per-channel scale (device, n floats);
+  // null: D is the s32 accumulator and there is no epilogue.
+  const float* channel_scale = nullptr;
+  float residual_scale = 1.f;  // beta when accumulating
 };
+
+// Whether `config` is an s8 GEMM that requantizes in cuBLASLt's epilogue.
+inline bool requantizes(const GemmConfig& config) {
+  return config.type == GemmType::kS8 && config.channel_scale != nullptr;
+}
 
 class LtGemm {
  public:
@@ -68,7 +81,7 @@ class LtGemm {
   bool from_plan_ = false;
 };
 
-size_t element_bytes(GemmType type);         // of A / B
-size_t output_element_bytes(GemmType type);  // of C / D
+size_t element_bytes(GemmType type);                    // of A / B
+size_t output_element_bytes(const GemmConfig& config);  // of C / D
 
 }  // namespace lowp::cuda

@@ -86,6 +86,9 @@ void finish(PackedLinear& p, const Node& node, const Value* bias, std::vector<ui
       }
     }
     p.bias = DeviceBuffer::upload(b.data(), b.size() * 4, what + " bias");
+    p.host_w_sum = std::move(sums);
+    p.host_bias = std::move(b);
+    p.host_w_scale = std::move(scales);
     return;
   }
   if (!bias) return;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "backends/cuda/device_memory.h"
 #include "backends/cuda/lt_gemm.h"
@@ -23,6 +24,10 @@ struct PackedLinear {
   DeviceBuffer bias_f32;  // floats: the bias as f32 (lowp's epilogue kernel); empty for int8
   DeviceBuffer w_sum;     // int8: per channel sum of the weights (s32)
   DeviceBuffer w_scale;   // int8: per channel weight scale (f32)
+  // int8: host copies of w_sum, bias (s32, zeros when the node has none) and w_scale, n each, for
+  // the lowering's requantizing GEMM epilogue (whose vectors also depend on activation params).
+  std::vector<int32_t> host_w_sum, host_bias;
+  std::vector<float> host_w_scale;
 };
 
 int64_t padded_k(int64_t k);

@@ -201,6 +201,8 @@ class Lowering {
   void lower_linear(const Node& n, bool conv);
   bool lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
                         const GemmConfig& gemm_config, bool direct, int src, int res, int out);
+  bool lower_requantizing_gemm(const Node& n, const PackedLinear& w, int64_t m, QuantS8 xq,
+                               Activation act, const Value* residual, int cols, int res, int out);
   bool cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeometry& g,
                     const GemmConfig& gemm_config, bool direct, int res, const CudnnConv& dnn,
                     std::string& timing);
@@ -418,6 +420,7 @@ void Lowering::lower_linear(const Node& n, bool conv) {
     }
     return;
   }
+  if (lower_requantizing_gemm(n, w, m, xq, act, residual, cols, res, out)) return;
   const int64_t n_gemm = w.n_gemm;
   const int acc = add_slot(SlotKind::kArena, static_cast<size_t>(m * n_gemm) * 4);
   LtGemm* gemm = make_gemm({GemmType::kS8, m, n_gemm, kp, nullptr, false, false}, n.describe());
@@ -447,6 +450,67 @@ void Lowering::lower_linear(const Node& n, bool conv) {
     int8_epilogue(static_cast<const int32_t*>(a.slots[acc]), a.slots[out], m,
                   static_cast<int>(cout), args, a.stream);
   });
+}
+
+// An int8 Conv / Gemm with an s8 output requantizes in cuBLASLt's epilogue (one kernel: no s32
+// accumulators through memory, no epilogue kernel) when the epilogue can say what it does:
+//   q_y = saturate(round(alpha[c] * acc + beta * q_res + bias[c])), with
+//   alpha[c] = x_scale * w_scale[c] / y_scale, beta = res_scale / y_scale and
+//   bias[c] = alpha[c] * (b[c] - x_zp * w_sum[c]) + y_zp - beta * res_zp
+// (the activation zero point's share of acc is constant per channel). That takes output channels
+// a multiple of 4 (IMMA's ldc, so D is the output tensor itself) and no activation, or a ReLU that
+// the saturation performs (output zero point -128: real 0 is the bottom of the range) or
+// cuBLASLt's ReLU performs (zero point 0). Returns false otherwise, or when cuBLASLt offers no
+// algorithm for it, and the caller runs the s32 GEMM + lowp's int8 epilogue kernel instead.
+bool Lowering::lower_requantizing_gemm(const Node& n, const PackedLinear& w, int64_t m, QuantS8 xq,
+                                       Activation act, const Value* residual, int cols, int res,
+                                       int out) {
+  const Value* y = n.outputs.at(0);
+  if (device_type(n, y->dtype) != DType::kS8 || w.n_gemm != w.n) return false;
+  const QuantS8 yq = value_quant(n, y);
+  const bool relu = act.kind == Act::kRelu;
+  if (act.kind != Act::kNone && !(relu && (yq.zero_point == -128 || yq.zero_point == 0))) {
+    return false;
+  }
+  const QuantS8 rq = residual ? value_quant(n, residual) : QuantS8{};
+  const double beta = residual ? double(rq.scale) / yq.scale : 0.0;
+  const auto channels = static_cast<size_t>(w.n);
+  std::vector<float> scale(channels), bias(channels);
+  for (size_t c = 0; c < channels; ++c) {
+    const double alpha = double(xq.scale) * w.host_w_scale[c] / yq.scale;
+    const double centred = double(w.host_bias[c]) - double(xq.zero_point) * w.host_w_sum[c];
+    scale[c] = static_cast<float>(alpha);
+    bias[c] = static_cast<float>(alpha * centred + yq.zero_point - beta * rq.zero_point);
+  }
+  const std::string what = n.describe() + " requantization";
+  DeviceBuffer scale_buffer = DeviceBuffer::upload(scale.data(), channels * 4, what);
+  DeviceBuffer bias_buffer = DeviceBuffer::upload(bias.data(), channels * 4, what);
+  const GemmConfig config{GemmType::kS8,
+                          m,
+                          w.n,
+                          w.k_padded,
+                          bias_buffer.get(),
+                          relu && yq.zero_point == 0,
+                          residual != nullptr,
+                          static_cast<const float*>(scale_buffer.get()),
+                          static_cast<float>(beta)};
+  LtGemm* gemm = nullptr;
+  try {
+    gemm = make_gemm(config, n.describe());
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kUnsupported) throw;
+    return false;  // no cuBLASLt algorithm: s32 GEMM + epilogue kernel
+  }
+  program_->buffers.push_back(std::move(scale_buffer));
+  program_->buffers.push_back(std::move(bias_buffer));
+  const void* weights = w.weights.get();
+  std::vector<int> used = {cols, out};
+  if (res >= 0) used.push_back(res);
+  add_step(n.describe() + ": " + gemm->describe(), used, [=](const LaunchArgs& a) {
+    gemm->run(a.lt, weights, a.slots[cols], res >= 0 ? a.slots[res] : nullptr, a.slots[out],
+              a.workspace, a.stream);
+  });
+  return true;
 }
 
 // Times cuDNN's fused convolution against im2col + cuBLASLt for this convolution on scratch
@@ -795,7 +859,9 @@ std::vector<std::string> describe_cuda_nodes(const Graph& graph) {
       how = n.op_type == "Conv" ? (one_by_one ? "cuBLASLt GEMM (1x1 conv, NHWC)"
                                               : "implicit GEMM: im2col + cuBLASLt (NHWC)")
                                 : "cuBLASLt GEMM";
-      how += std::string(" ") + precision + (int8 ? " s32 acc, per-channel requantize" : "");
+      how +=
+          std::string(" ") + precision +
+          (int8 ? " s32 acc, per-channel requantize (in cuBLASLt's epilogue for s8 outputs)" : "");
       const std::string act = n.attr_string("_activation", "");
       if (!act.empty()) how += " +" + act;
       if (n.input(3)) how += " +residual";

@@ -2,9 +2,10 @@
 // dims. Activations are NHWC on the device; graph inputs and outputs keep the graph's NCHW layout
 // and are converted at the edges only. Convolutions run as implicit GEMM: an NHWC im2col (skipped
 // for 1x1 stride-1 convolutions) feeding a cuBLASLt GEMM on tensor cores, bias and ReLU in
-// cuBLASLt's epilogue and the residual summand through beta * C; int8 convolutions accumulate in
-// s32 and lowp's int8 epilogue kernel requantizes per channel with the residual and activation
-// fused.
+// cuBLASLt's epilogue and the residual summand through beta * C; int8 convolutions with s8 outputs
+// requantize in cuBLASLt's epilogue (per-channel scale vector, residual, ReLU by saturation) where
+// it can express theirs, else accumulate in s32 and lowp's int8 epilogue kernel requantizes per
+// channel with the residual and activation fused.
 #pragma once
 
 #include <cublasLt.h>

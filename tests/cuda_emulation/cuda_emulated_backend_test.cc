@@ -250,6 +250,18 @@ TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
     agree += g[i] == w[i];
     agree_fp32 += g[i] == r[i];
   }
+  // ResNet-18's convolutions all have s8 outputs with no activation or a ReLU at the bottom of
+  // the range: each requantizes in cuBLASLt's epilogue; only the classifier (f32 logits) takes
+  // the s32 GEMM + lowp's epilogue kernel.
+  int in_gemm = 0, in_kernel = 0;
+  for (const std::string& line : cuda_int8->describe()) {
+    in_gemm += line.find("int8 requantize in the epilogue") != std::string::npos;
+    in_kernel += line.find("int8 requantize epilogue") != std::string::npos;
+  }
+  std::cout << "int8 layers requantizing in cuBLASLt's epilogue: " << in_gemm
+            << ", in lowp's epilogue kernel: " << in_kernel << "\n";
+  EXPECT_EQ(in_gemm, 20);
+  EXPECT_EQ(in_kernel, 1);
   const float diff = max_abs_diff(got, want);
   float range = 0.f;
   for (float v : want.to_float()) range = std::max(range, std::fabs(v));

@@ -5,10 +5,14 @@
 //   op() from TRANSA / TRANSB, bias (one value per row of D, of D's type unless BIAS_DATA_TYPE says
 //   otherwise) added after beta * C, then ReLU.
 // Supported: f32 (compute 32F or 32F_FAST_TF32, which rounds A and B to TF32), f16 inputs with
-// f16 or f32 C / D (compute 32F), and s8 x s8 -> s32 (compute and scale 32I); alpha / beta in
-// host memory. What real cuBLASLt rejects is rejected: int8 needs TRANSA = T, TRANSB = N and
-// lda, ldb, ldc multiples of 4 (and takes no epilogue here); operands must meet the alignment the
-// preference promised the heuristic; the workspace must be as large as the algorithm asked for.
+// f16 or f32 C / D (compute 32F), s8 x s8 -> s32 (compute and scale 32I; no epilogue), alpha / beta
+// in host memory; and s8 x s8 -> s8 (compute 32I, scale 32F) with alpha a device vector (one per
+// row of D: pointer modes ALPHA_DEVICE_VECTOR_BETA_ZERO / _BETA_HOST), C s8, bias f32 by default
+// (IMMA with an s8 C takes the bias in the scale type), ReLU, then D = round to nearest even and
+// saturate to [-128, 127] (assumed: cuBLASLt does not document the rounding). What real cuBLASLt
+// rejects is rejected: int8 needs TRANSA = T, TRANSB = N and lda, ldb, ldc multiples of 4;
+// operands must meet the alignment the preference promised the heuristic; the workspace must be
+// as large as the algorithm asked for.
 // The heuristic offers up to four "algorithms" with different workspace needs and emulated speeds
 // (cudaEventElapsedTime sees the difference), so tactic timing has a real choice to make; problems
 // above 16M multiply-adds get one (real cuBLASLt's count varies too), to keep the emulation fast.
@@ -125,6 +129,7 @@ struct Problem {
   Layout a, b, c, d;
   int64_t m = 0, n = 0, k = 0;
   bool int8 = false;
+  bool requantize = false;  // s8 x s8 -> s8 with a device alpha vector
   bool tf32 = false;
   int32_t bias_type = CUDA_R_32F;
 };
@@ -142,11 +147,11 @@ cublasStatus_t check_problem(cublasLtMatmulDesc_t desc, cublasLtMatrixLayout_t a
   p->c = *layout_of(c);
   p->d = *layout_of(d);
   const MatmulDesc& m = p->desc;
-  if (m.pointer_mode != CUBLASLT_POINTER_MODE_HOST || m.transc != CUBLAS_OP_N) {
-    return reject(
-        CUBLAS_STATUS_NOT_SUPPORTED,
-        "device pointer mode or transposed C (not emulated)");  // (the emulation has host scalars
-                                                                // and plain C only)
+  const bool vector_alpha = m.pointer_mode == CUBLASLT_POINTER_MODE_ALPHA_DEVICE_VECTOR_BETA_ZERO ||
+                            m.pointer_mode == CUBLASLT_POINTER_MODE_ALPHA_DEVICE_VECTOR_BETA_HOST;
+  if ((m.pointer_mode != CUBLASLT_POINTER_MODE_HOST && !vector_alpha) || m.transc != CUBLAS_OP_N) {
+    return reject(CUBLAS_STATUS_NOT_SUPPORTED,
+                  "device scalar pointer modes or transposed C (not emulated)");
   }
   for (int32_t t : {m.transa, m.transb}) {
     if (t != CUBLAS_OP_N && t != CUBLAS_OP_T)
@@ -178,18 +183,23 @@ cublasStatus_t check_problem(cublasLtMatmulDesc_t desc, cublasLtMatrixLayout_t a
     supported = m.scale == CUDA_R_32F && at == CUDA_R_32F && bt == CUDA_R_32F && dt == CUDA_R_32F;
     p->tf32 = true;
   } else if (compute == CUBLAS_COMPUTE_32I || compute == CUBLAS_COMPUTE_32I_PEDANTIC) {
-    supported = m.scale == CUDA_R_32I && at == CUDA_R_8I && bt == CUDA_R_8I && dt == CUDA_R_32I;
+    const bool s8_in = at == CUDA_R_8I && bt == CUDA_R_8I;
+    p->requantize = s8_in && m.scale == CUDA_R_32F && dt == CUDA_R_8I;
+    supported = (s8_in && m.scale == CUDA_R_32I && dt == CUDA_R_32I) || p->requantize;
     p->int8 = true;
   }
   if (!supported)
     return reject(CUBLAS_STATUS_NOT_SUPPORTED, "compute / scale / A B C D types not supported");
+  if (vector_alpha && !p->requantize) {
+    return reject(CUBLAS_STATUS_NOT_SUPPORTED, "alpha vector outside s8 -> s8 IMMA (not emulated)");
+  }
   if (p->int8) {
     // IMMA in the regular column-major order: "TN" only, leading dimensions multiples of 4.
     if (!ta || tb || p->a.ld % 4 || p->b.ld % 4 || p->c.ld % 4 || p->d.ld % 4) {
       return reject(CUBLAS_STATUS_NOT_SUPPORTED, "int8 needs TRANSA = T, TRANSB = N, ld % 4 == 0");
     }
-    if (m.epilogue != CUBLASLT_EPILOGUE_DEFAULT)
-      return reject(CUBLAS_STATUS_NOT_SUPPORTED, "int8 with an epilogue");
+    if (!p->requantize && m.epilogue != CUBLASLT_EPILOGUE_DEFAULT)
+      return reject(CUBLAS_STATUS_NOT_SUPPORTED, "int8 with s32 output and an epilogue");
   }
   switch (m.epilogue) {
     case CUBLASLT_EPILOGUE_DEFAULT:
@@ -203,7 +213,7 @@ cublasStatus_t check_problem(cublasLtMatmulDesc_t desc, cublasLtMatrixLayout_t a
     default:
       return reject(CUBLAS_STATUS_NOT_SUPPORTED, "epilogue not emulated");
   }
-  p->bias_type = m.bias_type == -1 ? dt : m.bias_type;
+  p->bias_type = m.bias_type != -1 ? m.bias_type : p->requantize ? m.scale : dt;
   const bool uses_bias =
       m.epilogue == CUBLASLT_EPILOGUE_BIAS || m.epilogue == CUBLASLT_EPILOGUE_RELU_BIAS;
   if (uses_bias && p->bias_type != CUDA_R_32F && p->bias_type != CUDA_R_16F) {
@@ -274,6 +284,8 @@ struct Operands {
   const void* c;  // null when beta == 0
   void* d;
   const void* bias;
+  const float* alpha_vector;  // requantizing int8: one per row of D
+  float requantize_beta;      // requantizing int8: beta (f32, from the host)
 };
 
 template <typename T, typename Acc, typename Scalar>
@@ -305,6 +317,15 @@ void gemm(const Problem& p, const Operands& o, Scalar alpha, Scalar beta) {
         const Acc acc = dot(ai, &b[static_cast<size_t>(j * k)], k);
         const int64_t ci = i + j * p.c.ld, di = i + j * p.d.ld;
         if constexpr (std::is_same_v<Acc, int32_t>) {
+          if (p.requantize) {
+            float v = o.alpha_vector[i] * static_cast<float>(acc);
+            if (o.c) v += o.requantize_beta * load(o.c, p.c.type, ci);
+            if (bias) v += load(o.bias, p.bias_type, i);
+            if (relu) v = std::max(v, 0.f);
+            v = std::min(127.f, std::max(-128.f, std::nearbyint(v)));  // NaN: not produced here
+            static_cast<int8_t*>(o.d)[di] = static_cast<int8_t>(v);
+            continue;
+          }
           int32_t v =
               static_cast<int32_t>(static_cast<uint32_t>(alpha) * static_cast<uint32_t>(acc));
           if (o.c) v += beta * static_cast<const int32_t*>(o.c)[ci];
@@ -611,17 +632,22 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t handle, cublasLtMatmulDesc_t desc
     return reject(CUBLAS_STATUS_INVALID_VALUE, "workspace smaller than the algorithm needs (" +
                                                    std::to_string(workspace_bytes) + " < " +
                                                    std::to_string(need) + ")");
-  // Host scalars, read now (a captured graph keeps the values of capture time).
+  // Host scalars, read now (a captured graph keeps the values of capture time). A requantizing
+  // int8 GEMM's alpha is a device vector, read when the work runs.
   float f_alpha = 0.f, f_beta = 0.f;
   int32_t i_alpha = 0, i_beta = 0;
-  if (p.int8) {
+  if (p.requantize) {
+    if (p.desc.pointer_mode == CUBLASLT_POINTER_MODE_ALPHA_DEVICE_VECTOR_BETA_HOST) {
+      std::memcpy(&f_beta, beta, 4);
+    }
+  } else if (p.int8) {
     std::memcpy(&i_alpha, alpha, 4);
     std::memcpy(&i_beta, beta, 4);
   } else {
     std::memcpy(&f_alpha, alpha, 4);
     std::memcpy(&f_beta, beta, 4);
   }
-  const bool reads_c = p.int8 ? i_beta != 0 : f_beta != 0.f;
+  const bool reads_c = p.int8 && !p.requantize ? i_beta != 0 : f_beta != 0.f;
   if (reads_c && !c) return reject(CUBLAS_STATUS_INVALID_VALUE, "beta != 0 with a null C");
   if (c == d && !same_layout(p.c, p.d))
     return reject(CUBLAS_STATUS_INVALID_VALUE, "C == D with different layouts");
@@ -645,6 +671,10 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t handle, cublasLtMatmulDesc_t desc
         o.d = emu::device_span(d, span_bytes(p.d), "matrix D");
         o.bias = uses_bias ? emu::device_span(p.desc.bias, p.m * type_bytes(p.bias_type), "bias")
                            : nullptr;
+        o.alpha_vector = p.requantize ? static_cast<const float*>(emu::device_span(
+                                            alpha, p.m * sizeof(float), "alpha vector"))
+                                      : nullptr;
+        o.requantize_beta = f_beta;
         if (need > 0) {
           // Algorithms scribble on their workspace: a workspace shared with live data shows.
           std::memset(emu::device_span(workspace, need, "workspace"), 0x7f, need);
