@@ -101,6 +101,7 @@ int main(int argc, char** argv) {
     options.device = lowp::Device::kCuda;
     options.precision = lowp::parse_precision(precision == "tf32" ? "fp32" : precision);
     options.allow_tf32 = precision == "tf32";
+    options.tune_batch_sizes = {big};  // tactics for both measured batch sizes chosen at compile
     if (options.precision == lowp::Precision::kInt8) {
       if (argc > 6) options.calibration.cache_path = argv[6];
       options.calibration.source = std::make_shared<RandomCalibration>(lowp::Dims{8, 3, 224, 224});

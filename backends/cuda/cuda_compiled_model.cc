@@ -259,23 +259,44 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
           std::to_string(dnn_ ? cudnnGetVersion() : 0),
       tactics);
   // Lower once now for batch 1 (symbolic dims as 1) so that what the CUDA backend cannot run is
-  // reported by compile, not by the first Session::run.
-  std::vector<Dims> dims;
+  // reported by compile, not by the first Session::run; then for the batch sizes to tune.
   bool ranked = true;
-  for (const Value* v : graph_->inputs) {
-    ranked = ranked && v->shape.has_rank();
-    Dims d;
-    for (const Dim& dim : v->shape.dims()) d.push_back(dim.known() ? dim.size : 1);
-    dims.push_back(d);
-  }
+  for (const Value* v : graph_->inputs) ranked = ranked && v->shape.has_rank();
   try {
-    if (ranked) first_program_ = program_for(dims);
+    if (ranked) {
+      first_program_ = program_for(input_dims_for_batch(1));
+      for (int64_t batch : options.tune_batch_sizes) program_for(input_dims_for_batch(batch));
+    }
   } catch (...) {
     programs_.clear();
     cublasLtDestroy(lt_);
     if (dnn_) cudnnDestroy(dnn_);
     throw;
   }
+}
+
+std::vector<Dims> CudaCompiledModel::input_dims_for_batch(int64_t batch) const {
+  if (batch < 1) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "tune batch size " + std::to_string(batch) + ": must be at least 1");
+  }
+  std::vector<Dims> dims;
+  bool dynamic_batch = false;
+  for (const Value* v : graph_->inputs) {
+    Dims d;
+    for (const Dim& dim : v->shape.dims()) {
+      const bool batch_dim = d.empty() && !dim.known();
+      dynamic_batch = dynamic_batch || batch_dim;
+      d.push_back(dim.known() ? dim.size : batch_dim ? batch : 1);
+    }
+    dims.push_back(d);
+  }
+  if (batch != 1 && !dynamic_batch) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "tune batch size " + std::to_string(batch) +
+                    ": no model input has a dynamic first dimension (the batch is fixed)");
+  }
+  return dims;
 }
 
 CudaCompiledModel::~CudaCompiledModel() {

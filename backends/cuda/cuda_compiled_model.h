@@ -40,6 +40,9 @@ class CudaCompiledModel : public CompiledModel {
   std::shared_ptr<const CudaProgram> program_for(const std::vector<Dims>& dims) const;
 
  private:
+  // Input dims with `batch` for every dynamic first dimension (other unknown dims 1); throws when
+  // batch != 1 and no input has a dynamic first dimension.
+  std::vector<Dims> input_dims_for_batch(int64_t batch) const;
   std::shared_ptr<const Graph> graph_;
   CompileOptions options_;
   std::string device_line_;  // "CUDA device 0: NVIDIA H100 80GB HBM3 (sm_90)"

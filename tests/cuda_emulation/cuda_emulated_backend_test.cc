@@ -714,6 +714,24 @@ TEST_F(CudaEmulation, TacticsAreStoredInThePlanAndReused) {
   // Another batch size was never measured: it searches.
   run_once(*loaded, fashion_inputs(0, 2));
   EXPECT_GT(emu::counters().algorithm_searches, c2.algorithm_searches);
+
+  // Unless it was tuned at compile time: then the plan holds its tactics too.
+  options.tune_batch_sizes = {2, 3};
+  auto tuned = Engine::compile_onnx(fashion_model(), options);
+  tuned->save_plan(plan);
+  auto tuned_loaded = Engine::load_plan(plan);
+  const emu::Counters c3 = emu::counters();
+  const Tensor two = run_once(*tuned_loaded, fashion_inputs(0, 2));
+  run_once(*tuned_loaded, fashion_inputs(0, 3));
+  EXPECT_EQ(emu::counters().algorithm_searches, c3.algorithm_searches)
+      << "batch 2 and 3 tactics came from the plan";
+  EXPECT_LT(max_abs_diff(two.cast(DataType::kF32),
+                         run_once(*engine, fashion_inputs(0, 2)).cast(DataType::kF32)),
+            1e-2f);
+
+  // A batch size the model cannot take is a clear error at compile time.
+  options.tune_batch_sizes = {0};
+  EXPECT_THROW(Engine::compile_onnx(fashion_model(), options), Error);
 }
 
 // ONNX's node tests on the emulated CUDA backend: every test the CPU backend passes and the CUDA

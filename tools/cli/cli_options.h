@@ -20,8 +20,9 @@ class UsageError : public std::runtime_error {
 
 // The precision options, spelled the same in compile, run, bench and compare.
 struct PrecisionArgs {
-  std::string device;  // cpu | cuda; empty: cpu, or a plan's own device
-  bool tf32 = false;   // CUDA fp32 may use TF32 tensor cores
+  std::string device;               // cpu | cuda; empty: cpu, or a plan's own device
+  bool tf32 = false;                // CUDA fp32 may use TF32 tensor cores
+  std::vector<int64_t> tune_batch;  // CUDA: batch sizes to choose tactics for at compile
   std::string precision = "fp32";
   std::vector<std::string> keep_fp32;  // node names or op types
   bool keep_io_types = false;

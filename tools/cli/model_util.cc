@@ -13,6 +13,12 @@ void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
   cmd->add_option("--device", args.device, "cpu or cuda (default: cpu, or the plan's device)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   cmd->add_flag("--tf32", args.tf32, "CUDA fp32: allow TF32 tensor cores (off: exact fp32)");
+  cmd->add_option(
+         "--tune-batch", args.tune_batch,
+         "CUDA: batch sizes to choose tactics for at compile, besides 1 (comma-separated); "
+         "a plan then runs them without searching")
+      ->delimiter(',')
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--precision", args.precision,
                   "fp32, fp16 (weights stored in fp16), bf16 (AVX512-BF16), int8")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8"}))
@@ -54,6 +60,7 @@ CompileOptions compile_options(const PrecisionArgs& precision, int threads) {
   options.precision = parse_precision(precision.precision);
   if (!precision.device.empty()) options.device = parse_device(precision.device);
   options.allow_tf32 = precision.tf32;
+  options.tune_batch_sizes = precision.tune_batch;
   options.threads = threads;
   options.keep_fp32 = precision.keep_fp32;
   options.keep_io_types = precision.keep_io_types;

@@ -74,6 +74,11 @@ struct CompileOptions {
   // CUDA fp32: let GEMMs and convolutions use TF32 tensor cores (10-bit mantissa inputs). Off by
   // default so fp32 means fp32.
   bool allow_tf32 = false;
+  // CUDA: batch sizes to choose tactics (cuBLASLt algorithms, cuDNN or GEMM per convolution) for
+  // at compile time, besides batch 1, like the shapes of TensorRT's optimization profile: a plan
+  // saved afterwards runs them without searching. Other batch sizes are tuned on first use. Each
+  // sets every input whose first dimension is dynamic; the CPU backend ignores them.
+  std::vector<int64_t> tune_batch_sizes;
   CalibrationOptions calibration;  // int8 (and fp16 range checks)
 };
 
