@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "lowp/lowp.h"
+#include "runtime/src/plan_format.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"
@@ -49,6 +50,41 @@ TEST(CudaBackend, UnavailableCudaIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("CUDA"), std::string::npos) << e.what();
   }
   EXPECT_FALSE(cuda_unavailable_reason().empty());
+}
+
+// A CUDA plan on a machine that cannot run CUDA: loading it says so and how to run it on the CPU;
+// `lowp inspect` describes it for the CPU backend with a note instead of failing.
+TEST(CudaBackend, CudaPlanWithoutAGpu) {
+  if (cuda_device_count() > 0) GTEST_SKIP() << "a CUDA device is present";
+  auto cpu = Engine::compile_onnx(fashion_model());
+  CompileOptions cuda_options = cpu->options();
+  cuda_options.device = Device::kCuda;
+  const std::string plan = std::string(LOWP_BINARY_DIR) + "/cuda_plan_without_gpu.plan";
+  write_plan(plan, cpu->graph(), cuda_options);
+  try {
+    Engine::load_plan(plan);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    const std::string what = e.what();
+    EXPECT_NE(what.find(plan + ": a CUDA plan"), std::string::npos) << what;
+    EXPECT_NE(what.find("RuntimeOptions::device"), std::string::npos) << what;
+  }
+  RuntimeOptions on_cpu;
+  on_cpu.device = Device::kCpu;
+  const Tensor x = random_tensor({1, 3, 64, 64}, 3);
+  EXPECT_EQ(max_abs_diff(run_once(*Engine::load_plan(plan, on_cpu), x), run_once(*cpu, x)), 0.f);
+
+  const std::string lowp = std::string(LOWP_BINARY_DIR) + "/tools/lowp";
+  if (!file_exists(lowp)) GTEST_SKIP() << "no " << lowp;
+  FILE* pipe = popen((lowp + " inspect " + plan + " 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t got; (got = std::fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, got);
+  EXPECT_EQ(pclose(pipe), 0) << out;
+  EXPECT_NE(out.find("note: a CUDA plan; no usable CUDA device here"), std::string::npos) << out;
+  EXPECT_NE(out.find("execution (cpu backend, batch 1)"), std::string::npos) << out;
 }
 
 TEST(CudaBackend, Bf16IsACpuOption) {

@@ -215,6 +215,13 @@ std::shared_ptr<const Engine> Engine::load_plan(const std::string& plan_path,
     LoadedPlan plan = read_plan(plan_path);
     plan.options.threads = runtime.threads;
     if (runtime.device) plan.options.device = *runtime.device;
+    if (plan.options.device == Device::kCuda && !runtime.device && cuda_device_count() == 0) {
+      throw_error(ErrorCode::kUnsupported,
+                  plan_path + ": a CUDA plan, and this machine cannot run CUDA: " +
+                      cuda_unavailable_reason() +
+                      " (to run it on the CPU: RuntimeOptions::device = Device::kCpu, or "
+                      "--device cpu with the lowp command)");
+    }
     check_supported_options(plan.options);
     return std::shared_ptr<const Engine>(
         new Engine(std::move(plan.graph), plan.options, std::move(plan.tactics)));

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "lowp/graph.h"
 #include "lowp/lowp.h"
@@ -58,8 +59,34 @@ CLI::App* add_inspect_command(CLI::App& app, InspectArgs& args) {
   return cmd;
 }
 
+namespace {
+
+// The model to describe. A CUDA plan on a machine without a usable GPU is described as the CPU
+// backend would run it (the graph, precision and weights are the plan's own), with a note.
+std::shared_ptr<const Engine> load_for_inspection(const std::string& path, std::string* note) {
+  try {
+    return load_model(path, PrecisionArgs{}, /*threads=*/0);
+  } catch (const Error& e) {
+    if (cuda_device_count() > 0 || !std::string_view(path).ends_with(".plan")) throw;
+    PrecisionArgs cpu;
+    cpu.device = "cpu";
+    std::shared_ptr<const Engine> engine;
+    try {
+      engine = load_model(path, cpu, /*threads=*/0);
+    } catch (const Error&) {
+      throw e;  // not a device problem: the first error says what is wrong
+    }
+    *note = "a CUDA plan; no usable CUDA device here (" + cuda_unavailable_reason() +
+            "), so the execution below is the CPU backend's";
+    return engine;
+  }
+}
+
+}  // namespace
+
 int run_inspect(const InspectArgs& args) {
-  std::shared_ptr<const Engine> engine = load_model(args.model, PrecisionArgs{}, /*threads=*/0);
+  std::string device_note;
+  std::shared_ptr<const Engine> engine = load_for_inspection(args.model, &device_note);
   const Graph& graph = engine->graph();
   if (args.ir) {
     graph.print(std::cout);
@@ -78,7 +105,9 @@ int run_inspect(const InspectArgs& args) {
                         {"parameter_count", graph.parameter_count()},
                         {"weights_mb", weights_mb},
                         {"precision", precision_name(engine->options().precision)},
-                        {"precision_note", precision_note(*engine)}};
+                        {"precision_note", precision_note(*engine)},
+                        {"device", device_name(engine->options().device)},
+                        {"device_note", device_note}};
     j["nodes"] = nlohmann::json::array();
     for (const auto& node : graph.nodes()) {
       j["nodes"].push_back({{"name", node->name},
@@ -94,6 +123,8 @@ int run_inspect(const InspectArgs& args) {
 
   std::printf("model: %s\n", args.model.c_str());
   std::printf("precision: %s\n", precision_name(engine->options().precision));
+  std::printf("device: %s\n", device_name(engine->options().device));
+  if (!device_note.empty()) std::printf("note: %s\n", device_note.c_str());
   if (const std::string note = precision_note(*engine); !note.empty()) {
     std::printf("note: %s\n", note.c_str());
   }
@@ -119,7 +150,7 @@ int run_inspect(const InspectArgs& args) {
                 node->op_type.c_str(), node_outputs(*node).c_str(), node_precision(*node).c_str(),
                 node_fused(*node).c_str());
   }
-  std::printf("execution (cpu backend, batch 1):\n");
+  std::printf("execution (%s backend, batch 1):\n", device_name(engine->options().device));
   std::vector<std::string> slow;
   for (const std::string& line : engine->describe()) {
     std::printf("  %s\n", line.c_str());
