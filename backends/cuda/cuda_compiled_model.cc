@@ -239,8 +239,9 @@ void check_output_sizes(const CudaProgram& program, const std::vector<Tensor*>& 
 }  // namespace
 
 CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
-                                     const CompileOptions& options, const TacticMap& tactics)
-    : graph_(std::move(graph)), options_(options) {
+                                     const CompileOptions& options, const TacticMap& tactics,
+                                     size_t im2col_slice_bytes)
+    : graph_(std::move(graph)), options_(options), im2col_slice_bytes_(im2col_slice_bytes) {
   check_cuda_support(*graph_);
   int device = 0;
   check_cuda(cudaGetDevice(&device), "cudaGetDevice");
@@ -331,6 +332,7 @@ std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
   options.lt = lt_;
   options.dnn = dnn_;
   options.tactics = tactics_.get();
+  options.im2col_slice_bytes = im2col_slice_bytes_;
   std::shared_ptr<const CudaProgram> program = lower_program(*graph_, dims, resources_, options);
   programs_.emplace(dims, CachedProgram{program, program_clock_});
   return program;

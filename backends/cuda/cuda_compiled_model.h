@@ -25,8 +25,10 @@ namespace lowp::cuda {
 
 class CudaCompiledModel : public CompiledModel {
  public:
+  // `im2col_slice_bytes`: see LoweringOptions (tests lower it to make small batches slice).
   CudaCompiledModel(std::shared_ptr<const Graph> graph, const CompileOptions& options,
-                    const TacticMap& tactics);
+                    const TacticMap& tactics,
+                    size_t im2col_slice_bytes = LoweringOptions{}.im2col_slice_bytes);
   ~CudaCompiledModel() override;
 
   std::unique_ptr<ExecutionContext> create_context() const override;
@@ -46,6 +48,7 @@ class CudaCompiledModel : public CompiledModel {
   std::shared_ptr<const Graph> graph_;
   CompileOptions options_;
   std::string device_line_;  // "CUDA device 0: NVIDIA H100 80GB HBM3 (sm_90)"
+  size_t im2col_slice_bytes_;
   ModelResources resources_;
 
   mutable std::mutex mutex_;  // guards the handle (algorithm queries) and the program cache

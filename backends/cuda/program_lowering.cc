@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <utility>
@@ -200,12 +201,13 @@ class Lowering {
   void lower(const Node& n);
   void lower_linear(const Node& n, bool conv);
   bool lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
-                        const GemmConfig& gemm_config, bool direct, int src, int res, int out);
-  bool lower_requantizing_gemm(const Node& n, const PackedLinear& w, int64_t m, QuantS8 xq,
-                               Activation act, const Value* residual, int cols, int res, int out);
+                        const GemmConfig& gemm_config, bool direct, int64_t per_slice, int src,
+                        int res, int out);
+  std::optional<GemmConfig> requantizing_config(const Node& n, const PackedLinear& w, QuantS8 xq,
+                                                Activation act, const Value* residual);
   bool cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeometry& g,
-                    const GemmConfig& gemm_config, bool direct, int res, const CudnnConv& dnn,
-                    std::string& timing);
+                    const GemmConfig& gemm_config, bool direct, int64_t per_slice, int res,
+                    const CudnnConv& dnn, std::string& timing);
   void lower_pool(const Node& n);
   void lower_global_pool(const Node& n);
   void lower_activation(const Node& n);
@@ -391,68 +393,129 @@ void Lowering::lower_linear(const Node& n, bool conv) {
                                 in_epilogue ? w.bias.get() : nullptr,
                                 in_epilogue && act.kind == Act::kRelu,
                                 residual != nullptr && in_epilogue};
+  // Convolutions whose im2col columns would pass the slice limit run in slices of whole images
+  // (one columns buffer of a slice's size, reused): device memory stays bounded at any batch size
+  // and the columns can stay in L2 between the im2col writing them and the GEMM reading them. The
+  // slices' GEMM outputs must start 16-byte aligned (cuBLASLt's operand alignment).
+  const int64_t images = conv ? g.n : 1;
+  const int64_t pixels = conv ? int64_t{g.oh} * g.ow : m;  // GEMM rows per image
+  const size_t out_image_bytes = static_cast<size_t>(pixels * cout) * size_of(y->dtype);
+  const size_t res_image_bytes =
+      residual ? static_cast<size_t>(pixels * cout) * size_of(residual->dtype) : 0;
+  int64_t per_slice = images;
+  const size_t image_cols_bytes = static_cast<size_t>(pixels * kp) * esize;
+  if (conv && !direct && image_cols_bytes * images > opt_.im2col_slice_bytes &&
+      out_image_bytes % 16 == 0 && res_image_bytes % 16 == 0) {
+    per_slice = std::max<int64_t>(1, opt_.im2col_slice_bytes / image_cols_bytes);
+  }
   if (conv && !int8 && in_epilogue && opt_.dnn && w.k == kp) {
-    if (lower_with_cudnn(n, w, g, float_config, direct, src, res, out)) return;
+    if (lower_with_cudnn(n, w, g, float_config, direct, per_slice, src, res, out)) return;
   }
-  int cols = src;
-  if (!direct) {
-    cols = add_slot(SlotKind::kArena, static_cast<size_t>(m * kp) * esize);
-    const int pad = xq.zero_point;
-    add_step(n.describe() + ": im2col " + std::to_string(g.kh) + "x" + std::to_string(g.kw),
-             {src, cols}, [=](const LaunchArgs& a) {
-               im2col_nhwc(a.slots[src], xt, a.slots[cols], g, static_cast<int>(kp), pad, a.stream);
-             });
-  }
-  if (!int8) {
-    LtGemm* gemm = make_gemm(float_config, n.describe());
-    std::vector<int> used = {cols, out};
-    if (res >= 0) used.push_back(res);
-    add_step(n.describe() + ": " + gemm->describe(), used, [=](const LaunchArgs& a) {
-      gemm->run(a.lt, weights, a.slots[cols], res >= 0 ? a.slots[res] : nullptr, a.slots[out],
-                a.workspace, a.stream);
-    });
-    if (!in_epilogue) {
-      const float* bias = static_cast<const float*>(w.bias_f32.get());
-      add_step(n.describe() + ": bias / residual / activation", used, [=](const LaunchArgs& a) {
-        bias_residual_act(a.slots[out], xt, bias, res >= 0 ? a.slots[res] : nullptr, m,
-                          static_cast<int>(cout), act, a.stream);
-      });
+  const int64_t slice_rows = per_slice * pixels;
+  const int cols =
+      direct ? src : add_slot(SlotKind::kArena, static_cast<size_t>(slice_rows * kp) * esize);
+
+  // The GEMM: float (bias / ReLU / residual in cuBLASLt's epilogue, else lowp's kernel after it),
+  // int8 requantizing in cuBLASLt's epilogue, or int8 to s32 + lowp's int8 epilogue kernel.
+  enum class Kind { kFloat, kRequantizing, kS32 };
+  Kind kind = int8 ? Kind::kS32 : Kind::kFloat;
+  GemmConfig config = float_config;
+  std::map<int64_t, LtGemm*> gemm_for_rows;  // one LtGemm per distinct slice size
+  auto gemm_for = [&](int64_t rows) {
+    LtGemm*& gemm = gemm_for_rows[rows];
+    if (!gemm) {
+      GemmConfig c = config;
+      c.m = rows;
+      gemm = make_gemm(c, n.describe());
     }
-    return;
+    return gemm;
+  };
+  if (int8) {
+    if (std::optional<GemmConfig> requantizing = requantizing_config(n, w, xq, act, residual)) {
+      config = *requantizing;
+      try {
+        gemm_for(slice_rows);
+        kind = Kind::kRequantizing;
+      } catch (const Error& e) {
+        if (e.code() != ErrorCode::kUnsupported) throw;  // else: no cuBLASLt algorithm for it
+        gemm_for_rows.clear();
+      }
+    }
+    if (kind == Kind::kS32) config = {GemmType::kS8, 0, w.n_gemm, kp, nullptr, false, false};
   }
-  if (lower_requantizing_gemm(n, w, m, xq, act, residual, cols, res, out)) return;
-  const int64_t n_gemm = w.n_gemm;
-  const int acc = add_slot(SlotKind::kArena, static_cast<size_t>(m * n_gemm) * 4);
-  LtGemm* gemm = make_gemm({GemmType::kS8, m, n_gemm, kp, nullptr, false, false}, n.describe());
-  add_step(n.describe() + ": " + gemm->describe(), {cols, acc}, [=](const LaunchArgs& a) {
-    gemm->run(a.lt, weights, a.slots[cols], nullptr, a.slots[acc], a.workspace, a.stream);
-  });
+  const int acc = kind == Kind::kS32
+                      ? add_slot(SlotKind::kArena, static_cast<size_t>(slice_rows * w.n_gemm) * 4)
+                      : -1;
   Int8Epilogue e;
-  e.w_sum = static_cast<const int32_t*>(w.w_sum.get());
-  e.bias = static_cast<const int32_t*>(w.bias.get());
-  e.w_scale = static_cast<const float*>(w.w_scale.get());
-  e.x_scale = xq.scale;
-  e.x_zero_point = xq.zero_point;
-  if (residual) {
-    e.residual_q = value_quant(n, residual);
+  if (kind == Kind::kS32) {
+    e.w_sum = static_cast<const int32_t*>(w.w_sum.get());
+    e.bias = static_cast<const int32_t*>(w.bias.get());
+    e.w_scale = static_cast<const float*>(w.w_scale.get());
+    e.x_scale = xq.scale;
+    e.x_zero_point = xq.zero_point;
+    if (residual) e.residual_q = value_quant(n, residual);
+    e.act = act;
+    e.acc_ld = w.n_gemm;
+    e.out_type = device_type(n, y->dtype);
+    if (e.out_type == DType::kS8) e.out_q = value_quant(n, y);
   }
-  e.act = act;
-  e.acc_ld = n_gemm;
-  e.out_type = device_type(n, y->dtype);
-  if (e.out_type == DType::kS8) {
-    e.out_q = value_quant(n, y);
+  const size_t in_image_bytes = static_cast<size_t>(g.h) * g.w * g.c * esize;
+  const float* bias_f32 = static_cast<const float*>(w.bias_f32.get());
+  for (int64_t first = 0; first < images; first += per_slice) {
+    const int64_t count = std::min(per_slice, images - first);
+    const int64_t rows = count * pixels;
+    const size_t in_off = static_cast<size_t>(first) * in_image_bytes;
+    const size_t out_off = static_cast<size_t>(first) * out_image_bytes;
+    const size_t res_off = static_cast<size_t>(first) * res_image_bytes;
+    const std::string part = per_slice < images ? " [images " + std::to_string(first) + "-" +
+                                                      std::to_string(first + count - 1) + " of " +
+                                                      std::to_string(images) + "]"
+                                                : "";
+    if (!direct) {
+      ConvGeometry slice = g;
+      if (conv) slice.n = static_cast<int>(count);  // (a Gemm's rows are g.n, one "image")
+      const int pad = xq.zero_point;
+      add_step(
+          n.describe() + ": im2col " + std::to_string(g.kh) + "x" + std::to_string(g.kw) + part,
+          {src, cols}, [=](const LaunchArgs& a) {
+            im2col_nhwc(static_cast<const char*>(a.slots[src]) + in_off, xt, a.slots[cols], slice,
+                        static_cast<int>(kp), pad, a.stream);
+          });
+    }
+    LtGemm* gemm = gemm_for(rows);
+    auto at = [](void* p, size_t off) { return p ? static_cast<char*>(p) + off : nullptr; };
+    std::vector<int> used = {cols, kind == Kind::kS32 ? acc : out};
+    if (res >= 0 && kind != Kind::kS32) used.push_back(res);
+    add_step(n.describe() + ": " + gemm->describe() + part, used, [=](const LaunchArgs& a) {
+      void* c = res >= 0 && kind != Kind::kS32 ? at(a.slots[res], res_off) : nullptr;
+      void* d = kind == Kind::kS32 ? a.slots[acc] : at(a.slots[out], out_off);
+      gemm->run(a.lt, weights, a.slots[cols], c, d, a.workspace, a.stream);
+    });
+    if (kind == Kind::kFloat && !in_epilogue) {
+      add_step(n.describe() + ": bias / residual / activation" + part, used,
+               [=](const LaunchArgs& a) {
+                 bias_residual_act(at(a.slots[out], out_off), xt, bias_f32,
+                                   res >= 0 ? at(a.slots[res], res_off) : nullptr, rows,
+                                   static_cast<int>(cout), act, a.stream);
+               });
+    }
+    if (kind == Kind::kS32) {
+      std::vector<int> epilogue_used = {acc, out};
+      if (res >= 0) epilogue_used.push_back(res);
+      add_step(n.describe() + ": int8 requantize epilogue" + part, epilogue_used,
+               [=](const LaunchArgs& a) {
+                 Int8Epilogue args = e;
+                 if (res >= 0) {
+                   args.residual = reinterpret_cast<const int8_t*>(at(a.slots[res], res_off));
+                 }
+                 int8_epilogue(static_cast<const int32_t*>(a.slots[acc]), at(a.slots[out], out_off),
+                               rows, static_cast<int>(cout), args, a.stream);
+               });
+    }
   }
-  std::vector<int> used = {acc, out};
-  if (res >= 0) used.push_back(res);
-  add_step(n.describe() + ": int8 requantize epilogue", used, [=](const LaunchArgs& a) {
-    Int8Epilogue args = e;
-    if (res >= 0) args.residual = static_cast<const int8_t*>(a.slots[res]);
-    int8_epilogue(static_cast<const int32_t*>(a.slots[acc]), a.slots[out], m,
-                  static_cast<int>(cout), args, a.stream);
-  });
 }
 
-// An int8 Conv / Gemm with an s8 output requantizes in cuBLASLt's epilogue (one kernel: no s32
+// An int8 Conv / Gemm with an s8 output can requantize in cuBLASLt's epilogue (one kernel: no s32
 // accumulators through memory, no epilogue kernel) when the epilogue can say what it does:
 //   q_y = saturate(round(alpha[c] * acc + beta * q_res + bias[c])), with
 //   alpha[c] = x_scale * w_scale[c] / y_scale, beta = res_scale / y_scale and
@@ -460,17 +523,17 @@ void Lowering::lower_linear(const Node& n, bool conv) {
 // (the activation zero point's share of acc is constant per channel). That takes output channels
 // a multiple of 4 (IMMA's ldc, so D is the output tensor itself) and no activation, or a ReLU that
 // the saturation performs (output zero point -128: real 0 is the bottom of the range) or
-// cuBLASLt's ReLU performs (zero point 0). Returns false otherwise, or when cuBLASLt offers no
-// algorithm for it, and the caller runs the s32 GEMM + lowp's int8 epilogue kernel instead.
-bool Lowering::lower_requantizing_gemm(const Node& n, const PackedLinear& w, int64_t m, QuantS8 xq,
-                                       Activation act, const Value* residual, int cols, int res,
-                                       int out) {
+// cuBLASLt's ReLU performs (zero point 0). Returns that GEMM's config (m to be set; its vectors
+// kept by the program), or nothing when it does not apply.
+std::optional<GemmConfig> Lowering::requantizing_config(const Node& n, const PackedLinear& w,
+                                                        QuantS8 xq, Activation act,
+                                                        const Value* residual) {
   const Value* y = n.outputs.at(0);
-  if (device_type(n, y->dtype) != DType::kS8 || w.n_gemm != w.n) return false;
+  if (device_type(n, y->dtype) != DType::kS8 || w.n_gemm != w.n) return std::nullopt;
   const QuantS8 yq = value_quant(n, y);
   const bool relu = act.kind == Act::kRelu;
   if (act.kind != Act::kNone && !(relu && (yq.zero_point == -128 || yq.zero_point == 0))) {
-    return false;
+    return std::nullopt;
   }
   const QuantS8 rq = residual ? value_quant(n, residual) : QuantS8{};
   const double beta = residual ? double(rq.scale) / yq.scale : 0.0;
@@ -483,41 +546,26 @@ bool Lowering::lower_requantizing_gemm(const Node& n, const PackedLinear& w, int
     bias[c] = static_cast<float>(alpha * centred + yq.zero_point - beta * rq.zero_point);
   }
   const std::string what = n.describe() + " requantization";
-  DeviceBuffer scale_buffer = DeviceBuffer::upload(scale.data(), channels * 4, what);
-  DeviceBuffer bias_buffer = DeviceBuffer::upload(bias.data(), channels * 4, what);
-  const GemmConfig config{GemmType::kS8,
-                          m,
-                          w.n,
-                          w.k_padded,
-                          bias_buffer.get(),
-                          relu && yq.zero_point == 0,
-                          residual != nullptr,
-                          static_cast<const float*>(scale_buffer.get()),
-                          static_cast<float>(beta)};
-  LtGemm* gemm = nullptr;
-  try {
-    gemm = make_gemm(config, n.describe());
-  } catch (const Error& e) {
-    if (e.code() != ErrorCode::kUnsupported) throw;
-    return false;  // no cuBLASLt algorithm: s32 GEMM + epilogue kernel
-  }
-  program_->buffers.push_back(std::move(scale_buffer));
-  program_->buffers.push_back(std::move(bias_buffer));
-  const void* weights = w.weights.get();
-  std::vector<int> used = {cols, out};
-  if (res >= 0) used.push_back(res);
-  add_step(n.describe() + ": " + gemm->describe(), used, [=](const LaunchArgs& a) {
-    gemm->run(a.lt, weights, a.slots[cols], res >= 0 ? a.slots[res] : nullptr, a.slots[out],
-              a.workspace, a.stream);
-  });
-  return true;
+  program_->buffers.push_back(DeviceBuffer::upload(scale.data(), channels * 4, what));
+  const auto* scale_device = static_cast<const float*>(program_->buffers.back().get());
+  program_->buffers.push_back(DeviceBuffer::upload(bias.data(), channels * 4, what));
+  const void* bias_device = program_->buffers.back().get();
+  return GemmConfig{GemmType::kS8,
+                    0,
+                    w.n,
+                    w.k_padded,
+                    bias_device,
+                    relu && yq.zero_point == 0,
+                    residual != nullptr,
+                    scale_device,
+                    static_cast<float>(beta)};
 }
 
 // Times cuDNN's fused convolution against im2col + cuBLASLt for this convolution on scratch
 // buffers and, when cuDNN is faster, adds its step and returns true (like TensorRT's tactics).
 bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
-                                const GemmConfig& gemm_config, bool direct, int src, int res,
-                                int out) {
+                                const GemmConfig& gemm_config, bool direct, int64_t per_slice,
+                                int src, int res, int out) {
   const DType t = w.type == GemmType::kF16 ? DType::kF16 : DType::kF32;
   CudnnConvConfig config{
       g,       static_cast<int>(w.n), t, w.type == GemmType::kTf32, w.bias.get(), gemm_config.relu,
@@ -544,7 +592,7 @@ bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const Conv
     if (!dnn) return false;
     bool faster = false;
     try {  // cuDNN's fused call failing here is a reason to use cuBLASLt, not to fail
-      faster = cudnn_faster(n, w, g, gemm_config, direct, res, *dnn, timing);
+      faster = cudnn_faster(n, w, g, gemm_config, direct, per_slice, res, *dnn, timing);
     } catch (const Error&) {
       (void)cudaGetLastError();
     }
@@ -570,20 +618,26 @@ bool Lowering::lower_with_cudnn(const Node& n, const PackedLinear& w, const Conv
 }
 
 // Times im2col + cuBLASLt and cuDNN for one convolution on scratch buffers; true when cuDNN is
-// faster. `timing` gets both times for the step's description.
+// faster. im2col + cuBLASLt in slices of `per_slice` images is timed on one slice and scaled to
+// the batch. `timing` gets both times for the step's description.
 bool Lowering::cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeometry& g,
-                            const GemmConfig& gemm_config, bool direct, int res,
+                            const GemmConfig& gemm_config, bool direct, int64_t per_slice, int res,
                             const CudnnConv& dnn_conv, std::string& timing) {
   const CudnnConv* dnn = &dnn_conv;
   const DType t = w.type == GemmType::kF16 ? DType::kF16 : DType::kF32;
   const size_t esize = element_bytes(w.type);
   const int64_t m = gemm_config.m, kp = w.k_padded;
+  const int64_t slice_rows = m / g.n * per_slice;
+  ConvGeometry slice = g;
+  slice.n = static_cast<int>(per_slice);
+  GemmConfig slice_config = gemm_config;
+  slice_config.m = slice_rows;
   const std::string what = n.describe() + " tactic timing";
   DeviceBuffer x(static_cast<size_t>(g.n) * g.h * g.w * g.c * esize, what);
-  DeviceBuffer cols(direct ? 0 : static_cast<size_t>(m * kp) * esize, what);
+  DeviceBuffer cols(direct ? 0 : static_cast<size_t>(slice_rows * kp) * esize, what);
   DeviceBuffer y(static_cast<size_t>(m * w.n) * esize, what);
   DeviceBuffer z(res >= 0 ? y.bytes() : 0, what);
-  LtGemm gemm(opt_.lt, gemm_config, opt_.workspace_limit, opt_.time_tactics, what, opt_.tactics);
+  LtGemm gemm(opt_.lt, slice_config, opt_.workspace_limit, opt_.time_tactics, what, opt_.tactics);
   DeviceBuffer workspace(std::max(gemm.workspace_bytes(), dnn->workspace_bytes()), what);
   const ScratchStream scratch(opt_.dnn, what);
   for (const DeviceBuffer* b : {&x, &cols, &y, &z}) {
@@ -591,11 +645,12 @@ bool Lowering::cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeom
     check_cuda(cudaMemsetAsync(b->get(), 0, b->bytes(), scratch.stream), what + ": cudaMemset");
   }
   const void* weights = w.weights.get();
-  const float gemm_ms = time_on_device(what, scratch.stream, [&](cudaStream_t stream) {
-    if (!direct) im2col_nhwc(x.get(), t, cols.get(), g, static_cast<int>(kp), 0, stream);
+  const float slice_ms = time_on_device(what, scratch.stream, [&](cudaStream_t stream) {
+    if (!direct) im2col_nhwc(x.get(), t, cols.get(), slice, static_cast<int>(kp), 0, stream);
     gemm.run(opt_.lt, weights, direct ? x.get() : cols.get(), z.get(), y.get(), workspace.get(),
              stream);
   });
+  const float gemm_ms = slice_ms * static_cast<float>(g.n) / static_cast<float>(per_slice);
   if (!scratch.dnn) return false;
   const float dnn_ms = time_on_device(what, scratch.stream, [&](cudaStream_t) {
     dnn->run(opt_.dnn, x.get(), weights, z.get(), y.get(), workspace.get());

@@ -1,7 +1,8 @@
 // Lowering of an (optimised, precision-decided) graph into a CudaProgram for one set of input
 // dims. Activations are NHWC on the device; graph inputs and outputs keep the graph's NCHW layout
 // and are converted at the edges only. Convolutions run as implicit GEMM: an NHWC im2col (skipped
-// for 1x1 stride-1 convolutions) feeding a cuBLASLt GEMM on tensor cores, bias and ReLU in
+// for 1x1 stride-1 convolutions; in slices of whole images when the columns would pass
+// LoweringOptions::im2col_slice_bytes) feeding a cuBLASLt GEMM on tensor cores, bias and ReLU in
 // cuBLASLt's epilogue and the residual summand through beta * C; int8 convolutions with s8 outputs
 // requantize in cuBLASLt's epilogue (per-channel scale vector, residual, ReLU by saturation) where
 // it can express theirs, else accumulate in s32 and lowp's int8 epilogue kernel requantizes per
@@ -37,6 +38,9 @@ struct LoweringOptions {
   TacticStore* tactics = nullptr;  // stored choices to reuse, and where new ones are recorded
   bool time_tactics = true;
   size_t workspace_limit = size_t{32} << 20;
+  // A convolution whose im2col columns would take more runs in slices of whole images with one
+  // columns buffer of at most this size (when the slices' outputs stay 16-byte aligned).
+  size_t im2col_slice_bytes = size_t{32} << 20;
 };
 
 // Throws kUnsupported listing every node (name, op type) the CUDA backend cannot run.

@@ -23,6 +23,7 @@
 #include <iostream>
 #include <thread>
 
+#include "backends/cuda/cuda_compiled_model.h"
 #include "backends/cuda/kernels.h"
 #include "lowp/lowp.h"
 #include "tests/cuda_emulation/emulated_stream.h"
@@ -616,6 +617,129 @@ TEST_F(CudaEmulation, SmallGraphsInt8AgreeWithCpuInt8) {
         EXPECT_LE(err, 1e-2) << "output " << i << ", run " << run;
       }
     }
+  }
+}
+
+// The outputs of `engine`'s graph run by a CudaCompiledModel lowered with `slice_bytes` as the
+// im2col slice limit (cuDNN off: every convolution takes im2col + cuBLASLt), and the program's
+// arena bytes and im2col steps for these dims.
+struct SlicedRun {
+  std::vector<Tensor> outputs;
+  size_t arena_bytes = 0;
+  int im2col_steps = 0;
+};
+
+SlicedRun run_with_slices(const std::shared_ptr<const Engine>& engine, const Tensor& x,
+                          size_t slice_bytes) {
+  const std::shared_ptr<const Graph> graph(engine, &engine->graph());
+  cuda::CudaCompiledModel model(graph, engine->options(), {}, slice_bytes);
+  SlicedRun r;
+  for (const TensorDesc& d : engine->outputs()) {
+    Dims dims = d.dims;
+    if (!dims.empty() && dims[0] < 0) dims[0] = x.dims()[0];
+    r.outputs.emplace_back(d.dtype, dims);
+  }
+  std::vector<Tensor*> outputs;
+  for (Tensor& t : r.outputs) outputs.push_back(&t);
+  auto context = model.create_context();
+  model.run(*context, {&x}, outputs);
+  const auto program = model.program_for({x.dims()});
+  r.arena_bytes = program->arena_bytes;
+  for (const cuda::Step& step : program->steps) {
+    r.im2col_steps += step.what.find(": im2col ") != std::string::npos;
+  }
+  return r;
+}
+
+// Convolutions whose im2col columns pass the slice limit run in slices of whole images: the same
+// results as unsliced (bit for bit here: the emulated GEMM's sums do not depend on m), a smaller
+// activation arena, one im2col per slice. Float and int8, the cuBLASLt epilogue, lowp's epilogue
+// kernels after the GEMM (Clip: float bias / activation kernel, int8 s32 + requantize kernel),
+// residuals (ResNet-18's basic blocks) and int8 requantizing GEMMs.
+TEST_F(CudaEmulation, ConvolutionsRunInImageSlicesPastTheLimit) {
+  emu::set_cudnn_speed(0.0);
+  const std::string edge_path = std::string(LOWP_BINARY_DIR) + "/cuda_emulated_sliced_edge.onnx";
+  save_model(edge_ops_model(), edge_path);
+  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
+  int8.calibration.source =
+      io::make_calibration_source(fashion_dir(), "idx", 32, 16, "fashion", {-1, 3, 64, 64});
+  CompileOptions edge_int8 = options_for(Device::kCpu, Precision::kInt8);
+  edge_int8.calibration.source =
+      io::make_calibration_source("random", "random", 16, 8, "", {-1, 3, 9, 9});
+  struct Case {
+    const char* name;
+    std::shared_ptr<const Engine> engine;
+    Tensor x;
+  };
+  const std::string dir = std::string(LOWP_BINARY_DIR);
+  const Case cases[] = {
+      {"Fashion fp32",
+       Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32)),
+       fashion_inputs(0, 6)},
+      {"Fashion int8",
+       reload_for(*Engine::compile_onnx(fashion_model(), int8), Device::kCuda,
+                  dir + "/cuda_emulated_sliced_int8.plan"),
+       fashion_inputs(0, 6)},
+      {"edge_ops fp32",
+       Engine::compile_onnx(edge_path, options_for(Device::kCuda, Precision::kFp32)),
+       random_tensor({5, 3, 9, 9}, 11, -2.f, 2.f)},
+      {"edge_ops int8",
+       reload_for(*Engine::compile_onnx(edge_path, edge_int8), Device::kCuda,
+                  dir + "/cuda_emulated_sliced_edge.plan"),
+       random_tensor({5, 3, 9, 9}, 11, -2.f, 2.f)},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    const SlicedRun whole = run_with_slices(c.engine, c.x, size_t{1} << 30);
+    const SlicedRun sliced = run_with_slices(c.engine, c.x, 1);  // one image per slice
+    ASSERT_EQ(whole.outputs.size(), sliced.outputs.size());
+    for (size_t i = 0; i < whole.outputs.size(); ++i) {
+      EXPECT_EQ(max_abs_diff(sliced.outputs[i].cast(DataType::kF32),
+                             whole.outputs[i].cast(DataType::kF32)),
+                0.f)
+          << "output " << i;
+    }
+    const int64_t batch = c.x.dims()[0];
+    EXPECT_EQ(sliced.im2col_steps, whole.im2col_steps * batch);
+    EXPECT_LE(sliced.arena_bytes, whole.arena_bytes);
+    // (The small graph's buffers are below the arena's 256-byte granularity.)
+    if (std::string(c.name).starts_with("Fashion")) {
+      EXPECT_LT(sliced.arena_bytes, whole.arena_bytes * 6 / 10);
+    }
+    std::cout << c.name << " batch " << batch << ": arena " << whole.arena_bytes << " bytes whole, "
+              << sliced.arena_bytes << " in one-image slices; im2col steps " << whole.im2col_steps
+              << " -> " << sliced.im2col_steps << "\n";
+  }
+}
+
+// The activation arena ResNet-18's ImageNet graph needs at batch 256, with the default im2col
+// slice limit (32 MiB) and without slices: the lowering's memory plan, which does not depend on
+// the GPU (printed for BENCHMARKS.md; cuDNN off, so every convolution takes im2col + cuBLASLt).
+TEST_F(CudaEmulation, ImageNetBatch256ArenaWithSlices) {
+  const std::string model = shared_path("models/resnet18_imagenet_arch.onnx");
+  if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
+  emu::set_cudnn_speed(0.0);
+  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
+  int8.calibration.source =
+      io::make_calibration_source("random", "random", 4, 4, "", {-1, 3, 224, 224});
+  const std::string dir = std::string(LOWP_BINARY_DIR);
+  const std::pair<const char*, std::shared_ptr<const Engine>> engines[] = {
+      {"fp16", Engine::compile_onnx(model, options_for(Device::kCuda, Precision::kFp16))},
+      {"int8", reload_for(*Engine::compile_onnx(model, int8), Device::kCuda,
+                          dir + "/cuda_emulated_imagenet_int8.plan")},
+  };
+  for (const auto& [name, engine] : engines) {
+    const std::shared_ptr<const Graph> graph(engine, &engine->graph());
+    size_t arena[2] = {};
+    const size_t limits[2] = {cuda::LoweringOptions{}.im2col_slice_bytes, size_t{1} << 40};
+    for (int i = 0; i < 2; ++i) {
+      cuda::CudaCompiledModel compiled(graph, engine->options(), {}, limits[i]);
+      arena[i] = compiled.program_for({{256, 3, 224, 224}})->arena_bytes;
+    }
+    std::cout << "ImageNet ResNet-18 " << name
+              << " batch 256, activation arena: " << arena[0] / (1 << 20)
+              << " MiB with 32 MiB im2col slices, " << arena[1] / (1 << 20) << " MiB without\n";
+    EXPECT_LT(arena[0], arena[1]);
   }
 }
 
