@@ -264,11 +264,16 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
   bool ranked = true;
   for (const Value* v : graph_->inputs) ranked = ranked && v->shape.has_rank();
   try {
+    if (!ranked && !options.tune_batch_sizes.empty()) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  "cannot tune batch sizes: a model input has no known rank");
+    }
     if (ranked) {
       first_program_ = program_for(input_dims_for_batch(1));
       for (int64_t batch : options.tune_batch_sizes) program_for(input_dims_for_batch(batch));
     }
   } catch (...) {
+    first_program_.reset();  // programs (GEMM and cuDNN descriptors) go before their handles
     programs_.clear();
     cublasLtDestroy(lt_);
     if (dnn_) cudnnDestroy(dnn_);

@@ -433,12 +433,18 @@ void Lowering::lower_linear(const Node& n, bool conv) {
   if (int8) {
     if (std::optional<GemmConfig> requantizing = requantizing_config(n, w, xq, act, residual)) {
       config = *requantizing;
-      try {
+      try {  // every slice size this node runs
         gemm_for(slice_rows);
+        if (images % per_slice) gemm_for(images % per_slice * pixels);
         kind = Kind::kRequantizing;
       } catch (const Error& e) {
-        if (e.code() != ErrorCode::kUnsupported) throw;  // else: no cuBLASLt algorithm for it
+        // No cuBLASLt algorithm for it, or a cuBLASLt that refuses the configuration: the s32
+        // GEMM + epilogue kernel instead.
+        if (e.code() != ErrorCode::kUnsupported && e.code() != ErrorCode::kBackend) throw;
+        (void)cudaGetLastError();
         gemm_for_rows.clear();
+        program_->buffers.pop_back();  // the requantization vectors
+        program_->buffers.pop_back();
       }
     }
     if (kind == Kind::kS32) config = {GemmType::kS8, 0, w.n_gemm, kp, nullptr, false, false};

@@ -57,6 +57,7 @@ class CudaEmulation : public ::testing::Test {
   void SetUp() override {
     emu::reset();
     emu::set_cudnn_speed(0.5);  // cuDNN convolutions win the lowering's timing where eligible
+    emu::set_int8_requantize_supported(true);
     before_ = emu::counters();
   }
   void TearDown() override {
@@ -236,44 +237,48 @@ TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
   int8.calibration.source =
       io::make_calibration_source(dir, "idx", 64, 32, "fashion", {-1, 3, 64, 64});
   auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
-  auto cuda_int8 = reload_for(*cpu_int8, Device::kCuda,
-                              std::string(LOWP_BINARY_DIR) + "/cuda_emulated_int8_fashion.plan");
   auto cpu_fp32 = Engine::compile_onnx(fashion_model());
-
   constexpr int64_t kImages = 64;
   const Tensor x = fashion_inputs(0, kImages);
   const Tensor want = run_once(*cpu_int8, x);
-  const Tensor got = run_once(*cuda_int8, x);
   const Tensor reference = run_once(*cpu_fp32, x);
-  const std::vector<int64_t> w = top1(want), g = top1(got), r = top1(reference);
-  int64_t agree = 0, agree_fp32 = 0;
-  for (int64_t i = 0; i < kImages; ++i) {
-    agree += g[i] == w[i];
-    agree_fp32 += g[i] == r[i];
-  }
   // ResNet-18's convolutions all have s8 outputs with no activation or a ReLU at the bottom of
-  // the range: each requantizes in cuBLASLt's epilogue; only the classifier (f32 logits) takes
-  // the s32 GEMM + lowp's epilogue kernel.
-  int in_gemm = 0, in_kernel = 0;
-  for (const std::string& line : cuda_int8->describe()) {
-    in_gemm += line.find("int8 requantize in the epilogue") != std::string::npos;
-    in_kernel += line.find("int8 requantize epilogue") != std::string::npos;
+  // the range: each requantizes in cuBLASLt's epilogue and only the classifier (f32 logits) takes
+  // the s32 GEMM + lowp's epilogue kernel; with a cuBLASLt that has no s8 -> s8 algorithms, all
+  // 21 take the latter.
+  for (const bool requantize_in_gemm : {true, false}) {
+    SCOPED_TRACE(requantize_in_gemm ? "s8 -> s8 cuBLASLt" : "s32 + epilogue kernel");
+    emu::set_int8_requantize_supported(requantize_in_gemm);
+    auto cuda_int8 = reload_for(*cpu_int8, Device::kCuda,
+                                std::string(LOWP_BINARY_DIR) + "/cuda_emulated_int8_fashion.plan");
+    const Tensor got = run_once(*cuda_int8, x);
+    const std::vector<int64_t> w = top1(want), g = top1(got), r = top1(reference);
+    int64_t agree = 0, agree_fp32 = 0;
+    for (int64_t i = 0; i < kImages; ++i) {
+      agree += g[i] == w[i];
+      agree_fp32 += g[i] == r[i];
+    }
+    int in_gemm = 0, in_kernel = 0;
+    for (const std::string& line : cuda_int8->describe()) {
+      in_gemm += line.find("int8 requantize in the epilogue") != std::string::npos;
+      in_kernel += line.find("int8 requantize epilogue") != std::string::npos;
+    }
+    std::cout << "int8 layers requantizing in cuBLASLt's epilogue: " << in_gemm
+              << ", in lowp's epilogue kernel: " << in_kernel << "\n";
+    EXPECT_EQ(in_gemm, requantize_in_gemm ? 20 : 0);
+    EXPECT_EQ(in_kernel, requantize_in_gemm ? 1 : 21);
+    const float diff = max_abs_diff(got, want);
+    float range = 0.f;
+    for (float v : want.to_float()) range = std::max(range, std::fabs(v));
+    std::cout << "emulated CUDA int8 vs CPU int8 (" << kImages << " images): top-1 agreement "
+              << agree << "/" << kImages << ", max abs logit diff " << diff << " (largest |logit| "
+              << range << "), relative L2 " << relative_l2(got, want)
+              << "; top-1 agreement with CPU fp32 " << agree_fp32 << "/" << kImages
+              << "; relative L2 to CPU fp32: CUDA int8 " << relative_l2(got, reference)
+              << ", CPU int8 " << relative_l2(want, reference) << "\n";
+    EXPECT_GE(agree * 100, kImages * 98);
+    EXPECT_LE(diff, 0.1f * range);
   }
-  std::cout << "int8 layers requantizing in cuBLASLt's epilogue: " << in_gemm
-            << ", in lowp's epilogue kernel: " << in_kernel << "\n";
-  EXPECT_EQ(in_gemm, 20);
-  EXPECT_EQ(in_kernel, 1);
-  const float diff = max_abs_diff(got, want);
-  float range = 0.f;
-  for (float v : want.to_float()) range = std::max(range, std::fabs(v));
-  std::cout << "emulated CUDA int8 vs CPU int8 (" << kImages << " images): top-1 agreement "
-            << agree << "/" << kImages << ", max abs logit diff " << diff << " (largest |logit| "
-            << range << "), relative L2 " << relative_l2(got, want)
-            << "; top-1 agreement with CPU fp32 " << agree_fp32 << "/" << kImages
-            << "; relative L2 to CPU fp32: CUDA int8 " << relative_l2(got, reference)
-            << ", CPU int8 " << relative_l2(want, reference) << "\n";
-  EXPECT_GE(agree * 100, kImages * 98);
-  EXPECT_LE(diff, 0.1f * range);
 }
 
 TEST_F(CudaEmulation, ImageNetGraphFp32MatchesCpu) {
@@ -688,10 +693,15 @@ TEST_F(CudaEmulation, ConvolutionsRunInImageSlicesPastTheLimit) {
                   dir + "/cuda_emulated_sliced_edge.plan"),
        random_tensor({5, 3, 9, 9}, 11, -2.f, 2.f)},
   };
-  for (const Case& c : cases) {
-    SCOPED_TRACE(c.name);
-    const SlicedRun whole = run_with_slices(c.engine, c.x, size_t{1} << 30);
-    const SlicedRun sliced = run_with_slices(c.engine, c.x, 1);  // one image per slice
+  for (const auto& [c, requantize_in_gemm] : {std::pair{&cases[0], true},
+                                              {&cases[1], true},
+                                              {&cases[1], false},
+                                              {&cases[2], true},
+                                              {&cases[3], true}}) {
+    SCOPED_TRACE(std::string(c->name) + (requantize_in_gemm ? "" : ", s32 + epilogue kernel"));
+    emu::set_int8_requantize_supported(requantize_in_gemm);
+    const SlicedRun whole = run_with_slices(c->engine, c->x, size_t{1} << 30);
+    const SlicedRun sliced = run_with_slices(c->engine, c->x, 1);  // one image per slice
     ASSERT_EQ(whole.outputs.size(), sliced.outputs.size());
     for (size_t i = 0; i < whole.outputs.size(); ++i) {
       EXPECT_EQ(max_abs_diff(sliced.outputs[i].cast(DataType::kF32),
@@ -699,16 +709,16 @@ TEST_F(CudaEmulation, ConvolutionsRunInImageSlicesPastTheLimit) {
                 0.f)
           << "output " << i;
     }
-    const int64_t batch = c.x.dims()[0];
+    const int64_t batch = c->x.dims()[0];
     EXPECT_EQ(sliced.im2col_steps, whole.im2col_steps * batch);
     EXPECT_LE(sliced.arena_bytes, whole.arena_bytes);
     // (The small graph's buffers are below the arena's 256-byte granularity.)
-    if (std::string(c.name).starts_with("Fashion")) {
+    if (std::string(c->name).starts_with("Fashion")) {
       EXPECT_LT(sliced.arena_bytes, whole.arena_bytes * 6 / 10);
     }
-    std::cout << c.name << " batch " << batch << ": arena " << whole.arena_bytes << " bytes whole, "
-              << sliced.arena_bytes << " in one-image slices; im2col steps " << whole.im2col_steps
-              << " -> " << sliced.im2col_steps << "\n";
+    std::cout << c->name << " batch " << batch << ": arena " << whole.arena_bytes
+              << " bytes whole, " << sliced.arena_bytes << " in one-image slices; im2col steps "
+              << whole.im2col_steps << " -> " << sliced.im2col_steps << "\n";
   }
 }
 
@@ -741,6 +751,15 @@ TEST_F(CudaEmulation, ImageNetBatch256ArenaWithSlices) {
               << " MiB with 32 MiB im2col slices, " << arena[1] / (1 << 20) << " MiB without\n";
     EXPECT_LT(arena[0], arena[1]);
   }
+  // int8 through s32 accumulators + lowp's epilogue kernel (a cuBLASLt without s8 -> s8): the
+  // accumulators take arena space too.
+  emu::set_int8_requantize_supported(false);
+  const std::shared_ptr<const Engine>& int8_engine = engines[1].second;
+  cuda::CudaCompiledModel s32(std::shared_ptr<const Graph>(int8_engine, &int8_engine->graph()),
+                              int8_engine->options(), {});
+  const size_t s32_arena = s32.program_for({{256, 3, 224, 224}})->arena_bytes;
+  std::cout << "ImageNet ResNet-18 int8 batch 256 through s32 accumulators: activation arena "
+            << s32_arena / (1 << 20) << " MiB with 32 MiB im2col slices\n";
 }
 
 // ---- error paths

@@ -122,4 +122,9 @@ bool take_fault(Fault fault);  // for the fakes: true when this call must fail
 void set_cudnn_speed(double relative_cost);
 double cudnn_speed();
 
+// Whether the emulated cuBLASLt offers algorithms for s8 x s8 -> s8 GEMMs that requantize in their
+// epilogue (true, the default); false makes the heuristic find none, as a cuBLASLt without them.
+void set_int8_requantize_supported(bool supported);
+bool int8_requantize_supported();
+
 }  // namespace lowp::cuda_emulation

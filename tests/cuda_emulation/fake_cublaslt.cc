@@ -190,6 +190,9 @@ cublasStatus_t check_problem(cublasLtMatmulDesc_t desc, cublasLtMatrixLayout_t a
   }
   if (!supported)
     return reject(CUBLAS_STATUS_NOT_SUPPORTED, "compute / scale / A B C D types not supported");
+  if (p->requantize && !emu::int8_requantize_supported()) {
+    return reject(CUBLAS_STATUS_NOT_SUPPORTED, "s8 -> s8 switched off by the test");
+  }
   if (vector_alpha && !p->requantize) {
     return reject(CUBLAS_STATUS_NOT_SUPPORTED, "alpha vector outside s8 -> s8 IMMA (not emulated)");
   }
@@ -284,7 +287,8 @@ struct Operands {
   const void* c;  // null when beta == 0
   void* d;
   const void* bias;
-  const float* alpha_vector;  // requantizing int8: one per row of D
+  const float* alpha_vector;  // requantizing int8 with a vector alpha: one per row of D
+  float requantize_alpha;     // requantizing int8 with a host alpha (POINTER_MODE_HOST)
   float requantize_beta;      // requantizing int8: beta (f32, from the host)
 };
 
@@ -318,7 +322,8 @@ void gemm(const Problem& p, const Operands& o, Scalar alpha, Scalar beta) {
         const int64_t ci = i + j * p.c.ld, di = i + j * p.d.ld;
         if constexpr (std::is_same_v<Acc, int32_t>) {
           if (p.requantize) {
-            float v = o.alpha_vector[i] * static_cast<float>(acc);
+            const float a = o.alpha_vector ? o.alpha_vector[i] : o.requantize_alpha;
+            float v = a * static_cast<float>(acc);
             if (o.c) v += o.requantize_beta * load(o.c, p.c.type, ci);
             if (bias) v += load(o.bias, p.bias_type, i);
             if (relu) v = std::max(v, 0.f);
@@ -636,11 +641,12 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t handle, cublasLtMatmulDesc_t desc
   // int8 GEMM's alpha is a device vector, read when the work runs.
   float f_alpha = 0.f, f_beta = 0.f;
   int32_t i_alpha = 0, i_beta = 0;
-  if (p.requantize) {
+  const bool vector_alpha = p.desc.pointer_mode != CUBLASLT_POINTER_MODE_HOST;
+  if (p.requantize && vector_alpha) {
     if (p.desc.pointer_mode == CUBLASLT_POINTER_MODE_ALPHA_DEVICE_VECTOR_BETA_HOST) {
       std::memcpy(&f_beta, beta, 4);
     }
-  } else if (p.int8) {
+  } else if (p.int8 && !p.requantize) {
     std::memcpy(&i_alpha, alpha, 4);
     std::memcpy(&i_beta, beta, 4);
   } else {
@@ -671,9 +677,10 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t handle, cublasLtMatmulDesc_t desc
         o.d = emu::device_span(d, span_bytes(p.d), "matrix D");
         o.bias = uses_bias ? emu::device_span(p.desc.bias, p.m * type_bytes(p.bias_type), "bias")
                            : nullptr;
-        o.alpha_vector = p.requantize ? static_cast<const float*>(emu::device_span(
+        o.alpha_vector = vector_alpha ? static_cast<const float*>(emu::device_span(
                                             alpha, p.m * sizeof(float), "alpha vector"))
                                       : nullptr;
+        o.requantize_alpha = f_alpha;
         o.requantize_beta = f_beta;
         if (need > 0) {
           // Algorithms scribble on their workspace: a workspace shared with live data shows.

@@ -457,6 +457,7 @@ void count_algorithm_search() {
 
 namespace {
 std::atomic<double> dnn_speed{0.5};
+std::atomic<bool> int8_requantize{true};
 std::atomic<int> fault_countdown[3] = {-1, -1, -1};  // per Fault: calls to let through; -1: none
 }  // namespace
 
@@ -477,6 +478,9 @@ bool take_fault(Fault fault) {
 
 void set_cudnn_speed(double relative_cost) { dnn_speed = relative_cost; }
 double cudnn_speed() { return dnn_speed; }
+
+void set_int8_requantize_supported(bool supported) { int8_requantize = supported; }
+bool int8_requantize_supported() { return int8_requantize; }
 
 }  // namespace lowp::cuda_emulation
 

@@ -10,10 +10,12 @@
 // is a recorded violation naming the kernel and block.
 #include "tests/cuda_emulation/kernels_on_host.h"
 
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #include <exception>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -51,11 +53,33 @@ std::string where() {
          ")";
 }
 
+// A fiber stack with an inaccessible guard page below it (stacks grow down): an overflow faults.
+class FiberStack {
+ public:
+  FiberStack() {
+    mapping_ = mmap(nullptr, kGuardBytes + kFiberStackBytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapping_ == MAP_FAILED) throw std::bad_alloc();
+    if (mprotect(mapping_, kGuardBytes, PROT_NONE) != 0) {
+      munmap(mapping_, kGuardBytes + kFiberStackBytes);
+      throw std::bad_alloc();
+    }
+  }
+  ~FiberStack() { munmap(mapping_, kGuardBytes + kFiberStackBytes); }
+  FiberStack(const FiberStack&) = delete;
+  FiberStack& operator=(const FiberStack&) = delete;
+  char* base() const { return static_cast<char*>(mapping_) + kGuardBytes; }
+
+ private:
+  static constexpr size_t kGuardBytes = 4096;
+  void* mapping_ = nullptr;
+};
+
 // Fiber stacks, reused by every block this host thread runs.
 char* fiber_stack(size_t index) {
-  thread_local std::vector<std::unique_ptr<char[]>> stacks;
-  while (stacks.size() <= index) stacks.push_back(std::make_unique<char[]>(kFiberStackBytes));
-  return stacks[index].get();
+  thread_local std::vector<std::unique_ptr<FiberStack>> stacks;
+  while (stacks.size() <= index) stacks.push_back(std::make_unique<FiberStack>());
+  return stacks[index]->base();
 }
 
 void fiber_main() {
@@ -226,8 +250,9 @@ void shuffle_xor(void* value, size_t bytes, int lane_mask) {
   b.exchange[self] = mine;
   wait_for(Wait::kWarpBarrier, "__shfl_xor_sync");
   const size_t lane = self % kWarp;
-  const uint64_t theirs =
-      b.exchange[self - lane + ((lane ^ static_cast<unsigned>(lane_mask)) % kWarp)];
+  // A source lane outside the warp (lane_mask >= 32) gives the caller its own value, as in CUDA.
+  const size_t source = lane ^ static_cast<unsigned>(lane_mask);
+  const uint64_t theirs = source < kWarp ? b.exchange[self - lane + source] : mine;
   wait_for(Wait::kWarpBarrier, "__shfl_xor_sync");  // nobody overwrites a value before all read
   std::memcpy(value, &theirs, bytes);
 }
