@@ -245,6 +245,14 @@ void LtGemm::configure(cublasLtHandle_t handle, size_t workspace_limit, bool tim
         measured_ms_ = ms;
       }
     }
+    if (measured_ms_ < 0.f) {  // the heuristic's candidates all failed to run
+      (void)cudaGetLastError();
+      throw_error(ErrorCode::kUnsupported,
+                  what + ": cuBLASLt ran none of the " + std::to_string(found) +
+                      " algorithms it offered for " + type_name(config.type) + " " +
+                      std::to_string(config.m) + "x" + std::to_string(config.n) + "x" +
+                      std::to_string(config.k));
+    }
   }
   algo_ = results[best].algo;
   workspace_bytes_ = results[best].workspaceSize;
