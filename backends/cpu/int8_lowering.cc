@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/cpu/conv_primitive.h"
 #include "backends/cpu/dnnl_util.h"
 #include "backends/cpu/lowerings.h"
 #include "backends/cpu/window_geometry.h"
@@ -181,20 +182,9 @@ std::optional<OutputQuant> output_quant(const Value* out, DataType dtype) {
 
 bool lower_int8_conv(ProgramBuilder& b, const Node& node, const std::vector<TensorInfo>& in,
                      const std::vector<TensorInfo>& out) {
-  if (in.size() < 2 || !in[0].present || !in[1].present || in[1].value == nullptr) return false;
-  if (out.size() != 1 || !out[0].present) return false;
-  const Dims& x = in[0].dims;
-  const Dims& w = in[1].dims;
-  const Dims& y = out[0].dims;
-  if (x.size() != 4 || w.size() != 4 || y.size() != 4) return false;
-  if (element_count(x) == 0 || element_count(w) == 0 || element_count(y) == 0) return false;
-  const int64_t group = node.attr_int("group", 1);
-  if (group < 1 || x[1] % group != 0 || w[0] % group != 0 || w[1] * group != x[1]) return false;
-  std::vector<int64_t> kernel(w.begin() + 2, w.end());
-  if (node.has_attr("kernel_shape") && node.attr_ints("kernel_shape") != kernel) return false;
-  auto geometry = window_geometry(node, x, y, kernel);
-  if (!geometry || geometry->pad_end_extended) return false;
-
+  const std::optional<ConvShape> shape = conv_shape(node, in, out);
+  if (!shape) return false;
+  const Dims& w = shape->w;
   const DataType src_dt = in[0].dtype;
   const DataType dst_dt = out[0].dtype;
   if (!is_int8(src_dt) || in[1].dtype != DataType::kS8) return false;
@@ -202,18 +192,18 @@ bool lower_int8_conv(ProgramBuilder& b, const Node& node, const std::vector<Tens
   const auto wscales = weight_scales(node.inputs[1], 0, w[0]);
   const auto yq = output_quant(node.outputs[0], dst_dt);
   if (!xq || !wscales || !yq) return false;
-  const bool has_bias = in.size() > 2 && in[2].present;
+  const bool has_bias = shape->has_bias;
   std::optional<std::vector<double>> bias;
   if (has_bias) {
     bias = bias_in_accumulator_units(node.inputs[2], xq->scale, *wscales);
     if (!bias) return false;
   }
-  const bool has_residual = in.size() > 3 && in[3].present;
+  const bool has_residual = shape->has_residual;
   std::optional<PerTensor> rq;
   if (has_residual) {
     rq = per_tensor(node.inputs[3]);
     // The sum post-op reinterprets the destination bytes as the residual's type: same size only.
-    if (!rq || in[3].dims != y || !is_int8(in[3].dtype) || !is_int8(dst_dt)) return false;
+    if (!rq || !is_int8(in[3].dtype) || !is_int8(dst_dt)) return false;
   }
 
   std::vector<float> scales(static_cast<size_t>(w[0]));
@@ -236,50 +226,29 @@ bool lower_int8_conv(ProgramBuilder& b, const Node& node, const std::vector<Tens
     return false;
   }
 
-  Dims weight_dims = w;
-  if (group > 1) weight_dims = {group, w[0] / group, w[1], w[2], w[3]};
   const BiasBuffer bias_buffer = has_bias ? make_bias(*bias) : BiasBuffer{};
   const dnnl::memory::desc bias_desc =
       has_bias ? plain_desc({w[0]}, bias_buffer.dtype) : dnnl::memory::desc();
   dnnl::convolution_forward::primitive_desc pd;
   dnnl::primitive primitive;
-  try {
-    dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-        any_desc(x, src_dt), any_desc(weight_dims, DataType::kS8), bias_desc, any_desc(y, dst_dt),
-        geometry->strides, geometry->dilations, geometry->pad_begin, geometry->pad_end);
-    pd = dnnl::convolution_forward::primitive_desc(desc, attr, b.engine());
-    primitive = dnnl::convolution_forward(pd);
-  } catch (const dnnl::error&) {
+  if (!create_convolution(b, *shape, any_desc(shape->x, src_dt),
+                          any_desc(shape->weight_dims, DataType::kS8), bias_desc,
+                          any_desc(shape->y, dst_dt), attr, &pd, &primitive)) {
     return false;
   }
 
-  const Value* src = node.inputs[0];
-  const Value* dst = node.outputs[0];
-  const dnnl::memory::desc dst_desc = pd.dst_desc();
   std::vector<MemoryArg> args;
-  const int src_slot = b.slot_in_layout(src, pd.src_desc());
-  args.push_back({DNNL_ARG_SRC, pd.src_desc(), src_slot});
-  const void* packed = b.pack_weights(&node, 0, plain_desc(weight_dims, DataType::kS8),
-                                      in[1].value->raw(), pd.weights_desc());
-  args.push_back(
-      {DNNL_ARG_WEIGHTS, pd.weights_desc(), b.constant_slot(packed, pd.weights_desc().get_size())});
+  const int src_slot =
+      add_source_and_weights(b, node, *shape, pd, DataType::kS8, in[1].value->raw(), &args);
   if (has_bias) {
     const void* data = b.keep(bias_buffer.data);
     args.push_back({DNNL_ARG_BIAS, bias_desc, b.constant_slot(data, bias_desc.get_size())});
   }
+  // The sum reads the residual's bytes in the destination's layout with its own type.
   std::string sum_tag;
-  int dst_slot = -1;
-  if (has_residual) {
-    // The sum reads the residual's bytes in the destination's layout with its own type.
-    bool in_place = false;
-    dst_slot = b.place_sum_destination(&node, node.inputs[3], in[3].dtype, dst, dst_dt, y, dst_desc,
-                                       src, src_slot, &in_place);
-    sum_tag = in_place ? " +sum(in-place)" : " +sum";
-  } else {
-    dst_slot = b.place_output(dst, dst_dt, y, dst_desc);
-  }
-  args.push_back({DNNL_ARG_DST, dst_desc, dst_slot});
+  add_destination(b, node, *shape, pd, dst_dt, has_residual ? in[3].dtype : dst_dt, src_slot, &args,
+                  &sum_tag);
+  const dnnl::memory::desc dst_desc = pd.dst_desc();
   b.add_primitive(&node, "int8 convolution", primitive, std::move(args), pd.scratchpad_desc());
   std::string zp_tag;
   if (xq->zero_point != 0) zp_tag += " (src zp " + std::to_string(xq->zero_point) + ")";
