@@ -247,25 +247,9 @@ TEST(CudaBackend, Int8FashionAccuracyAndAgreement) {
   auto cuda_int8 = reload_for(*cpu_int8, Device::kCuda,
                               std::string(LOWP_BINARY_DIR) + "/cuda_int8_fashion.plan");
   auto fp32 = Engine::compile_onnx(fashion_model());
-
-  const io::IdxImages test = io::read_idx_images(dir + "/t10k-images-idx3-ubyte.gz");
-  const std::vector<uint8_t> labels = io::read_idx_labels(dir + "/t10k-labels-idx1-ubyte.gz");
-  auto s32 = fp32->create_session();
-  auto s8 = cuda_int8->create_session();
-  int64_t correct = 0, agree = 0, n = 0;
-  for (int64_t b = 0; b < test.count; b += 500) {
-    const int64_t count = std::min<int64_t>(500, test.count - b);
-    const Tensor x = fashion_batch(test, b, count);
-    const auto want = top1(s32->run({{"input", x}}).at(0));
-    const auto got = top1(s8->run({{"input", x}}).at(0));
-    for (int64_t i = 0; i < count; ++i) {
-      correct += got[i] == labels[b + i];
-      agree += got[i] == want[i];
-    }
-    n += count;
-  }
-  std::cout << "CUDA int8 on " << n << " Fashion test images: top-1 " << 100.0 * correct / n
-            << "%, agreement with CPU fp32 " << 100.0 * agree / n << "%\n";
-  EXPECT_GE(agree * 1000, n * 997);
-  EXPECT_GE(correct * 1000, n * 927);
+  const TestSetTop1 r = fashion_test_set_top1(*cuda_int8, *fp32, 500);
+  std::cout << "CUDA int8 on " << r.images << " Fashion test images: top-1 " << r.accuracy_percent()
+            << "%, agreement with CPU fp32 " << r.agreement_percent() << "%\n";
+  EXPECT_GE(r.agree * 1000, r.images * 997);
+  EXPECT_GE(r.correct * 1000, r.images * 927);
 }

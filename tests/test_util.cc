@@ -124,4 +124,26 @@ std::vector<int64_t> top1(const Tensor& logits) {
   return out;
 }
 
+TestSetTop1 fashion_test_set_top1(const Engine& model, const Engine& reference, int64_t batch) {
+  const std::string dir = fashion_dir();
+  const io::IdxImages test = io::read_idx_images(dir + "/t10k-images-idx3-ubyte.gz");
+  const std::vector<uint8_t> labels = io::read_idx_labels(dir + "/t10k-labels-idx1-ubyte.gz");
+  auto model_session = model.create_session();
+  auto reference_session = reference.create_session();
+  const std::string in = model.inputs().at(0).name;
+  TestSetTop1 r;
+  for (int64_t b = 0; b < test.count; b += batch) {
+    const int64_t count = std::min<int64_t>(batch, test.count - b);
+    const Tensor x = fashion_batch(test, b, count);
+    const std::vector<int64_t> want = top1(reference_session->run({{in, x}}).at(0));
+    const std::vector<int64_t> got = top1(model_session->run({{in, x}}).at(0));
+    for (int64_t i = 0; i < count; ++i) {
+      r.correct += got[i] == labels[b + i];
+      r.agree += got[i] == want[i];
+    }
+    r.images += count;
+  }
+  return r;
+}
+
 }  // namespace lowp::testing

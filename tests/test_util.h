@@ -42,4 +42,13 @@ Tensor fashion_batch(const io::IdxImages& images, int64_t start, int64_t count);
 // Index of the largest logit of each row of [n, classes] f32 logits.
 std::vector<int64_t> top1(const Tensor& logits);
 
+// Top-1 of `model` on the whole Fashion-MNIST test set (fashion_dir(), batches of `batch`):
+// correct against the labels, and agreeing with `reference`.
+struct TestSetTop1 {
+  int64_t images = 0, correct = 0, agree = 0;
+  double accuracy_percent() const { return 100.0 * double(correct) / double(images); }
+  double agreement_percent() const { return 100.0 * double(agree) / double(images); }
+};
+TestSetTop1 fashion_test_set_top1(const Engine& model, const Engine& reference, int64_t batch);
+
 }  // namespace lowp::testing

@@ -281,6 +281,35 @@ TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
   }
 }
 
+// The GPU test's int8 measurement (CudaBackend.Int8FashionAccuracyAndAgreement: all 10,000 test
+// images, calibrated on 512 training images) on the emulated device, for both int8 GEMM paths.
+// Minutes of host time: run by hand with --gtest_also_run_disabled_tests (figures in
+// BENCHMARKS.md).
+TEST_F(CudaEmulation, DISABLED_FashionInt8WholeTestSet) {
+  const std::string dir = fashion_dir();
+  if (!file_exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
+  int8.calibration.source =
+      io::make_calibration_source(dir, "idx", 512, 64, "fashion", {-1, 3, 64, 64});
+  auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
+  auto fp32 = Engine::compile_onnx(fashion_model());
+  const TestSetTop1 cpu = fashion_test_set_top1(*cpu_int8, *fp32, 500);
+  std::cout << "CPU int8: top-1 " << cpu.accuracy_percent() << "%, agreement with CPU fp32 "
+            << cpu.agreement_percent() << "%\n";
+  for (const bool requantize_in_gemm : {true, false}) {
+    emu::set_int8_requantize_supported(requantize_in_gemm);
+    auto cuda_int8 = reload_for(*cpu_int8, Device::kCuda,
+                                std::string(LOWP_BINARY_DIR) + "/cuda_emulated_int8_whole.plan");
+    const TestSetTop1 r = fashion_test_set_top1(*cuda_int8, *fp32, 500);
+    std::cout << "emulated CUDA int8 ("
+              << (requantize_in_gemm ? "requantizing in cuBLASLt" : "s32 + epilogue kernel")
+              << "): top-1 " << r.accuracy_percent() << "%, agreement with CPU fp32 "
+              << r.agreement_percent() << "%\n";
+    EXPECT_GE(r.agree * 1000, r.images * 997);
+    EXPECT_GE(r.correct * 1000, r.images * 927);
+  }
+}
+
 TEST_F(CudaEmulation, ImageNetGraphFp32MatchesCpu) {
   const std::string model = shared_path("models/resnet18_imagenet_arch.onnx");
   if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
