@@ -51,6 +51,14 @@ Tensor fashion_inputs(int64_t start, int64_t count) {
   return fashion_batch(fashion_test_images(), start, count);
 }
 
+// The ResNet-18 compiled for int8 on the CPU, calibrated on `count` Fashion training images.
+std::shared_ptr<const Engine> fashion_int8_on_cpu(int count, int batch) {
+  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
+  int8.calibration.source =
+      io::make_calibration_source(fashion_dir(), "idx", count, batch, "fashion", {-1, 3, 64, 64});
+  return Engine::compile_onnx(fashion_model(), int8);
+}
+
 // Fails the test on violations and on resources still alive that were not alive before it.
 class CudaEmulation : public ::testing::Test {
  protected:
@@ -233,10 +241,7 @@ TEST_F(CudaEmulation, FashionTf32IsCloseToCpu) {
 TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
   const std::string dir = fashion_dir();
   if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
-  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
-  int8.calibration.source =
-      io::make_calibration_source(dir, "idx", 64, 32, "fashion", {-1, 3, 64, 64});
-  auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
+  auto cpu_int8 = fashion_int8_on_cpu(64, 32);
   auto cpu_fp32 = Engine::compile_onnx(fashion_model());
   constexpr int64_t kImages = 64;
   const Tensor x = fashion_inputs(0, kImages);
@@ -288,10 +293,7 @@ TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
 TEST_F(CudaEmulation, DISABLED_FashionInt8WholeTestSet) {
   const std::string dir = fashion_dir();
   if (!file_exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
-  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
-  int8.calibration.source =
-      io::make_calibration_source(dir, "idx", 512, 64, "fashion", {-1, 3, 64, 64});
-  auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
+  auto cpu_int8 = fashion_int8_on_cpu(512, 64);
   auto fp32 = Engine::compile_onnx(fashion_model());
   const TestSetTop1 cpu = fashion_test_set_top1(*cpu_int8, *fp32, 500);
   std::cout << "CPU int8: top-1 " << cpu.accuracy_percent() << "%, agreement with CPU fp32 "
@@ -694,9 +696,6 @@ TEST_F(CudaEmulation, ConvolutionsRunInImageSlicesPastTheLimit) {
   emu::set_cudnn_speed(0.0);
   const std::string edge_path = std::string(LOWP_BINARY_DIR) + "/cuda_emulated_sliced_edge.onnx";
   save_model(edge_ops_model(), edge_path);
-  CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
-  int8.calibration.source =
-      io::make_calibration_source(fashion_dir(), "idx", 32, 16, "fashion", {-1, 3, 64, 64});
   CompileOptions edge_int8 = options_for(Device::kCpu, Precision::kInt8);
   edge_int8.calibration.source =
       io::make_calibration_source("random", "random", 16, 8, "", {-1, 3, 9, 9});
@@ -711,7 +710,7 @@ TEST_F(CudaEmulation, ConvolutionsRunInImageSlicesPastTheLimit) {
        Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32)),
        fashion_inputs(0, 6)},
       {"Fashion int8",
-       reload_for(*Engine::compile_onnx(fashion_model(), int8), Device::kCuda,
+       reload_for(*fashion_int8_on_cpu(32, 16), Device::kCuda,
                   dir + "/cuda_emulated_sliced_int8.plan"),
        fashion_inputs(0, 6)},
       {"edge_ops fp32",
