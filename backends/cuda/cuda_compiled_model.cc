@@ -5,10 +5,12 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 
 #include "backends/cuda/cuda_check.h"
 #include "backends/cuda/cudnn_conv.h"
 #include "backends/cuda/device_memory.h"
+#include "backends/cuda/device_scope.h"
 #include "lowp/error.h"
 
 namespace lowp::cuda {
@@ -42,7 +44,7 @@ struct PreparedProgram {
 
 class CudaContext : public ExecutionContext {
  public:
-  CudaContext() {
+  explicit CudaContext(int device) : device(device) {
     try {
       check_cuda(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking), "cudaStreamCreate");
       check_cuda(cudaEventCreateWithFlags(&inputs_ready, cudaEventDisableTiming),
@@ -98,6 +100,11 @@ class CudaContext : public ExecutionContext {
   }
 
   void release() {
+    std::optional<DeviceScope> on_device;
+    try {
+      on_device.emplace(device);
+    } catch (const Error&) {  // (releasing anyway)
+    }
     if (stream) cudaStreamSynchronize(stream);
     prepared.clear();
     if (lt) cublasLtDestroy(lt);
@@ -110,6 +117,7 @@ class CudaContext : public ExecutionContext {
     stream = nullptr;
   }
 
+  int device = 0;
   cudaStream_t stream = nullptr;
   cudnnHandle_t dnn = nullptr;
   cudaEvent_t inputs_ready = nullptr;  // orders our stream after the caller's legacy-stream work
@@ -243,11 +251,22 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
                                      size_t im2col_slice_bytes)
     : graph_(std::move(graph)), options_(options), im2col_slice_bytes_(im2col_slice_bytes) {
   check_cuda_support(*graph_);
-  int device = 0;
-  check_cuda(cudaGetDevice(&device), "cudaGetDevice");
+  int count = 0;
+  check_cuda(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+  if (options.cuda_device >= count) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "CUDA device " + std::to_string(options.cuda_device) + ": this machine has " +
+                    std::to_string(count) + " (ordinals 0 to " + std::to_string(count - 1) + ")");
+  }
+  if (options.cuda_device >= 0) {
+    device_ = options.cuda_device;
+  } else {
+    check_cuda(cudaGetDevice(&device_), "cudaGetDevice");
+  }
+  const DeviceScope on_device(device_);
   cudaDeviceProp prop{};
-  check_cuda(cudaGetDeviceProperties(&prop, device), "cudaGetDeviceProperties");
-  device_line_ = "CUDA device " + std::to_string(device) + ": " + prop.name + " (sm_" +
+  check_cuda(cudaGetDeviceProperties(&prop, device_), "cudaGetDeviceProperties");
+  device_line_ = "CUDA device " + std::to_string(device_) + ": " + prop.name + " (sm_" +
                  std::to_string(prop.major) + std::to_string(prop.minor) + ")";
   resources_ = upload_resources(*graph_, options.allow_tf32);
   check_cublas(cublasLtCreate(&lt_), "cublasLtCreate");
@@ -306,6 +325,11 @@ std::vector<Dims> CudaCompiledModel::input_dims_for_batch(int64_t batch) const {
 }
 
 CudaCompiledModel::~CudaCompiledModel() {
+  std::optional<DeviceScope> on_device;
+  try {
+    on_device.emplace(device_);
+  } catch (const Error&) {  // (destroying anyway; a device that cannot be made current is gone)
+  }
   first_program_.reset();
   programs_.clear();
   if (lt_) cublasLtDestroy(lt_);
@@ -313,11 +337,13 @@ CudaCompiledModel::~CudaCompiledModel() {
 }
 
 std::unique_ptr<ExecutionContext> CudaCompiledModel::create_context() const {
-  return std::make_unique<CudaContext>();
+  const DeviceScope on_device(device_);
+  return std::make_unique<CudaContext>(device_);
 }
 
 std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
     const std::vector<Dims>& dims) const {
+  const DeviceScope on_device(device_);
   std::lock_guard<std::mutex> lock(mutex_);
   ++program_clock_;
   auto it = programs_.find(dims);
@@ -345,6 +371,7 @@ std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
 
 void CudaCompiledModel::run(ExecutionContext& context, const std::vector<const Tensor*>& inputs,
                             const std::vector<Tensor*>& outputs) const {
+  const DeviceScope on_device(device_);
   CudaContext& ctx = cuda_context(context);
   std::shared_ptr<const CudaProgram> program = program_of(*this, ctx, inputs);
   check_output_sizes(*program, outputs);
@@ -392,6 +419,7 @@ void CudaCompiledModel::run(ExecutionContext& context, const std::vector<const T
 void CudaCompiledModel::run_on_device(ExecutionContext& context,
                                       const std::vector<const Tensor*>& inputs,
                                       const std::vector<Tensor*>& outputs) const {
+  const DeviceScope on_device(device_);
   CudaContext& ctx = cuda_context(context);
   std::shared_ptr<const CudaProgram> program = program_of(*this, ctx, inputs);
   check_output_sizes(*program, outputs);

@@ -47,6 +47,7 @@ class CudaCompiledModel : public CompiledModel {
   std::vector<Dims> input_dims_for_batch(int64_t batch) const;
   std::shared_ptr<const Graph> graph_;
   CompileOptions options_;
+  int device_ = 0;           // the GPU everything of this model lives and runs on
   std::string device_line_;  // "CUDA device 0: NVIDIA H100 80GB HBM3 (sm_90)"
   size_t im2col_slice_bytes_;
   ModelResources resources_;

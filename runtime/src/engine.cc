@@ -215,6 +215,7 @@ std::shared_ptr<const Engine> Engine::load_plan(const std::string& plan_path,
     LoadedPlan plan = read_plan(plan_path);
     plan.options.threads = runtime.threads;
     if (runtime.device) plan.options.device = *runtime.device;
+    plan.options.cuda_device = runtime.cuda_device;
     if (plan.options.device == Device::kCuda && !runtime.device && cuda_device_count() == 0) {
       throw_error(ErrorCode::kUnsupported,
                   plan_path + ": a CUDA plan, and this machine cannot run CUDA: " +

@@ -66,6 +66,7 @@ class CudaEmulation : public ::testing::Test {
     emu::reset();
     emu::set_cudnn_speed(0.5);  // cuDNN convolutions win the lowering's timing where eligible
     emu::set_int8_requantize_supported(true);
+    emu::set_device_count(1);
     before_ = emu::counters();
   }
   void TearDown() override {
@@ -788,6 +789,54 @@ TEST_F(CudaEmulation, ImageNetBatch256ArenaWithSlices) {
   const size_t s32_arena = s32.program_for({{256, 3, 224, 224}})->arena_bytes;
   std::cout << "ImageNet ResNet-18 int8 batch 256 through s32 accumulators: activation arena "
             << s32_arena / (1 << 20) << " MiB with 32 MiB im2col slices\n";
+}
+
+// An engine runs on the GPU it was compiled (or loaded) for, from threads with any device current,
+// and leaves their current device as it was; a device the machine lacks is a clear error.
+TEST_F(CudaEmulation, EnginesRunOnTheirOwnDevice) {
+  emu::set_device_count(2);
+  const Tensor x = fashion_inputs(0, 2);
+  const Tensor want = run_once(*Engine::compile_onnx(fashion_model()), x);
+  CompileOptions options = options_for(Device::kCuda, Precision::kFp32);
+  options.cuda_device = 1;
+  auto engine = Engine::compile_onnx(fashion_model(), options);
+  int current = -1;
+  ASSERT_EQ(cudaGetDevice(&current), cudaSuccess);
+  EXPECT_EQ(current, 0) << "compiling for device 1 changed this thread's device";
+  EXPECT_EQ(engine->describe().at(0).rfind("CUDA device 1:", 0), 0u) << engine->describe().at(0);
+  const std::string plan = std::string(LOWP_BINARY_DIR) + "/emulated_device1.plan";
+  engine->save_plan(plan);
+  RuntimeOptions on_1;
+  on_1.cuda_device = 1;
+  auto loaded = Engine::load_plan(plan, on_1);
+  EXPECT_EQ(loaded->describe().at(0).rfind("CUDA device 1:", 0), 0u);
+  for (const auto& e : {engine, loaded}) {
+    for (int thread_device : {0, 1}) {
+      std::thread thread([&] {
+        ASSERT_EQ(cudaSetDevice(thread_device), cudaSuccess);
+        {
+          auto session = e->create_session();
+          const std::string in = e->inputs()[0].name;
+          for (int run = 0; run < 2; ++run) {  // eager, then captured
+            EXPECT_LE(relative_l2(session->run({{in, x}}).at(0), want), 1e-5);
+          }
+        }
+        int after = -1;
+        EXPECT_EQ(cudaGetDevice(&after), cudaSuccess);
+        EXPECT_EQ(after, thread_device) << "a run left another device current";
+      });
+      thread.join();
+    }
+  }
+  options.cuda_device = 2;
+  try {
+    Engine::compile_onnx(fashion_model(), options);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("CUDA device 2: this machine has 2"), std::string::npos)
+        << e.what();
+  }
 }
 
 // ---- error paths

@@ -122,6 +122,13 @@ bool take_fault(Fault fault);  // for the fakes: true when this call must fail
 void set_cudnn_speed(double relative_cost);
 double cudnn_speed();
 
+// Emulated devices (1 by default; all alike). Each thread has a current device (cudaSetDevice);
+// streams and device memory belong to the device current when they were made. Work on a stream of
+// another device than the current one is refused (cudaErrorInvalidResourceHandle), and a kernel or
+// library call touching another device's memory is a violation (no peer access); copies and
+// memsets reach any device's memory.
+void set_device_count(int count);
+
 // Whether the emulated cuBLASLt offers algorithms for s8 x s8 -> s8 GEMMs that requantize in their
 // epilogue (true, the default); false makes the heuristic find none, as a cuBLASLt without them.
 void set_int8_requantize_supported(bool supported);

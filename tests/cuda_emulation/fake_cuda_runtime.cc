@@ -50,7 +50,8 @@ struct Node {
 
 struct CUstream_st {
   unsigned flags = 0;
-  bool legacy = false;
+  bool legacy = false;  // the legacy default stream (of whichever device is current)
+  int device = 0;       // created while this device was current
   bool capturing = false;
   bool invalidated = false;
   cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;
@@ -86,6 +87,7 @@ struct Allocation {
   lowp::cuda_emulation::Memory kind = lowp::cuda_emulation::Memory::kUnknown;
   void* mapping = nullptr;  // device storage: the mapping holding it and its guard page
   size_t mapping_bytes = 0;
+  int device = 0;  // device memory: the device current when it was allocated
 };
 
 struct State {
@@ -110,6 +112,28 @@ State& state() {
 std::atomic<int> sticky_error{cudaSuccess};
 thread_local cudaError_t last_error = cudaSuccess;
 thread_local int thread_captures = 0;  // global / thread-local captures this thread began
+std::atomic<int> device_count{1};
+thread_local int current_device = 0;  // cudaSetDevice
+// While stream work runs: the device it runs on, whose memory alone its kernels may touch (no
+// peer access); -1 for copies and memsets, which reach any device's memory through unified
+// addressing.
+thread_local int work_device = -1;
+
+int device_of(const CUstream_st* stream) {
+  return stream->legacy ? current_device : stream->device;
+}
+
+// Sets work_device for a scope.
+class WorkDevice {
+ public:
+  explicit WorkDevice(int device) : saved_(work_device) { work_device = device; }
+  ~WorkDevice() { work_device = saved_; }
+  WorkDevice(const WorkDevice&) = delete;
+  WorkDevice& operator=(const WorkDevice&) = delete;
+
+ private:
+  int saved_;
+};
 
 CUstream_st& legacy_stream() {
   static CUstream_st* s = [] {
@@ -222,6 +246,7 @@ cudaError_t check_capture_safe() {
 
 void run_work(CUstream_st* stream, const Node& node, int64_t Counters::*counter) {
   try {
+    const WorkDevice on(device_of(stream));
     node.work();
   } catch (const DeviceFault& f) {
     lowp::cuda_emulation::record_violation(node.name + ": " + f.message);
@@ -275,6 +300,7 @@ std::function<void()> copy_work(void* dst, const void* src, size_t count) {
   const bool src_device = kind_of(src) == Memory::kDevice;
   return [=] {
     using lowp::cuda_emulation::device_span;
+    const WorkDevice any(-1);
     void* d = dst_device ? device_span(dst, count, "copy destination") : dst;
     const void* s = src_device ? device_span(src, count, "copy source") : src;
     std::memcpy(d, s, count);
@@ -310,6 +336,13 @@ cudaError_t enqueue(cudaStream_t handle, const std::string& name, std::function<
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     if (!valid_stream(s, stream)) return fail(cudaErrorInvalidResourceHandle);
+    const bool copy = name.starts_with("memcpy") || name.starts_with("memset");
+    if (!copy && device_of(stream) != current_device) {
+      std::fprintf(stderr,
+                   "lowp CUDA emulation: %s on a stream of device %d while device %d is current\n",
+                   name.c_str(), device_of(stream), current_device);
+      return fail(cudaErrorInvalidResourceHandle);
+    }
     if (stream->capturing) {
       if (stream->invalidated) return fail(cudaErrorStreamCaptureInvalidated);
       stream->graph->nodes.push_back(std::move(node));
@@ -341,6 +374,12 @@ void* device_span(const void* p, size_t bytes, const std::string& what) {
   if (!a || a->kind != Memory::kDevice) {
     std::snprintf(buf, sizeof(buf), "%p (%zu bytes) is not device memory%s", p, bytes,
                   a ? " (pinned host memory)" : "");
+    throw DeviceFault{what + ": " + buf};
+  }
+  if (work_device >= 0 && a->device != work_device) {
+    std::snprintf(buf, sizeof(buf),
+                  "memory of device %d used by work on device %d (no peer access)", a->device,
+                  work_device);
     throw DeviceFault{what + ": " + buf};
   }
   if (address + bytes > begin + a->bytes) {
@@ -477,6 +516,8 @@ bool take_fault(Fault fault) {
 }
 
 void set_cudnn_speed(double relative_cost) { dnn_speed = relative_cost; }
+
+void set_device_count(int count) { device_count = count; }
 double cudnn_speed() { return dnn_speed; }
 
 void set_int8_requantize_supported(bool supported) { int8_requantize = supported; }
@@ -490,23 +531,25 @@ extern "C" {
 
 cudaError_t cudaGetDeviceCount(int* count) {
   if (!count) return fail(cudaErrorInvalidValue);
-  *count = 1;
+  *count = device_count;
   return cudaSuccess;
 }
 
 cudaError_t cudaGetDevice(int* device) {
   if (!device) return fail(cudaErrorInvalidValue);
-  *device = 0;
+  *device = current_device;
   return cudaSuccess;
 }
 
 cudaError_t cudaSetDevice(int device) {
-  return device == 0 ? cudaSuccess : fail(cudaErrorInvalidDevice);
+  if (device < 0 || device >= device_count) return fail(cudaErrorInvalidDevice);
+  current_device = device;
+  return cudaSuccess;
 }
 
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   if (!prop) return fail(cudaErrorInvalidValue);
-  if (device != 0) return fail(cudaErrorInvalidDevice);
+  if (device < 0 || device >= device_count) return fail(cudaErrorInvalidDevice);
   *prop = cudaDeviceProp{};
   std::snprintf(prop->name, sizeof(prop->name), "lowp host emulation");
   prop->major = 9;
@@ -611,6 +654,7 @@ cudaError_t cudaMalloc(void** ptr, size_t size) {
   State& s = state();
   const size_t rounded = (std::max<size_t>(size, 1) + kAlignment - 1) / kAlignment * kAlignment;
   Allocation a{size, nullptr, Memory::kDevice};
+  a.device = current_device;
   if (!map_device_storage(rounded, &a)) return fail(cudaErrorMemoryAllocation);
   // Fresh device memory is not zeroed on a GPU: all-ones bytes are NaN as f32 and f16 (and -1 as
   // s8), so a kernel reading memory nothing wrote shows up in the results.
@@ -702,6 +746,7 @@ cudaError_t cudaMemset(void* ptr, int value, size_t count) {
   if (count == 0) return cudaSuccess;
   if (kind_of(ptr) != Memory::kDevice) return fail(cudaErrorInvalidValue);
   if (cudaError_t e = lowp::cuda_emulation::enqueue(nullptr, "memset", [=] {
+        const WorkDevice any(-1);
         std::memset(lowp::cuda_emulation::device_span(ptr, count, "memset"), value, count);
       })) {
     return e;
@@ -713,6 +758,7 @@ cudaError_t cudaMemsetAsync(void* ptr, int value, size_t count, cudaStream_t str
   if (count == 0) return cudaSuccess;
   if (kind_of(ptr) != Memory::kDevice) return fail(cudaErrorInvalidValue);
   return lowp::cuda_emulation::enqueue(stream, "memset", [=] {
+    const WorkDevice any(-1);
     std::memset(lowp::cuda_emulation::device_span(ptr, count, "memset"), value, count);
   });
 }
@@ -723,6 +769,7 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* stream, unsigned int flags) 
   if (!stream || (flags & ~unsigned{cudaStreamNonBlocking})) return fail(cudaErrorInvalidValue);
   auto* s = new CUstream_st;
   s->flags = flags;
+  s->device = current_device;
   State& st = state();
   std::lock_guard<std::mutex> lock(st.mutex);
   st.streams.insert(s);

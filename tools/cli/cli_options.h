@@ -23,6 +23,7 @@ struct PrecisionArgs {
   std::string device;               // cpu | cuda; empty: cpu, or a plan's own device
   bool tf32 = false;                // CUDA fp32 may use TF32 tensor cores
   std::vector<int64_t> tune_batch;  // CUDA: batch sizes to choose tactics for at compile
+  int cuda_device = -1;             // CUDA: GPU ordinal; -1: the current device (0)
   std::string precision = "fp32";
   std::vector<std::string> keep_fp32;  // node names or op types
   bool keep_io_types = false;

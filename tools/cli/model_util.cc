@@ -19,6 +19,8 @@ void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
          "a plan then runs them without searching")
       ->delimiter(',')
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_option("--cuda-device", args.cuda_device, "CUDA: the GPU to run on (ordinal)")
+      ->check(CLI::Range(0, 1 << 16));
   cmd->add_option("--precision", args.precision,
                   "fp32, fp16 (weights stored in fp16), bf16 (AVX512-BF16), int8")
       ->check(CLI::IsMember({"fp32", "fp16", "bf16", "int8"}))
@@ -61,6 +63,7 @@ CompileOptions compile_options(const PrecisionArgs& precision, int threads) {
   if (!precision.device.empty()) options.device = parse_device(precision.device);
   options.allow_tf32 = precision.tf32;
   options.tune_batch_sizes = precision.tune_batch;
+  options.cuda_device = precision.cuda_device;
   options.threads = threads;
   options.keep_fp32 = precision.keep_fp32;
   options.keep_io_types = precision.keep_io_types;
@@ -92,6 +95,7 @@ std::shared_ptr<const Engine> load_model(const std::string& path, const Precisio
     RuntimeOptions options;
     options.threads = threads;
     if (!precision.device.empty()) options.device = parse_device(precision.device);
+    options.cuda_device = precision.cuda_device;
     auto engine = Engine::load_plan(path, options);
     const char* planned = precision_name(engine->options().precision);
     if (precision.precision != "fp32" && precision.precision != planned) {

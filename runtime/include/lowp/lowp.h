@@ -79,6 +79,10 @@ struct CompileOptions {
   // saved afterwards runs them without searching. Other batch sizes are tuned on first use. Each
   // sets every input whose first dimension is dynamic; the CPU backend ignores them.
   std::vector<int64_t> tune_batch_sizes;
+  // CUDA: the GPU (device ordinal) the engine runs on; -1: the device current on the thread that
+  // compiles. Sessions run there whatever device their calling thread has current. Not stored in
+  // plans (RuntimeOptions::cuda_device picks it when loading).
+  int cuda_device = -1;
   CalibrationOptions calibration;  // int8 (and fp16 range checks)
 };
 
@@ -86,6 +90,8 @@ struct RuntimeOptions {
   int threads = 0;  // 0: all cores
   // Run a plan on another device than it was compiled for (plans hold the graph, not kernels).
   std::optional<Device> device;
+  // CUDA: the GPU to load the plan on (see CompileOptions::cuda_device); -1: the current one.
+  int cuda_device = -1;
 };
 
 // Name, element type and dims of a model input or output; -1 marks a dynamic dimension.
