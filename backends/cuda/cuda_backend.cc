@@ -22,6 +22,11 @@ std::string cuda_unavailable_reason() {
   return count == 0 ? "no CUDA device present" : "";
 }
 
+int current_cuda_device() {
+  int device = -1;
+  return cuda_device_count() > 0 && cudaGetDevice(&device) == cudaSuccess ? device : -1;
+}
+
 std::unique_ptr<CompiledModel> compile_for_cuda(std::shared_ptr<const Graph> graph,
                                                 const CompileOptions& options,
                                                 const TacticMap& tactics) {

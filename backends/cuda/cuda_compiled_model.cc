@@ -103,9 +103,11 @@ class CudaContext : public ExecutionContext {
     std::optional<DeviceScope> on_device;
     try {
       on_device.emplace(device);
-    } catch (const Error&) {  // (releasing anyway)
+    } catch (...) {  // (releasing anyway)
     }
     if (stream) cudaStreamSynchronize(stream);
+    last_program.reset();  // may be the last owner of a program evicted from the engine's cache
+    last_dims.clear();
     prepared.clear();
     if (lt) cublasLtDestroy(lt);
     if (dnn) cudnnDestroy(dnn);
@@ -253,7 +255,7 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
   check_cuda_support(*graph_);
   int count = 0;
   check_cuda(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
-  if (options.cuda_device >= count) {
+  if (options.cuda_device < -1 || options.cuda_device >= count) {
     throw_error(ErrorCode::kInvalidArgument,
                 "CUDA device " + std::to_string(options.cuda_device) + ": this machine has " +
                     std::to_string(count) + " (ordinals 0 to " + std::to_string(count - 1) + ")");
@@ -264,25 +266,25 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
     check_cuda(cudaGetDevice(&device_), "cudaGetDevice");
   }
   const DeviceScope on_device(device_);
-  cudaDeviceProp prop{};
-  check_cuda(cudaGetDeviceProperties(&prop, device_), "cudaGetDeviceProperties");
-  device_line_ = "CUDA device " + std::to_string(device_) + ": " + prop.name + " (sm_" +
-                 std::to_string(prop.major) + std::to_string(prop.minor) + ")";
-  resources_ = upload_resources(*graph_, options.allow_tf32);
-  check_cublas(cublasLtCreate(&lt_), "cublasLtCreate");
-  if (cudnnCreate(&dnn_) != CUDNN_STATUS_SUCCESS) dnn_ = nullptr;  // then no cuDNN tactics
-  // Stored tactics are trusted only on the same GPU with the same cuBLASLt and cuDNN.
-  tactics_ = std::make_unique<TacticStore>(
-      std::string(prop.name) + "|sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
-          "|" + std::to_string(prop.multiProcessorCount) + " SMs" + "|cublasLt " +
-          std::to_string(cublasLtGetVersion()) + "|cudnn " +
-          std::to_string(dnn_ ? cudnnGetVersion() : 0),
-      tactics);
-  // Lower once now for batch 1 (symbolic dims as 1) so that what the CUDA backend cannot run is
-  // reported by compile, not by the first Session::run; then for the batch sizes to tune.
-  bool ranked = true;
-  for (const Value* v : graph_->inputs) ranked = ranked && v->shape.has_rank();
   try {
+    cudaDeviceProp prop{};
+    check_cuda(cudaGetDeviceProperties(&prop, device_), "cudaGetDeviceProperties");
+    device_line_ = "CUDA device " + std::to_string(device_) + ": " + prop.name + " (sm_" +
+                   std::to_string(prop.major) + std::to_string(prop.minor) + ")";
+    resources_ = upload_resources(*graph_, options.allow_tf32);
+    check_cublas(cublasLtCreate(&lt_), "cublasLtCreate");
+    if (cudnnCreate(&dnn_) != CUDNN_STATUS_SUCCESS) dnn_ = nullptr;  // then no cuDNN tactics
+    // Stored tactics are trusted only on the same GPU with the same cuBLASLt and cuDNN.
+    tactics_ = std::make_unique<TacticStore>(
+        std::string(prop.name) + "|sm_" + std::to_string(prop.major) + std::to_string(prop.minor) +
+            "|" + std::to_string(prop.multiProcessorCount) + " SMs" + "|cublasLt " +
+            std::to_string(cublasLtGetVersion()) + "|cudnn " +
+            std::to_string(dnn_ ? cudnnGetVersion() : 0),
+        tactics);
+    // Lower once now for batch 1 (symbolic dims as 1) so that what the CUDA backend cannot run
+    // is reported by compile, not by the first Session::run; then for the batch sizes to tune.
+    bool ranked = true;
+    for (const Value* v : graph_->inputs) ranked = ranked && v->shape.has_rank();
     if (!ranked && !options.tune_batch_sizes.empty()) {
       throw_error(ErrorCode::kInvalidArgument,
                   "cannot tune batch sizes: a model input has no known rank");
@@ -292,12 +294,19 @@ CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
       for (int64_t batch : options.tune_batch_sizes) program_for(input_dims_for_batch(batch));
     }
   } catch (...) {
-    first_program_.reset();  // programs (GEMM and cuDNN descriptors) go before their handles
-    programs_.clear();
-    cublasLtDestroy(lt_);
-    if (dnn_) cudnnDestroy(dnn_);
+    release_device_state();
     throw;
   }
+}
+
+void CudaCompiledModel::release_device_state() {
+  first_program_.reset();  // programs (GEMM and cuDNN descriptors) go before their handles
+  programs_.clear();
+  resources_ = ModelResources{};
+  if (lt_) cublasLtDestroy(lt_);
+  if (dnn_) cudnnDestroy(dnn_);
+  lt_ = nullptr;
+  dnn_ = nullptr;
 }
 
 std::vector<Dims> CudaCompiledModel::input_dims_for_batch(int64_t batch) const {
@@ -328,12 +337,9 @@ CudaCompiledModel::~CudaCompiledModel() {
   std::optional<DeviceScope> on_device;
   try {
     on_device.emplace(device_);
-  } catch (const Error&) {  // (destroying anyway; a device that cannot be made current is gone)
+  } catch (...) {  // (releasing anyway: a device that cannot be made current is gone)
   }
-  first_program_.reset();
-  programs_.clear();
-  if (lt_) cublasLtDestroy(lt_);
-  if (dnn_) cudnnDestroy(dnn_);
+  release_device_state();
 }
 
 std::unique_ptr<ExecutionContext> CudaCompiledModel::create_context() const {
@@ -419,6 +425,14 @@ void CudaCompiledModel::run(ExecutionContext& context, const std::vector<const T
 void CudaCompiledModel::run_on_device(ExecutionContext& context,
                                       const std::vector<const Tensor*>& inputs,
                                       const std::vector<Tensor*>& outputs) const {
+  // Work the caller queued on its legacy default stream comes first (below, through an event).
+  // That stream is per device: when the caller's device is not the engine's, wait for it here.
+  int caller_device = device_;
+  check_cuda(cudaGetDevice(&caller_device), "cudaGetDevice");
+  if (caller_device != device_) {
+    check_cuda(cudaStreamSynchronize(cudaStreamLegacy),
+               "cudaStreamSynchronize (the caller's device " + std::to_string(caller_device) + ")");
+  }
   const DeviceScope on_device(device_);
   CudaContext& ctx = cuda_context(context);
   std::shared_ptr<const CudaProgram> program = program_of(*this, ctx, inputs);

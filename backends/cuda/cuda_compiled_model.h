@@ -45,6 +45,8 @@ class CudaCompiledModel : public CompiledModel {
   // Input dims with `batch` for every dynamic first dimension (other unknown dims 1); throws when
   // batch != 1 and no input has a dynamic first dimension.
   std::vector<Dims> input_dims_for_batch(int64_t batch) const;
+  // Frees every device object (programs, weights, library handles); with device_ current.
+  void release_device_state();
   std::shared_ptr<const Graph> graph_;
   CompileOptions options_;
   int device_ = 0;           // the GPU everything of this model lives and runs on

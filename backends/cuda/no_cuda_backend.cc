@@ -7,6 +7,8 @@ namespace lowp {
 
 int cuda_device_count() { return 0; }
 
+int current_cuda_device() { return -1; }
+
 std::string cuda_unavailable_reason() {
   return "this build of lowp has no CUDA backend (configure with -DLOWP_CUDA=ON and a CUDA "
          "toolkit)";

@@ -161,6 +161,11 @@ std::vector<TensorDesc> variant_outputs(const EngineVariant& v,
 Engine::Engine(std::shared_ptr<Graph> graph, CompileOptions options,
                std::map<std::string, std::string> tactics)
     : graph_(std::move(graph)), options_(std::move(options)), tactics_(std::move(tactics)) {
+  // Every backend model of this engine (value-dependent variants are compiled later, from
+  // session threads) runs on the GPU current now unless one was named.
+  if (options_.device == Device::kCuda && options_.cuda_device == -1) {
+    options_.cuda_device = current_cuda_device();
+  }
   for (const Value* v : graph_->inputs) inputs_.push_back(describe_value(*v));
   for (const Value* v : graph_->outputs) outputs_.push_back(describe_value(*v));
   value_inputs_ = find_value_inputs(*graph_);

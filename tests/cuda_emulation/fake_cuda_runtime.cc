@@ -547,6 +547,15 @@ cudaError_t cudaSetDevice(int device) {
   return cudaSuccess;
 }
 
+// No driver entry points: lowp then treats every thread as having a context current.
+cudaError_t cudaGetDriverEntryPointByVersion(const char*, void** function, unsigned int,
+                                             unsigned long long,
+                                             cudaDriverEntryPointQueryResult* found) {
+  if (function) *function = nullptr;
+  if (found) *found = cudaDriverEntryPointSymbolNotFound;
+  return fail(cudaErrorNotSupported);
+}
+
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   if (!prop) return fail(cudaErrorInvalidValue);
   if (device < 0 || device >= device_count) return fail(cudaErrorInvalidDevice);

@@ -45,6 +45,8 @@ std::string cpu_precision_note(Precision precision);
 
 std::unique_ptr<CompiledModel> compile_for_cpu(std::shared_ptr<const Graph> graph,
                                                const CompileOptions& options);
+// The CUDA device current on the calling thread (-1 when CUDA is unavailable).
+int current_cuda_device();
 // The CUDA backend (backends/cuda/); in a build without it, throws kUnsupported saying so.
 // `tactics`: choices from a loaded plan, reused when they still fit this GPU and library.
 std::unique_ptr<CompiledModel> compile_for_cuda(std::shared_ptr<const Graph> graph,
