@@ -87,6 +87,40 @@ TEST(CudaBackend, CudaPlanWithoutAGpu) {
   EXPECT_NE(out.find("execution (cpu backend, batch 1)"), std::string::npos) << out;
 }
 
+#if LOWP_TEST_CUDA_RUNTIME
+// A GPU ordinal the machine lacks is a clear error; with several GPUs, an engine on the last one
+// runs from a thread whose current device is the first and leaves it current.
+TEST(CudaBackend, CudaDeviceOption) {
+  SKIP_WITHOUT_GPU();
+  const int count = cuda_device_count();
+  CompileOptions options = options_for(Device::kCuda, Precision::kFp32);
+  options.cuda_device = count;
+  try {
+    Engine::compile_onnx(fashion_model(), options);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("this machine has " + std::to_string(count)),
+              std::string::npos)
+        << e.what();
+  }
+  options.cuda_device = count - 1;
+  auto engine = Engine::compile_onnx(fashion_model(), options);
+  EXPECT_EQ(engine->describe().at(0).rfind("CUDA device " + std::to_string(count - 1) + ":", 0),
+            0u);
+  const Tensor x = random_tensor({2, 3, 64, 64}, 5);
+  const Tensor want = run_once(*Engine::compile_onnx(fashion_model()), x);
+  std::thread thread([&] {
+    ASSERT_EQ(cudaSetDevice(0), cudaSuccess);
+    EXPECT_LE(relative_l2(run_once(*engine, x), want), 1e-3);
+    int after = -1;
+    EXPECT_EQ(cudaGetDevice(&after), cudaSuccess);
+    EXPECT_EQ(after, 0);
+  });
+  thread.join();
+}
+#endif
+
 TEST(CudaBackend, Bf16IsACpuOption) {
   try {
     Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kBf16));
