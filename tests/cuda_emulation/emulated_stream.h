@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -82,14 +83,19 @@ Counters counters();
 std::vector<std::string> violations();
 void reset();
 
-// cuBLASLt and cuDNN emulation accounting (fake_cublaslt.cc, fake_cudnn.cc report through these).
-void count_lt_objects(int delta);
-void count_lt_handles(int delta);
-void count_matmul();
-void count_dnn_objects(int delta);
-void count_dnn_handles(int delta);
-void count_dnn_convolution();
-void count_algorithm_search();
+// Adds `delta` to one of the counters (the fake libraries' accounting: live handles and objects,
+// matmuls, convolutions, algorithm searches).
+void add_to_counter(int64_t Counters::*counter, int64_t delta = 1);
+
+// x rounded to TF32 (10-bit mantissa, round to nearest, ties away), as tensor cores read f32
+// operands with TF32 allowed: the emulated cuBLASLt and cuDNN round alike.
+inline float round_to_tf32(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, 4);
+  if ((bits & 0x7f800000u) != 0x7f800000u) bits = (bits + 0x1000u) & 0xffffe000u;
+  std::memcpy(&x, &bits, 4);
+  return x;
+}
 
 // Marks the capture `stream` is in (if any) as invalidated, as a failed launch into it does.
 void invalidate_capture(cudaStream_t stream);

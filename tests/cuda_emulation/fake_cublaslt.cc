@@ -238,14 +238,6 @@ float load(const void* base, int32_t type, int64_t i) {
   }
 }
 
-float to_tf32(float x) {  // round to nearest, ties away, to a 10-bit mantissa
-  uint32_t bits;
-  std::memcpy(&bits, &x, 4);
-  if ((bits & 0x7f800000u) != 0x7f800000u) bits = (bits + 0x1000u) & 0xffffe000u;
-  std::memcpy(&x, &bits, 4);
-  return x;
-}
-
 // op(X) as rows of length k: element (r, kk) of op(X) (r < rows of op(X)).
 // For A (m x k): transposed storage when TRANSA = T. For B (k x n) the rows are op(B)'s columns.
 template <typename T, typename Load>
@@ -298,7 +290,7 @@ void gemm(const Problem& p, const Operands& o, Scalar alpha, Scalar beta) {
   const int64_t m = p.m, n = p.n, k = p.k;
   auto in = [&](const void* base, int32_t type, int64_t i) -> T {
     const float v = load(base, type, i);
-    if constexpr (std::is_same_v<T, float>) return p.tf32 ? to_tf32(v) : v;
+    if constexpr (std::is_same_v<T, float>) return p.tf32 ? emu::round_to_tf32(v) : v;
     return static_cast<T>(v);
   };
   // Rows of op(A) (m of them) and columns of op(B) (n of them), each k long.
@@ -373,14 +365,14 @@ cublasStatus_t cublasLtCreate(cublasLtHandle_t* handle) {
   if (!handle) return CUBLAS_STATUS_INVALID_VALUE;
   *handle = new cublasLtContext;
   add_live(*handle);
-  emu::count_lt_handles(1);
+  emu::add_to_counter(&emu::Counters::live_lt_handles);
   return CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasLtDestroy(cublasLtHandle_t handle) {
   if (!remove_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
   delete handle;
-  emu::count_lt_handles(-1);
+  emu::add_to_counter(&emu::Counters::live_lt_handles, -1);
   return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -428,14 +420,14 @@ cublasStatus_t cublasLtMatmulDescCreate(cublasLtMatmulDesc_t* desc, cublasComput
   d->scale = scale;
   *desc = reinterpret_cast<cublasLtMatmulDesc_t>(d);
   add_live(*desc);
-  emu::count_lt_objects(1);
+  emu::add_to_counter(&emu::Counters::live_lt_objects);
   return CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasLtMatmulDescDestroy(cublasLtMatmulDesc_t desc) {
   if (!remove_live(desc)) return CUBLAS_STATUS_INVALID_VALUE;
   delete desc_of(desc);
-  emu::count_lt_objects(-1);
+  emu::add_to_counter(&emu::Counters::live_lt_objects, -1);
   return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -483,14 +475,14 @@ cublasStatus_t cublasLtMatrixLayoutCreate(cublasLtMatrixLayout_t* layout, cudaDa
   l->ld = ld;
   *layout = reinterpret_cast<cublasLtMatrixLayout_t>(l);
   add_live(*layout);
-  emu::count_lt_objects(1);
+  emu::add_to_counter(&emu::Counters::live_lt_objects);
   return CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasLtMatrixLayoutDestroy(cublasLtMatrixLayout_t layout) {
   if (!remove_live(layout)) return CUBLAS_STATUS_INVALID_VALUE;
   delete layout_of(layout);
-  emu::count_lt_objects(-1);
+  emu::add_to_counter(&emu::Counters::live_lt_objects, -1);
   return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -498,14 +490,14 @@ cublasStatus_t cublasLtMatmulPreferenceCreate(cublasLtMatmulPreference_t* pref) 
   if (!pref) return CUBLAS_STATUS_INVALID_VALUE;
   *pref = reinterpret_cast<cublasLtMatmulPreference_t>(new Preference);
   add_live(*pref);
-  emu::count_lt_objects(1);
+  emu::add_to_counter(&emu::Counters::live_lt_objects);
   return CUBLAS_STATUS_SUCCESS;
 }
 
 cublasStatus_t cublasLtMatmulPreferenceDestroy(cublasLtMatmulPreference_t pref) {
   if (!remove_live(pref)) return CUBLAS_STATUS_INVALID_VALUE;
   delete pref_of(pref);
-  emu::count_lt_objects(-1);
+  emu::add_to_counter(&emu::Counters::live_lt_objects, -1);
   return CUBLAS_STATUS_SUCCESS;
 }
 
@@ -543,7 +535,7 @@ cublasStatus_t cublasLtMatmulAlgoGetHeuristic(cublasLtHandle_t handle, cublasLtM
                                               int* found) {
   if (!is_live(handle)) return CUBLAS_STATUS_NOT_INITIALIZED;
   if (!is_live(pref) || requested <= 0 || !results || !found) return CUBLAS_STATUS_INVALID_VALUE;
-  emu::count_algorithm_search();
+  emu::add_to_counter(&emu::Counters::algorithm_searches);
   *found = 0;
   Problem p;
   if (cublasStatus_t s = check_problem(desc, a, b, c, d, &p)) return s;
@@ -691,7 +683,7 @@ cublasStatus_t cublasLtMatmul(cublasLtHandle_t handle, cublasLtMatmulDesc_t desc
         } else {
           gemm<float, float>(p, o, f_alpha, f_beta);
         }
-        emu::count_matmul();
+        emu::add_to_counter(&emu::Counters::matmuls);
       },
       cost);
   return e == cudaSuccess ? CUBLAS_STATUS_SUCCESS : CUBLAS_STATUS_EXECUTION_FAILED;

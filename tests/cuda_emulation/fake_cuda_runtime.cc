@@ -452,46 +452,10 @@ void reset() {
   last_error = cudaSuccess;
 }
 
-void count_lt_objects(int delta) {
+void add_to_counter(int64_t Counters::*counter, int64_t delta) {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mutex);
-  s.counters.live_lt_objects += delta;
-}
-
-void count_lt_handles(int delta) {
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  s.counters.live_lt_handles += delta;
-}
-
-void count_matmul() {
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  ++s.counters.matmuls;
-}
-
-void count_dnn_objects(int delta) {
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  s.counters.live_dnn_objects += delta;
-}
-
-void count_dnn_handles(int delta) {
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  s.counters.live_dnn_handles += delta;
-}
-
-void count_dnn_convolution() {
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  ++s.counters.dnn_convolutions;
-}
-
-void count_algorithm_search() {
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mutex);
-  ++s.counters.algorithm_searches;
+  s.counters.*counter += delta;
 }
 
 namespace {

@@ -75,7 +75,7 @@ cudnnStatus_t create(T** out, bool handle = false) {
   *out = new T;
   std::lock_guard<std::mutex> lock(mutex);
   live().insert(*out);
-  handle ? emu::count_dnn_handles(1) : emu::count_dnn_objects(1);
+  emu::add_to_counter(handle ? &emu::Counters::live_dnn_handles : &emu::Counters::live_dnn_objects);
   return CUDNN_STATUS_SUCCESS;
 }
 
@@ -86,7 +86,8 @@ cudnnStatus_t destroy(T* p, bool handle = false) {
     if (!p || !live().erase(p)) return CUDNN_STATUS_BAD_PARAM;
   }
   delete p;
-  handle ? emu::count_dnn_handles(-1) : emu::count_dnn_objects(-1);
+  emu::add_to_counter(handle ? &emu::Counters::live_dnn_handles : &emu::Counters::live_dnn_objects,
+                      -1);
   return CUDNN_STATUS_SUCCESS;
 }
 
@@ -109,14 +110,6 @@ int64_t elements(const cudnnTensorStruct& t) { return int64_t{t.n} * t.c * t.h *
 float load(const void* p, cudnnDataType_t t, int64_t i) {
   return t == CUDNN_DATA_HALF ? lowp::half_to_float(static_cast<const uint16_t*>(p)[i])
                               : static_cast<const float*>(p)[i];
-}
-
-float to_tf32(float x) {  // round to nearest, ties away, to a 10-bit mantissa
-  uint32_t bits;
-  std::memcpy(&bits, &x, 4);
-  if ((bits & 0x7f800000u) != 0x7f800000u) bits = (bits + 0x1000u) & 0xffffe000u;
-  std::memcpy(&x, &bits, 4);
-  return x;
 }
 
 int output_dim(int in, int pad, int k, int dilation, int stride) {
@@ -308,7 +301,7 @@ cudnnStatus_t cudnnFindConvolutionForwardAlgorithm(
     const cudnnConvolutionDescriptor_t conv, const cudnnTensorDescriptor_t y, int requested,
     int* returned, cudnnConvolutionFwdAlgoPerf_t* results) {
   if (!is_live(handle) || requested <= 0 || !returned || !results) return CUDNN_STATUS_BAD_PARAM;
-  emu::count_algorithm_search();
+  emu::add_to_counter(&emu::Counters::algorithm_searches);
   const emu::LibraryCall library;
   if (cudnnStatus_t s = check_convolution(x, w, conv, y)) return s;
   size_t largest = 0;
@@ -399,7 +392,7 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(
         const void* b = emu::device_span(bias, static_cast<size_t>(bs.c) * es, "bias");
         void* out = emu::device_span(y, elements(ys) * es, "y");
         if (need > 0) std::memset(emu::device_span(workspace, need, "workspace"), 0x7f, need);
-        auto in_value = [&](float v) { return tf32 ? to_tf32(v) : v; };
+        auto in_value = [&](float v) { return tf32 ? emu::round_to_tf32(v) : v; };
         // Filters as rows of (r, s, c), flipped for true convolution.
         const int64_t taps = int64_t{ws.h} * ws.w * ws.c;
         std::vector<float> rows(static_cast<size_t>(ws.k * taps));
@@ -455,7 +448,7 @@ cudnnStatus_t cudnnConvolutionBiasActivationForward(
             }
           }
         }
-        emu::count_dnn_convolution();
+        emu::add_to_counter(&emu::Counters::dnn_convolutions);
       },
       cost_ms(ys, ws, algo));
   return e == cudaSuccess ? CUDNN_STATUS_SUCCESS : CUDNN_STATUS_EXECUTION_FAILED;
