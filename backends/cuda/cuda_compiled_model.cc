@@ -450,7 +450,7 @@ void CudaCompiledModel::run_on_device(ExecutionContext& context,
   }
   // Slot addresses are resolved only to run eagerly or capture; a replay needs none.
   auto args = [&] { return launch_args(*program, p, ctx, dev_in, dev_out); };
-  // Work the caller queued on the legacy default stream (e.g. copying the inputs) comes first.
+  // After the caller's legacy-stream work on this device (e.g. copying the inputs).
   check_cuda(cudaEventRecord(ctx.inputs_ready, cudaStreamLegacy), "cudaEventRecord");
   check_cuda(cudaStreamWaitEvent(ctx.stream, ctx.inputs_ready, 0), "cudaStreamWaitEvent");
   if (!p.warmed) {

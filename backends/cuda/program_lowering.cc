@@ -203,8 +203,13 @@ class Lowering {
   bool lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
                         const GemmConfig& gemm_config, bool direct, int64_t per_slice, int src,
                         int res, int out);
-  std::optional<GemmConfig> requantizing_config(const Node& n, const PackedLinear& w, QuantS8 xq,
-                                                Activation act, const Value* residual);
+  struct RequantizingGemm {
+    GemmConfig config;         // m to be set
+    DeviceBuffer scale, bias;  // the per-channel vectors config points at
+  };
+  std::optional<RequantizingGemm> requantizing_gemm(const Node& n, const PackedLinear& w,
+                                                    QuantS8 xq, Activation act,
+                                                    const Value* residual);
   bool cudnn_faster(const Node& n, const PackedLinear& w, const ConvGeometry& g,
                     const GemmConfig& gemm_config, bool direct, int64_t per_slice, int res,
                     const CudnnConv& dnn, std::string& timing);
@@ -431,20 +436,20 @@ void Lowering::lower_linear(const Node& n, bool conv) {
     return gemm;
   };
   if (int8) {
-    if (std::optional<GemmConfig> requantizing = requantizing_config(n, w, xq, act, residual)) {
-      config = *requantizing;
+    if (std::optional<RequantizingGemm> requantizing = requantizing_gemm(n, w, xq, act, residual)) {
+      config = requantizing->config;
       try {  // every slice size this node runs
         gemm_for(slice_rows);
         if (images % per_slice) gemm_for(images % per_slice * pixels);
         kind = Kind::kRequantizing;
+        program_->buffers.push_back(std::move(requantizing->scale));
+        program_->buffers.push_back(std::move(requantizing->bias));
       } catch (const Error& e) {
         // No cuBLASLt algorithm for it, or a cuBLASLt that refuses the configuration: the s32
         // GEMM + epilogue kernel instead.
         if (e.code() != ErrorCode::kUnsupported && e.code() != ErrorCode::kBackend) throw;
         (void)cudaGetLastError();
         gemm_for_rows.clear();
-        program_->buffers.pop_back();  // the requantization vectors
-        program_->buffers.pop_back();
       }
     }
     if (kind == Kind::kS32) config = {GemmType::kS8, 0, w.n_gemm, kp, nullptr, false, false};
@@ -529,11 +534,12 @@ void Lowering::lower_linear(const Node& n, bool conv) {
 // (the activation zero point's share of acc is constant per channel). That takes output channels
 // a multiple of 4 (IMMA's ldc, so D is the output tensor itself) and no activation, or a ReLU that
 // the saturation performs (output zero point -128: real 0 is the bottom of the range) or
-// cuBLASLt's ReLU performs (zero point 0). Returns that GEMM's config (m to be set; its vectors
-// kept by the program), or nothing when it does not apply.
-std::optional<GemmConfig> Lowering::requantizing_config(const Node& n, const PackedLinear& w,
-                                                        QuantS8 xq, Activation act,
-                                                        const Value* residual) {
+// cuBLASLt's ReLU performs (zero point 0). Returns that GEMM's config (m to be set) with the
+// vectors it points at, or nothing when it does not apply.
+std::optional<Lowering::RequantizingGemm> Lowering::requantizing_gemm(const Node& n,
+                                                                      const PackedLinear& w,
+                                                                      QuantS8 xq, Activation act,
+                                                                      const Value* residual) {
   const Value* y = n.outputs.at(0);
   if (device_type(n, y->dtype) != DType::kS8 || w.n_gemm != w.n) return std::nullopt;
   const QuantS8 yq = value_quant(n, y);
@@ -552,19 +558,19 @@ std::optional<GemmConfig> Lowering::requantizing_config(const Node& n, const Pac
     bias[c] = static_cast<float>(alpha * centred + yq.zero_point - beta * rq.zero_point);
   }
   const std::string what = n.describe() + " requantization";
-  program_->buffers.push_back(DeviceBuffer::upload(scale.data(), channels * 4, what));
-  const auto* scale_device = static_cast<const float*>(program_->buffers.back().get());
-  program_->buffers.push_back(DeviceBuffer::upload(bias.data(), channels * 4, what));
-  const void* bias_device = program_->buffers.back().get();
-  return GemmConfig{GemmType::kS8,
-                    0,
-                    w.n,
-                    w.k_padded,
-                    bias_device,
-                    relu && yq.zero_point == 0,
-                    residual != nullptr,
-                    scale_device,
-                    static_cast<float>(beta)};
+  RequantizingGemm r;
+  r.scale = DeviceBuffer::upload(scale.data(), channels * 4, what);
+  r.bias = DeviceBuffer::upload(bias.data(), channels * 4, what);
+  r.config = GemmConfig{GemmType::kS8,
+                        0,
+                        w.n,
+                        w.k_padded,
+                        r.bias.get(),
+                        relu && yq.zero_point == 0,
+                        residual != nullptr,
+                        static_cast<const float*>(r.scale.get()),
+                        static_cast<float>(beta)};
+  return r;
 }
 
 // Times cuDNN's fused convolution against im2col + cuBLASLt for this convolution on scratch
