@@ -2,7 +2,10 @@
 """ResNet-18 ImageNet graph on this CPU: lowp fp32 / bf16 / int8 beside ONNX Runtime fp32 and
 ONNX Runtime int8 (its own quantize_static QDQ model, per-channel), in one run.
 
-Plans are compiled first (int8 calibrated on the shared photos). Each batch size is then measured
+The model is the ImageNet-shaped ResNet-18 the build generates (build/models/, seeded weights:
+speed depends only on the shapes). Plans are compiled first (lowp int8 and ONNX Runtime's
+quantize_static both calibrated on --calib, an .npy of inputs; default the build's 4 generated
+inputs). Each batch size is then measured
 in alternating rounds over all variants so that machine noise hits them alike; a variant's figure
 is the median over rounds of each round's median latency. ONNX Runtime: intra-op threads =
 --threads, all graph optimisations.
@@ -27,7 +30,7 @@ import numpy as np
 import onnxruntime as ort
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(ROOT, "..", "shared")
+MODELS = os.path.join(ROOT, "build", "models")
 
 
 def lowp_round(lowp, plan, batch, threads, iterations, warmup):
@@ -59,11 +62,11 @@ def ort_session(model, threads):
     return ort.InferenceSession(model, opts, providers=["CPUExecutionProvider"])
 
 
-def ort_int8_model(model, out_path):
+def ort_int8_model(model, out_path, calib):
     """ONNX Runtime's own static int8 quantization (QDQ, per-channel weights, u8 activations)."""
     from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
                                           quantize_static)
-    data = np.load(os.path.join(SHARED, "reference", "imagenet_4_input.npy"))
+    data = np.load(calib).astype(np.float32)
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -90,7 +93,9 @@ def cpu_name():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default=os.path.join(SHARED, "models", "resnet18_imagenet_arch.onnx"))
+    ap.add_argument("--model", default=os.path.join(MODELS, "resnet18_imagenet_arch.onnx"))
+    ap.add_argument("--calib", default=os.path.join(MODELS, "resnet18_imagenet_input4.npy"),
+                    help="an .npy of calibration inputs for lowp int8 and ONNX Runtime int8")
     ap.add_argument("--lowp", default=os.path.join(ROOT, "build", "tools", "lowp"))
     ap.add_argument("--batches", default="1,16")
     ap.add_argument("--threads", type=int, default=2)
@@ -106,8 +111,7 @@ def main():
         plan = os.path.join(tmp, f"resnet18.{p}.plan")
         cmd = [args.lowp, "compile", args.model, "-o", plan, "--precision", p]
         if p == "int8":
-            cmd += ["--calib", os.path.join(SHARED, "images"), "--calib-count", "100",
-                    "--preprocess", "imagenet"]
+            cmd += ["--calib", args.calib, "--calib-format", "npy"]
         subprocess.run(cmd, check=True, capture_output=True)
         plan_bytes[p] = os.path.getsize(plan)
         variants[f"lowp {p}"] = (lambda plan: lambda b, i, w: lowp_round(
@@ -115,7 +119,7 @@ def main():
     ort_fp32 = ort_session(args.model, args.threads)
     variants["ORT fp32"] = lambda b, i, w: ort_round(ort_fp32, b, i, w)
     if not args.no_ort_int8:
-        ort_q = ort_session(ort_int8_model(args.model, os.path.join(tmp, "ort_qdq.onnx")), args.threads)
+        ort_q = ort_session(ort_int8_model(args.model, os.path.join(tmp, "ort_qdq.onnx"), args.calib), args.threads)
         variants["ORT int8 (own QDQ)"] = lambda b, i, w: ort_round(ort_q, b, i, w)
         if "int8" in plan_bytes:
             export = os.path.join(tmp, "lowp_export.qdq.onnx")

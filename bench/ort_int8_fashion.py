@@ -62,7 +62,7 @@ def main():
     train = read_idx(f"{DATA}/train-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)
     test = read_idx(f"{DATA}/t10k-images-idx3-ubyte.gz", 16).reshape(-1, 28, 28)
     labels = read_idx(f"{DATA}/t10k-labels-idx1-ubyte.gz", 8)
-    ref = np.load(os.path.join(ROOT, "..", "shared", "reference", "fashion_test_first16_input.npy"))
+    ref = np.load(os.path.join(ROOT, "tests", "data", "fashion_test_first16_input.npy"))
     check = np.abs(preprocess(test[:16]) - ref).max()
     assert check < 1e-5, f"preprocessing differs from the reference by {check}"
 

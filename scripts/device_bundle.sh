@@ -9,12 +9,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build-device -G Ninja -DCMAKE_BUILD_TYPE=Release -DLOWP_WERROR=ON -DLOWP_CUDA=ON \
   -DCMAKE_CUDA_ARCHITECTURES=90 > /dev/null
-cmake --build build-device -j"$(nproc)" --target lowp_cli cuda_backend_test onnx_node_test cuda_bench
+cmake --build build-device -j"$(nproc)" --target lowp_cli cuda_backend_test onnx_node_test cuda_bench \
+  make_test_models
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib" "$stage/data"
 cp build-device/tools/lowp build-device/tests/cuda_backend_test build-device/tests/onnx_node_test \
-  build-device/bench/cuda_bench "$stage/bin/"
+  build-device/bench/cuda_bench build-device/tests/make_test_models "$stage/bin/"
 strip "$stage"/bin/*
 for lib in $(ldd "$stage"/bin/* | awk '/=>/ {print $3}' | sort -u); do
   case "$(basename "$lib")" in

@@ -10,7 +10,8 @@ tar -C /tmp/lowp -xJf .device/bundle.tar.xz
 # cuDNN comes with PyTorch there (pip package nvidia-cudnn-cu13), not with the toolkit.
 cudnn=$(python3 -c 'import glob, os, nvidia; print(":".join(sorted({os.path.dirname(p) for d in nvidia.__path__ for p in glob.glob(d + "/**/libcudnn.so*", recursive=True)})))')
 export LD_LIBRARY_PATH=/tmp/lowp/lib:/usr/local/cuda/lib64:${cudnn}:${LD_LIBRARY_PATH:-}
-export LOWP_SOURCE_DIR=$PWD LOWP_FASHION_MNIST=/tmp/lowp/data
+export LOWP_SOURCE_DIR=$PWD LOWP_FASHION_MNIST=/tmp/lowp/data LOWP_TEST_MODELS=/tmp/lowp/models
+/tmp/lowp/bin/make_test_models "$LOWP_TEST_MODELS"
 export LOWP_FASHION_CALIB_CACHE=/tmp/lowp/data/fashion_calib.json
 LOWP_ONNX_NODE_TESTS=$(python3 -c 'import onnx, os; print(os.path.dirname(onnx.__file__) + "/backend/test/data/node")')
 export LOWP_ONNX_NODE_TESTS
@@ -30,4 +31,4 @@ for p in fp32 fp16 int8; do
   echo "memcheck $p: rc=$?" | tee -a "$out/memcheck.txt"
 done
 PYTHONUNBUFFERED=1 python3 bench/cuda_vs_pytorch.py --cuda-bench /tmp/lowp/bin/cuda_bench \
-  --model /tmp/lowp/resnet18_imagenet.onnx --out "$out/cuda_vs_pytorch.json" 2>&1 | tail -80
+  --model "$LOWP_TEST_MODELS/resnet18_imagenet_arch.onnx" --out "$out/cuda_vs_pytorch.json" 2>&1 | tail -80

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libonnx-dev libprotobuf-dev protobuf-compiler
-  libdnnl-dev zlib1g-dev libxxhash-dev
+  libdnnl-dev ocl-icd-opencl-dev zlib1g-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libstb-dev libfmt-dev
   libonnx-testdata dataset-fashion-mnist

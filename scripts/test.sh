@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
+scripts/check_test_skips.sh build  # only GPU tests may skip
 rm -rf build/install build/consumer
 cmake --install build --prefix build/install > /dev/null
 cmake -S examples/find_package_check -B build/consumer -G Ninja \

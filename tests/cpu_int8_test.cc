@@ -402,8 +402,7 @@ int count_lines(const std::vector<std::string>& lines, const std::string& text) 
 }  // namespace
 
 TEST(CpuInt8ResNet, FashionAccuracyAndAgreement) {
-  const std::string dir = LOWP_FASHION_MNIST;
-  if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  const std::string dir = fashion_dir();
   std::shared_ptr<Graph> graph =
       optimised(std::string(LOWP_SOURCE_DIR) + "/models/resnet18_fashion.onnx");
   const io::IdxImages train = io::read_idx_images(dir + "/train-images-idx3-ubyte.gz");
@@ -452,8 +451,7 @@ TEST(CpuInt8ResNet, FashionAccuracyAndAgreement) {
 }
 
 TEST(CpuInt8ResNet, ImagenetInt8VsFp32Speed) {
-  const std::string path = shared_path("models/resnet18_imagenet_arch.onnx");
-  if (!file_exists(path)) GTEST_SKIP() << "missing " << path;
+  const std::string path = test_model("resnet18_imagenet_arch.onnx");
   std::shared_ptr<Graph> graph = optimised(path);
   // Calibration for speed only: two random-normal images.
   Tensor calib(DataType::kF32, {2, 3, 224, 224});
@@ -522,8 +520,7 @@ TEST(CpuInt8ResNet, ImagenetInt8VsFp32Speed) {
 // All 10,000 Fashion-MNIST test images on the backend, fp32 and int8 (64 calibration images,
 // min / max). Disabled by default (~30 s); run with --gtest_also_run_disabled_tests.
 TEST(CpuInt8ResNet, DISABLED_FashionFullTestSet) {
-  const std::string dir = LOWP_FASHION_MNIST;
-  if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  const std::string dir = fashion_dir();
   std::shared_ptr<Graph> graph =
       optimised(std::string(LOWP_SOURCE_DIR) + "/models/resnet18_fashion.onnx");
   const io::IdxImages train = io::read_idx_images(dir + "/train-images-idx3-ubyte.gz");

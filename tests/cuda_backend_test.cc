@@ -76,7 +76,7 @@ TEST(CudaBackend, CudaPlanWithoutAGpu) {
   EXPECT_EQ(max_abs_diff(run_once(*Engine::load_plan(plan, on_cpu), x), run_once(*cpu, x)), 0.f);
 
   const std::string lowp = std::string(LOWP_BINARY_DIR) + "/tools/lowp";
-  if (!file_exists(lowp)) GTEST_SKIP() << "no " << lowp;
+  ASSERT_TRUE(file_exists(lowp)) << "no " << lowp;
   FILE* pipe = popen((lowp + " inspect " + plan + " 2>&1").c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string out;
@@ -168,8 +168,7 @@ TEST(CudaBackend, Fp32MatchesCpu) {
 
 TEST(CudaBackend, ImageNetGraphFp32AndFp16MatchCpu) {
   SKIP_WITHOUT_GPU();
-  const std::string model = shared_path("models/resnet18_imagenet_arch.onnx");
-  if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
+  const std::string model = test_model("resnet18_imagenet_arch.onnx");
   const Tensor x = random_tensor({2, 3, 224, 224}, 7, -2.f, 2.f);
   const Tensor cpu = run_once(*Engine::compile_onnx(model), x);
   const Tensor f32 =
@@ -266,7 +265,6 @@ TEST(CudaBackend, DeviceMemoryBindings) {
 TEST(CudaBackend, Int8FashionAccuracyAndAgreement) {
   SKIP_WITHOUT_GPU();
   const std::string dir = fashion_dir();
-  if (!file_exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
   // Calibrate on the CPU (512 training images, default calibrator), then run the same int8 graph
   // on CUDA through a plan loaded for the GPU. LOWP_FASHION_CALIB_CACHE names a calibration cache
   // made from those images (`lowp compile --calib-cache`), for machines without the training set.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "lowp/lowp.h"
 #include "lowp/shape_propagation.h"
 #include "passes/pass_pipeline.h"
+#include "tests/models/resnet18_imagenet.h"
 #include "tests/test_util.h"
 #include "tools/io/npy.h"
 
@@ -208,11 +210,25 @@ TEST(Fp16CastingCpu, Fp16PlanRunsInF32) {
 TEST(Fp16CastingCpu, Fp16PlanWithF16Io) {
   expect_cpu_matches_reference(DataType::kF16, false, 2e-3f);
 }
+// Without AVX512-BF16 a bf16 graph is refused with a reason that says so (the tests never skip).
+void expect_bf16_refused(const std::function<void()>& compile) {
+  try {
+    compile();
+    ADD_FAILURE() << "a bf16 plan compiled on a CPU without AVX512-BF16";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("AVX512-BF16"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Fp16CastingCpu, Bf16PlanRunsOnOnednn) {
-  if (!cpu::cpu_has_bf16()) GTEST_SKIP() << "no AVX512-BF16";
-  expect_cpu_matches_reference(DataType::kBF16, true, 1e-2f);
   auto g = small_graph();
   run_pass(*g, options_for(DataType::kBF16));
+  if (!cpu::cpu_has_bf16()) {
+    expect_bf16_refused([&] { compile_for_cpu(g, CompileOptions{}); });
+    return;
+  }
+  expect_cpu_matches_reference(DataType::kBF16, true, 1e-2f);
   auto lines = compile_for_cpu(g, CompileOptions{})->describe();
   int bf16_convs = 0;
   for (const auto& l : lines) bf16_convs += l.find("convolution bf16") != std::string::npos;
@@ -260,9 +276,8 @@ void compare_logits(const Tensor& ref, const Tensor& got, const char* what) {
 }
 
 TEST(Fp16CastingResnet, FashionPlanHalvesAndLogitsMatchFp32) {
-  const std::string model = testing::shared_path("models/resnet18_fashion.onnx");
-  const std::string images = testing::shared_path("reference/fashion_test_first16_input.npy");
-  if (!testing::file_exists(model) || !testing::file_exists(images)) GTEST_SKIP();
+  const std::string model = testing::source_dir() + "/models/resnet18_fashion.onnx";
+  const std::string images = testing::test_data("fashion_test_first16_input.npy");
   auto fp32 = engine_for(model, Precision::kFp32);
   auto fp16 = engine_for(model, Precision::kFp16);
   const std::string dir = std::string(LOWP_BINARY_DIR) + "/fp16_casting_test";
@@ -290,21 +305,21 @@ TEST(Fp16CastingResnet, FashionPlanHalvesAndLogitsMatchFp32) {
 // bf16 logits on the ImageNet graph. Its speed is a benchmark (bench/cpu_vs_onnxruntime.py), not
 // a unit test: timings on a shared 2-core machine are noise.
 TEST(Fp16CastingResnet, ImagenetBf16Logits) {
-  const std::string model = testing::shared_path("models/resnet18_imagenet_arch.onnx");
-  if (!cpu::cpu_has_bf16() || !testing::file_exists(model)) GTEST_SKIP();
+  const std::string model = testing::test_model("resnet18_imagenet_arch.onnx");
+  if (!cpu::cpu_has_bf16()) {
+    expect_bf16_refused([&] { engine_for(model, Precision::kBf16); });
+    return;
+  }
   auto fp32 = engine_for(model, Precision::kFp32);
   auto bf16 = engine_for(model, Precision::kBf16);
-  const std::string images = testing::shared_path("reference/imagenet_4_input.npy");
-  if (testing::file_exists(images)) {
-    const Tensor x = io::read_npy(images);
-    const Tensor ref = run_once(*fp32, x);
-    const Tensor got = run_once(*bf16, x);
-    std::printf("imagenet bf16: max |logit diff| %.4f (fp32 logits span %.2f)\n",
-                max_abs_diff(got, ref),
-                *std::max_element(ref.values<float>().begin(), ref.values<float>().end()) -
-                    *std::min_element(ref.values<float>().begin(), ref.values<float>().end()));
-    compare_logits(ref, got, "imagenet bf16");
-  }
+  const Tensor x = testing::resnet18_imagenet_input(4);
+  const Tensor ref = run_once(*fp32, x);
+  const Tensor got = run_once(*bf16, x);
+  std::printf("imagenet bf16: max |logit diff| %.4f (fp32 logits span %.2f)\n",
+              max_abs_diff(got, ref),
+              *std::max_element(ref.values<float>().begin(), ref.values<float>().end()) -
+                  *std::min_element(ref.values<float>().begin(), ref.values<float>().end()));
+  compare_logits(ref, got, "imagenet bf16");
 }
 
 }  // namespace

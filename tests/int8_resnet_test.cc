@@ -19,8 +19,7 @@ using namespace lowp;
 using namespace lowp::testing;
 
 TEST(Int8ResNet, FashionAccuracyOnReferenceExecutor) {
-  const std::string dir = LOWP_FASHION_MNIST;
-  if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
+  const std::string dir = fashion_dir();
   const auto start = std::chrono::steady_clock::now();
   auto graph =
       onnx_frontend::import_file(std::string(LOWP_SOURCE_DIR) + "/models/resnet18_fashion.onnx");

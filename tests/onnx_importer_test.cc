@@ -55,8 +55,7 @@ TEST(OnnxImporter, ImportsSmallModelWithSymbolicBatch) {
 }
 
 TEST(OnnxImporter, ImportsResNet18) {
-  std::string path = shared_path("models/resnet18_fashion.onnx");
-  if (!file_exists(path)) GTEST_SKIP() << "missing " << path;
+  std::string path = source_dir() + "/models/resnet18_fashion.onnx";
   auto g = onnx_frontend::import_file(path);
   EXPECT_EQ(g->outputs[0]->shape.to_string(), "[Nx10]");
   EXPECT_NEAR(static_cast<double>(g->parameter_count()), 11.18e6, 0.05e6);

@@ -11,7 +11,8 @@ using namespace lowp::testing::node_cases;
 
 TEST(OnnxNodeTests, SupportedTestsPass) {
   const fs::path root(lowp::testing::onnx_node_tests_dir());
-  if (!fs::exists(root)) GTEST_SKIP() << "ONNX node test data not installed at " << root;
+  ASSERT_TRUE(fs::exists(root)) << "ONNX node test data not installed at " << root
+                                << " (Debian package libonnx-testdata, scripts/setup.sh)";
   auto known = known_failures();
   const std::vector<fs::path> dirs = test_dirs(root);
   int passed = 0, failed = 0, known_failed = 0, unsupported = 0, newly_passing = 0;
@@ -51,7 +52,7 @@ TEST(OnnxNodeTests, SupportedTestsPass) {
 TEST(OnnxNodeTests, CudaSupportedTestsPass) {
   if (cuda_device_count() == 0) GTEST_SKIP() << "CUDA: " << cuda_unavailable_reason();
   const fs::path root(lowp::testing::onnx_node_tests_dir());
-  if (!fs::exists(root)) GTEST_SKIP() << "ONNX node test data not installed at " << root;
+  ASSERT_TRUE(fs::exists(root)) << "ONNX node test data not installed at " << root;
   const auto r = run_cpu_passing_cases_on(Device::kCuda, 1e-5f);
   std::cout << "ONNX node tests on CUDA: " << r.passed << " passed, " << r.failed << " failed, "
             << r.unsupported << " rejected as unsupported by the CUDA backend\n";

@@ -1,10 +1,12 @@
-// ResNet-18 end to end on the CPU engine: logits within 1e-4 of ONNX Runtime's on the shared
-// reference inputs (both models), and the Fashion model's top-1 accuracy on all 10,000 test images.
+// ResNet-18 end to end on the CPU engine: logits within 1e-4 of ONNX Runtime's (tests/data) for
+// the bundled Fashion model on 16 test images and for the generated ImageNet-shaped graph on its
+// four generated inputs, and the Fashion model's top-1 accuracy on all 10,000 test images.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
 #include "lowp/lowp.h"
+#include "tests/models/resnet18_imagenet.h"
 #include "tests/test_util.h"
 #include "tools/io/idx.h"
 #include "tools/io/image_preprocess.h"
@@ -15,11 +17,9 @@ using namespace lowp::testing;
 
 namespace {
 
-void check_parity(const std::string& model, const std::string& input, const std::string& logits) {
-  std::string model_path = shared_path("models/" + model);
-  if (!file_exists(model_path)) GTEST_SKIP() << "missing " << model_path;
-  Tensor x = io::read_npy(shared_path("reference/" + input));
-  Tensor expected = io::read_npy(shared_path("reference/" + logits));
+void check_parity(const std::string& model_path, const Tensor& x, const std::string& logits) {
+  const std::string model = model_path.substr(model_path.find_last_of('/') + 1);
+  Tensor expected = io::read_npy(test_data(logits));
   auto engine = Engine::compile_onnx(model_path);
   auto session = engine->create_session();
   Tensor got = session->run({{engine->inputs()[0].name, x}}).at(0);
@@ -27,7 +27,8 @@ void check_parity(const std::string& model, const std::string& input, const std:
   std::cout << model << ": max |logit - ONNX Runtime| = " << diff << "\n";
   EXPECT_LE(diff, 1e-4f);
   // Batch 1 gives the same logits as the batched run.
-  Tensor first = Tensor::view(DataType::kF32, {1, x.dims()[1], x.dims()[2], x.dims()[3]}, x.raw());
+  Tensor first = Tensor::view(DataType::kF32, {1, x.dims()[1], x.dims()[2], x.dims()[3]},
+                              const_cast<void*>(x.raw()));
   Tensor one = session->run({{engine->inputs()[0].name, first}}).at(0);
   Tensor expected_one = Tensor::view(DataType::kF32, one.dims(), expected.raw());
   EXPECT_LE(max_abs_diff(one, expected_one), 1e-4f);
@@ -36,21 +37,20 @@ void check_parity(const std::string& model, const std::string& input, const std:
 }  // namespace
 
 TEST(ResNetParity, FashionMatchesOnnxRuntime) {
-  check_parity("resnet18_fashion.onnx", "fashion_test_first16_input.npy",
+  check_parity(source_dir() + "/models/resnet18_fashion.onnx",
+               io::read_npy(test_data("fashion_test_first16_input.npy")),
                "fashion_test_first16_ort_logits.npy");
 }
 
 TEST(ResNetParity, ImagenetGraphMatchesOnnxRuntime) {
-  check_parity("resnet18_imagenet_arch.onnx", "imagenet_4_input.npy", "imagenet_4_ort_logits.npy");
+  check_parity(test_model("resnet18_imagenet_arch.onnx"), resnet18_imagenet_input(4),
+               "resnet18_imagenet_arch_ort_logits.npy");
 }
 
 TEST(ResNetAccuracy, FashionTestSetTop1) {
-  std::string model_path = std::string(LOWP_SOURCE_DIR) + "/models/resnet18_fashion.onnx";
-  std::string images_path = std::string(LOWP_FASHION_MNIST) + "/t10k-images-idx3-ubyte.gz";
-  if (!file_exists(images_path)) GTEST_SKIP() << "missing " << images_path;
-  io::IdxImages images = io::read_idx_images(images_path);
-  std::vector<uint8_t> labels =
-      io::read_idx_labels(std::string(LOWP_FASHION_MNIST) + "/t10k-labels-idx1-ubyte.gz");
+  std::string model_path = source_dir() + "/models/resnet18_fashion.onnx";
+  io::IdxImages images = io::read_idx_images(fashion_dir() + "/t10k-images-idx3-ubyte.gz");
+  std::vector<uint8_t> labels = io::read_idx_labels(fashion_dir() + "/t10k-labels-idx1-ubyte.gz");
   ASSERT_EQ(images.count, 10000);
   auto engine = Engine::compile_onnx(model_path);
   auto session = engine->create_session();

@@ -12,10 +12,6 @@
 
 namespace lowp::testing {
 
-std::string shared_path(const std::string& relative) {
-  return std::string(LOWP_SHARED_DIR) + "/" + relative;
-}
-
 namespace {
 std::string from_env(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
@@ -26,6 +22,12 @@ std::string from_env(const char* name, const char* fallback) {
 std::string source_dir() { return from_env("LOWP_SOURCE_DIR", LOWP_SOURCE_DIR); }
 std::string fashion_dir() { return from_env("LOWP_FASHION_MNIST", LOWP_FASHION_MNIST); }
 std::string onnx_node_tests_dir() { return from_env("LOWP_ONNX_NODE_TESTS", LOWP_ONNX_NODE_TESTS); }
+std::string test_data(const std::string& relative) {
+  return source_dir() + "/tests/data/" + relative;
+}
+std::string test_model(const std::string& name) {
+  return from_env("LOWP_TEST_MODELS", LOWP_BINARY_DIR "/models") + "/" + name;
+}
 
 bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
 

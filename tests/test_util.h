@@ -10,13 +10,18 @@
 
 namespace lowp::testing {
 
-std::string shared_path(const std::string& relative);  // ../shared/<relative>
-// Data folders, each overridable by the environment variable of the same name (for running the
-// test binaries on another machine, e.g. the GPU machine): LOWP_SOURCE_DIR (the checkout),
-// LOWP_FASHION_MNIST (idx files), LOWP_ONNX_NODE_TESTS (ONNX's node test data).
+// Where the tests find their data; every folder is in the checkout, the build tree or a Debian
+// package that scripts/setup.sh installs, each overridable by the environment variable of the same
+// name (for running the test binaries on another machine, e.g. the GPU machine): LOWP_SOURCE_DIR
+// (the checkout), LOWP_FASHION_MNIST (idx files, dataset-fashion-mnist), LOWP_ONNX_NODE_TESTS
+// (ONNX's node test data, libonnx-testdata), LOWP_TEST_MODELS (models the build generates).
 std::string source_dir();
 std::string fashion_dir();
 std::string onnx_node_tests_dir();
+// tests/data/<relative> in the checkout (reference inputs and outputs; tests/data/README.md).
+std::string test_data(const std::string& relative);
+// A model the build generates (tests/models/make_test_models): resnet18_imagenet_arch.onnx.
+std::string test_model(const std::string& name);
 bool file_exists(const std::string& path);
 
 // ||got - want|| / ||want|| over all elements (any float dtype).

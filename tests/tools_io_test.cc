@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 
 #include "lowp/error.h"
@@ -164,9 +165,9 @@ TEST(Npy, UnsupportedDtypeAndFortranOrder) {
   io::write_npy(path, pattern_tensor(DataType::kF32, {2, 2}));
   const std::string good = read_bytes(path);
 
-  std::string f8 = good;
-  f8.replace(f8.find("<f4"), 3, "<f8");
-  write_bytes(path, f8);
+  std::string c8 = good;
+  c8.replace(c8.find("<f4"), 3, "<c8");
+  write_bytes(path, c8);
   expect_error_naming([&] { io::read_npy(path); }, path, ErrorCode::kUnsupported);
 
   std::string big_endian = good;
@@ -181,6 +182,32 @@ TEST(Npy, UnsupportedDtypeAndFortranOrder) {
   std::remove(path.c_str());
 }
 
+// float64 (numpy's default) is narrowed to float32 and says so; beyond float32's range it is
+// refused rather than turned into infinities.
+TEST(Npy, Float64IsNarrowedToFloat32) {
+  const std::string path = temp_path("f64.npy");
+  io::write_npy(path, pattern_tensor(DataType::kS64, {3}));
+  std::string bytes = read_bytes(path);
+  const size_t data = bytes.size() - 3 * sizeof(double);
+  bytes.replace(bytes.find("<i8"), 3, "<f8");
+  const double values[3] = {0.1, -2.5e10, 1e300};
+  std::memcpy(bytes.data() + data, values, sizeof values);
+  write_bytes(path, bytes);
+  expect_error_naming([&] { io::read_npy(path); }, path, ErrorCode::kInvalidArgument);
+  const double finite[3] = {0.1, -2.5e10, std::numeric_limits<double>::infinity()};
+  std::memcpy(bytes.data() + data, finite, sizeof finite);
+  write_bytes(path, bytes);
+  io::NpyConversion conversion;
+  const Tensor t = io::read_npy(path, &conversion);
+  EXPECT_EQ(conversion.from, "float64");
+  EXPECT_EQ(conversion.to, "float32");
+  ASSERT_EQ(t.dtype(), DataType::kF32);
+  EXPECT_EQ(t.data<float>()[0], 0.1f);
+  EXPECT_EQ(t.data<float>()[1], -2.5e10f);
+  EXPECT_EQ(t.data<float>()[2], std::numeric_limits<float>::infinity());
+  std::remove(path.c_str());
+}
+
 TEST(Npy, MissingFileNamesThePath) {
   const std::string path = temp_path("does_not_exist.npy");
   expect_error_naming([&] { io::read_npy(path); }, path, ErrorCode::kIo);
@@ -189,8 +216,8 @@ TEST(Npy, MissingFileNamesThePath) {
                       ErrorCode::kIo);
 }
 
-TEST(Npy, ReadsSharedReference) {
-  const Tensor t = io::read_npy(testing::shared_path("reference/fashion_test_first16_input.npy"));
+TEST(Npy, ReadsStoredReference) {
+  const Tensor t = io::read_npy(testing::test_data("fashion_test_first16_input.npy"));
   EXPECT_EQ(t.dtype(), DataType::kF32);
   EXPECT_EQ(t.dims(), (Dims{16, 3, 64, 64}));
 }
@@ -223,8 +250,7 @@ TEST(Idx, WrongMagicAndTruncation) {
 
 TEST(Preprocess, FashionMatchesPyTorchReference) {
   const io::IdxImages images = io::read_idx_images(fashion_path("t10k-images-idx3-ubyte.gz"));
-  const Tensor reference =
-      io::read_npy(testing::shared_path("reference/fashion_test_first16_input.npy"));
+  const Tensor reference = io::read_npy(testing::test_data("fashion_test_first16_input.npy"));
   ASSERT_EQ(reference.dims(), (Dims{16, 3, 64, 64}));
   const size_t per_image = 3 * 64 * 64;
   for (int i = 0; i < 16; ++i) {
@@ -237,7 +263,7 @@ TEST(Preprocess, FashionMatchesPyTorchReference) {
 }
 
 TEST(Preprocess, ImagenetDimsAndRange) {
-  const std::string path = testing::shared_path("images/n02101388_Brittany_spaniel.JPEG");
+  const std::string path = testing::test_data("images/scene_500x375.jpg");
   const Tensor t = io::load_image_preprocessed(path, io::Preprocess::kImagenet);
   ASSERT_EQ(t.dims(), (Dims{1, 3, 224, 224}));
   // (0 - 0.485) / 0.229 = -2.118 and (1 - 0.406) / 0.225 = 2.64 bound every value.
@@ -250,22 +276,24 @@ TEST(Preprocess, ImagenetDimsAndRange) {
   }
   EXPECT_GE(lo, -2.12f);
   EXPECT_LE(hi, 2.65f);
-  EXPECT_GT(hi - lo, 2.f) << "a photograph should span a wide range";
+  EXPECT_GT(hi - lo, 2.f) << "a photo-like picture should span a wide range";
   EXPECT_LT(std::fabs(sum / static_cast<double>(t.numel())), 1.5);
 }
 
-// The shared reference was made with PIL (libjpeg, antialiased bilinear, 8-bit images). stb_image
-// decodes slightly differently, so values may differ by a level or two of 255 (0.0175 per level
-// after normalisation); a wrong resize size, crop or channel order shows as mean errors > 0.05.
-TEST(Preprocess, ImagenetMatchesPilReference) {
-  const Tensor reference = io::read_npy(testing::shared_path("reference/imagenet_4_input.npy"));
-  ASSERT_EQ(reference.dims(), (Dims{4, 3, 224, 224}));
+// tests/data's reference was made with PIL as torchvision 0.14 does it (antialiased bilinear
+// resize of the 8-bit image, centre crop; scripts/make_test_data.py). For the PNGs the decoded
+// pixels are identical, so any difference is the resize's arithmetic and rounding: at most one
+// level of 255 (0.0175 after normalisation). JPEG decoders differ (stb_image vs libjpeg) by a level
+// or two more. A wrong resize size, crop or channel order shows as mean errors > 0.05.
+TEST(Preprocess, ImagenetMatchesTorchvisionReference) {
+  const Tensor reference = io::read_npy(testing::test_data("images_torchvision_input.npy"));
   const std::vector<std::string> files =
-      io::read_labels(testing::shared_path("reference/imagenet_4_files.txt"));
-  ASSERT_EQ(files.size(), 4u);
+      io::read_labels(testing::test_data("images_torchvision_files.txt"));
+  ASSERT_EQ(files.size(), 3u);
+  ASSERT_EQ(reference.dims(), (Dims{3, 3, 224, 224}));
   const size_t per_image = 3 * 224 * 224;
   for (size_t row = 0; row < files.size(); ++row) {
-    const Tensor mine = io::load_image_preprocessed(testing::shared_path("images/" + files[row]),
+    const Tensor mine = io::load_image_preprocessed(testing::test_data("images/" + files[row]),
                                                     io::Preprocess::kImagenet);
     float* ref_row = const_cast<float*>(reference.data<float>()) + row * per_image;
     const Tensor expected = Tensor::view(DataType::kF32, {1, 3, 224, 224}, ref_row);
@@ -276,8 +304,9 @@ TEST(Preprocess, ImagenetMatchesPilReference) {
     mean_diff /= static_cast<double>(per_image);
     const float max_diff = testing::max_abs_diff(mine, expected);
     std::printf("%s: max |diff| %.5f, mean |diff| %.6f\n", files[row].c_str(), max_diff, mean_diff);
-    EXPECT_LE(max_diff, 0.05f) << files[row];
-    EXPECT_LE(mean_diff, 0.002) << files[row];
+    const bool png = files[row].ends_with(".png");
+    EXPECT_LE(max_diff, png ? 0.018f : 0.05f) << files[row];
+    EXPECT_LE(mean_diff, png ? 0.001 : 0.002) << files[row];
   }
 }
 
@@ -291,8 +320,8 @@ TEST(Preprocess, FashionFromImageFileAndErrors) {
                       garbage, ErrorCode::kInvalidArgument);
   std::remove(garbage.c_str());
 
-  // A JPEG photograph in fashion mode: converted to grey and resized to 28x28 first.
-  const std::string photo = testing::shared_path("images/n02101388_Brittany_spaniel.JPEG");
+  // A colour JPEG in fashion mode: converted to grey and resized to 28x28 first.
+  const std::string photo = testing::test_data("images/scene_500x375.jpg");
   const Tensor t = io::load_image_preprocessed(photo, io::Preprocess::kFashion);
   EXPECT_EQ(t.dims(), (Dims{1, 3, 64, 64}));
   EXPECT_EQ(io::parse_preprocess("fashion"), io::Preprocess::kFashion);
@@ -316,8 +345,13 @@ TEST(Labels, ReadsLinesAndBuiltInNames) {
   EXPECT_EQ(io::read_labels(path), (std::vector<std::string>{"cat", "dog", "bird"}));
   std::remove(path.c_str());
   expect_error_naming([&] { io::read_labels(path); }, path, ErrorCode::kIo);
-  const auto imagenet = io::read_labels(testing::shared_path("images/imagenet_classes.txt"));
-  EXPECT_EQ(imagenet.size(), 1000u);
+  std::string thousand;
+  for (int i = 0; i < 1000; ++i) thousand += "class " + std::to_string(i) + "\n";
+  write_bytes(path, thousand);
+  const auto many = io::read_labels(path);
+  ASSERT_EQ(many.size(), 1000u);
+  EXPECT_EQ(many[999], "class 999");
+  std::remove(path.c_str());
   const auto fashion = io::fashion_mnist_classes();
   ASSERT_EQ(fashion.size(), 10u);
   EXPECT_EQ(fashion[0], "T-shirt/top");

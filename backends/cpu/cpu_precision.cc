@@ -1,5 +1,7 @@
 #include "backends/cpu/cpu_precision.h"
 
+#include <cpuid.h>
+
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "lowp/error.h"
@@ -9,8 +11,12 @@ namespace lowp {
 std::string cpu_precision_note(Precision precision) {
   switch (precision) {
     case Precision::kFp16:
-      return "fp16 plan: this CPU has no fp16 arithmetic (no AVX512-FP16); weights are stored in "
-             "fp16 and upcast at load, compute runs in fp32";
+      // The CPU's ISA is not the limit: oneDNN 2.x (Debian's) has no fp16 convolution or matmul
+      // kernels on x86 even where AVX512-FP16 exists.
+      return "fp16 plan: oneDNN " + cpu::onednn_version() +
+             " has no fp16 compute kernels on x86 CPUs (this CPU " +
+             (cpu::cpu_has_avx512_fp16() ? "has" : "lacks") +
+             " AVX512-FP16); weights are stored in fp16 and upcast at load, compute runs in fp32";
     case Precision::kBf16:
       return cpu::cpu_has_bf16()
                  ? "bf16 plan: convolutions and inner products run on AVX512-BF16 with f32 "
@@ -29,6 +35,17 @@ std::string cpu_precision_note(Precision precision) {
 }
 
 namespace cpu {
+
+std::string onednn_version() {
+  const dnnl_version_t* v = dnnl_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
+}
+
+bool cpu_has_avx512_fp16() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  return (edx >> 23) & 1u;  // CPUID.(EAX=7,ECX=0):EDX[23] AVX512_FP16
+}
 
 bool cpu_has_bf16() {
   const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());

@@ -9,13 +9,17 @@
 
 namespace lowp {
 
-// fp16: how the plan runs on a CPU without fp16 arithmetic; bf16 / int8: which ISA runs it;
-// else "".
+// fp16: how the plan runs (in fp32: the oneDNN lowp runs on has no x86 fp16 kernels); bf16 /
+// int8: which ISA runs it; else "".
 std::string cpu_precision_note(Precision precision);
 
 namespace cpu {
 
 bool graph_uses(const Graph& graph, DataType dtype);
+// The oneDNN library's version, "major.minor.patch".
+std::string onednn_version();
+// True when the CPU reports AVX512-FP16 (CPUID leaf 7 EDX bit 23), whether or not oneDNN uses it.
+bool cpu_has_avx512_fp16();
 // True when oneDNN can use AVX512-VNNI (vpdpbusd, the int8 dot product) here.
 bool cpu_has_vnni();
 // True when the graph holds quantized activations or weights (s8 / u8 Values with QuantParams).

@@ -7,6 +7,8 @@
 
 namespace lowp {
 
+bool has_cuda_backend() { return true; }
+
 int cuda_device_count() {
   int count = 0;
   return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;

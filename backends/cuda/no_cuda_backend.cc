@@ -5,6 +5,8 @@
 
 namespace lowp {
 
+bool has_cuda_backend() { return false; }
+
 int cuda_device_count() { return 0; }
 
 int current_cuda_device() { return -1; }

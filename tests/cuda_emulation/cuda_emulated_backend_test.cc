@@ -240,8 +240,6 @@ TEST_F(CudaEmulation, FashionTf32IsCloseToCpu) {
 }
 
 TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
-  const std::string dir = fashion_dir();
-  if (!file_exists(dir + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
   auto cpu_int8 = fashion_int8_on_cpu(64, 32);
   auto cpu_fp32 = Engine::compile_onnx(fashion_model());
   constexpr int64_t kImages = 64;
@@ -292,8 +290,6 @@ TEST_F(CudaEmulation, FashionInt8AgreesWithCpuInt8) {
 // Minutes of host time: run by hand with --gtest_also_run_disabled_tests (figures in
 // BENCHMARKS.md).
 TEST_F(CudaEmulation, DISABLED_FashionInt8WholeTestSet) {
-  const std::string dir = fashion_dir();
-  if (!file_exists(dir + "/t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "no Fashion-MNIST";
   auto cpu_int8 = fashion_int8_on_cpu(512, 64);
   auto fp32 = Engine::compile_onnx(fashion_model());
   const TestSetTop1 cpu = fashion_test_set_top1(*cpu_int8, *fp32, 500);
@@ -314,8 +310,7 @@ TEST_F(CudaEmulation, DISABLED_FashionInt8WholeTestSet) {
 }
 
 TEST_F(CudaEmulation, ImageNetGraphFp32MatchesCpu) {
-  const std::string model = shared_path("models/resnet18_imagenet_arch.onnx");
-  if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
+  const std::string model = test_model("resnet18_imagenet_arch.onnx");
   const Tensor x = random_tensor({1, 3, 224, 224}, 7, -2.f, 2.f);
   const Tensor cpu = run_once(*Engine::compile_onnx(model), x);
   const Tensor cuda =
@@ -755,8 +750,7 @@ TEST_F(CudaEmulation, ConvolutionsRunInImageSlicesPastTheLimit) {
 // slice limit (32 MiB) and without slices: the lowering's memory plan, which does not depend on
 // the GPU (printed for BENCHMARKS.md; cuDNN off, so every convolution takes im2col + cuBLASLt).
 TEST_F(CudaEmulation, ImageNetBatch256ArenaWithSlices) {
-  const std::string model = shared_path("models/resnet18_imagenet_arch.onnx");
-  if (!file_exists(model)) GTEST_SKIP() << "missing " << model;
+  const std::string model = test_model("resnet18_imagenet_arch.onnx");
   emu::set_cudnn_speed(0.0);
   CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
   int8.calibration.source =
@@ -959,7 +953,7 @@ TEST_F(CudaEmulation, TacticsAreStoredInThePlanAndReused) {
 // lowering of each op's attributes (pads, strides, dilations, ceil_mode, transB, alpha / beta,
 // axes, Q/DQ parameters) beyond what ResNet-18 uses.
 TEST_F(CudaEmulation, OnnxNodeTestsMatch) {
-  if (!file_exists(onnx_node_tests_dir())) GTEST_SKIP() << "no ONNX node test data";
+  ASSERT_TRUE(file_exists(onnx_node_tests_dir())) << "no ONNX node test data";
   const auto r = node_cases::run_cpu_passing_cases_on(Device::kCuda, 1e-5f);
   std::cout << "ONNX node tests on the emulated CUDA backend: " << r.passed << " passed, "
             << r.failed << " failed, " << r.unsupported << " rejected as unsupported\n";

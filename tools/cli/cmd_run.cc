@@ -114,6 +114,7 @@ int run_run(const RunArgs& args) {
   std::shared_ptr<const Engine> engine = load_model(args.model, precision, args.threads);
   const double load_ms = elapsed_ms(load_start);
   const RunInputs inputs = gather_run_inputs(*engine, args);
+  for (const std::string& note : inputs.notes) std::cerr << "note: " << note << "\n";
 
   const Bindings bound = bind_and_allocate(*engine, inputs.tensors);
   const std::vector<Tensor>& outputs = bound.outputs;

@@ -6,11 +6,16 @@
 #include <iostream>
 
 #include "lowp/error.h"
+#include "lowp/lowp.h"
 #include "tools/cli/cli_options.h"
 
 int main(int argc, char** argv) {
   using namespace lowp::cli;
-  CLI::App app{"lowp: compile and run ONNX models in fp32, fp16, bf16 and int8 (CPU, oneDNN)",
+  CLI::App app{lowp::has_cuda_backend()
+                   ? "lowp: compile and run ONNX models in fp32, fp16, bf16 and int8 on x86 CPUs "
+                     "(oneDNN) and NVIDIA GPUs (CUDA: cuBLASLt, cuDNN; --device cuda)"
+                   : "lowp: compile and run ONNX models in fp32, fp16, bf16 and int8 on x86 CPUs "
+                     "(oneDNN); this build has no CUDA backend",
                "lowp"};
   app.require_subcommand(1, 1);
   app.set_help_all_flag("--help-all", "Print help for every subcommand");

@@ -1,5 +1,6 @@
 #include "tools/cli/run_inputs.h"
 
+#include <cstdint>
 #include <cstring>
 #include <map>
 
@@ -16,7 +17,7 @@ std::string input_names(const Engine& engine) {
 }
 
 // Dims must agree except where the model has a dynamic (-1) dimension.
-void check_fits(const TensorDesc& desc, const Tensor& tensor, const std::string& source) {
+void check_dims_fit(const TensorDesc& desc, const Tensor& tensor, const std::string& source) {
   bool fits = tensor.dims().size() == desc.dims.size();
   for (size_t i = 0; fits && i < desc.dims.size(); ++i) {
     fits = desc.dims[i] < 0 || desc.dims[i] == tensor.dims()[i];
@@ -26,11 +27,54 @@ void check_fits(const TensorDesc& desc, const Tensor& tensor, const std::string&
                                                  " do not fit model input '" + desc.name + "' " +
                                                  format_dims(desc.dims));
   }
-  if (tensor.dtype() != desc.dtype) {
-    throw_error(ErrorCode::kInvalidArgument, source + ": dtype " + name_of(tensor.dtype()) +
-                                                 " does not match model input '" + desc.name +
-                                                 "' (" + name_of(desc.dtype) + ")");
+}
+
+// The reason `from` cannot feed an input of dtype `to` without losing its meaning, or "".
+// Floats and integers feed float inputs; integers feed integer inputs when every value fits;
+// floats never feed integer inputs (fractions would be dropped); bool feeds only bool.
+std::string conversion_refusal(const Tensor& t, DataType to) {
+  const DataType from = t.dtype();
+  if (from == DataType::kBool || to == DataType::kBool) return "bool converts only to bool";
+  if (traits(to).is_float) return "";
+  if (traits(from).is_float) return "float values would lose their fractions";
+  int64_t lo = 0, hi = 0;
+  switch (to) {
+    case DataType::kS8:
+      lo = -128, hi = 127;
+      break;
+    case DataType::kU8:
+      lo = 0, hi = 255;
+      break;
+    case DataType::kS32:
+      lo = INT32_MIN, hi = INT32_MAX;
+      break;
+    default:
+      return "";  // s64 holds every integer
   }
+  const std::vector<int64_t> values = t.to_int64();
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] < lo || values[i] > hi) {
+      return "element " + std::to_string(i) + " (" + std::to_string(values[i]) + ") is outside " +
+             name_of(to) + "'s range";
+    }
+  }
+  return "";
+}
+
+// `tensor` as the model input's dtype: converted, with a note, when the values keep their meaning
+// in it (numpy's float64 default, integer pixels for a float input); refused otherwise.
+Tensor to_input_dtype(const TensorDesc& desc, Tensor tensor, const std::string& source,
+                      std::vector<std::string>* notes) {
+  if (tensor.dtype() == desc.dtype) return tensor;
+  const std::string refusal = conversion_refusal(tensor, desc.dtype);
+  if (!refusal.empty()) {
+    throw_error(ErrorCode::kInvalidArgument, source + ": dtype " + name_of(tensor.dtype()) +
+                                                 " cannot feed model input '" + desc.name + "' (" +
+                                                 name_of(desc.dtype) + "): " + refusal);
+  }
+  notes->push_back(source + ": " + name_of(tensor.dtype()) + " converted to " +
+                   name_of(desc.dtype) + " for input '" + desc.name + "'");
+  return tensor.cast(desc.dtype);
 }
 
 io::Preprocess choose_preprocess(const Engine& engine, const RunArgs& args) {
@@ -64,7 +108,7 @@ RunInputs from_images(const Engine& engine, const RunArgs& args) {
   // An fp16 plan without --keep-io-types takes fp16 inputs: convert the preprocessed pixels.
   const DataType wanted = engine.inputs()[0].dtype;
   if (wanted != DataType::kF32 && traits(wanted).is_float) batch = batch.cast(wanted);
-  check_fits(engine.inputs()[0], batch, args.images[0]);
+  check_dims_fit(engine.inputs()[0], batch, args.images[0]);
   result.tensors.push_back(std::move(batch));
   return result;
 }
@@ -101,8 +145,13 @@ RunInputs from_npy(const Engine& engine, const RunArgs& args) {
       throw UsageError("no data for model input '" + desc.name + "' " + format_dims(desc.dims) +
                        "; pass --input " + desc.name + "=FILE.npy or --image");
     }
-    Tensor t = io::read_npy(it->second);
-    check_fits(desc, t, it->second);
+    io::NpyConversion narrowed;
+    Tensor t = io::read_npy(it->second, &narrowed);
+    if (!narrowed.from.empty()) {
+      result.notes.push_back(it->second + ": " + narrowed.from + " read as " + narrowed.to);
+    }
+    check_dims_fit(desc, t, it->second);
+    t = to_input_dtype(desc, std::move(t), it->second, &result.notes);
     if (result.tensors.empty()) {
       const int64_t batch = t.rank() > 0 ? t.dims()[0] : 1;
       for (int64_t i = 0; i < batch; ++i) {

@@ -15,6 +15,7 @@ struct RunInputs {
   std::vector<Tensor> tensors;       // in engine.inputs() order
   std::vector<std::string> sources;  // one per batch item of the first input, for the report
   std::optional<io::Preprocess> preprocess;  // set when the inputs came from images
+  std::vector<std::string> notes;            // one line per input whose dtype was converted
 };
 
 // Reads every input the model needs; throws UsageError for a wrong combination of options and

@@ -1,6 +1,7 @@
 #include "tools/io/npy.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -34,13 +35,32 @@ constexpr DescrEntry kDescrs[] = {
     {"|b1", DataType::kBool},
 };
 
+// float64 (NumPy's default) has no lowp dtype: read_npy narrows it to float32.
+constexpr char kF64Descr[] = "<f8";
+
 DataType dtype_from_descr(const std::string& path, const std::string& descr) {
   for (const auto& e : kDescrs) {
     if (descr == e.descr) return e.dtype;
   }
+  if (descr == kF64Descr) return DataType::kF32;
   fail(ErrorCode::kUnsupported, path,
        "unsupported npy dtype '" + descr +
-           "' (supported: <f4 <f2 <i8 <i4 |i1 |u1 |b1, little-endian)");
+           "' (supported: <f4 <f8 <f2 <i8 <i4 |i1 |u1 |b1, little-endian)");
+}
+
+// float64 values narrowed to float32; a finite value beyond float32's range has no float32
+// meaning and is refused (NaN and infinities carry over).
+void narrow_f64(const std::string& path, const unsigned char* src, size_t count, float* dst) {
+  for (size_t i = 0; i < count; ++i) {
+    double v;
+    std::memcpy(&v, src + i * sizeof(double), sizeof(double));
+    if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max()) {
+      fail(ErrorCode::kInvalidArgument, path,
+           "float64 element " + std::to_string(i) + " (" + std::to_string(v) +
+               ") is beyond float32's range");
+    }
+    dst[i] = static_cast<float>(v);
+  }
 }
 
 const char* descr_from_dtype(const std::string& path, DataType dtype) {
@@ -187,7 +207,7 @@ uint32_t read_le(const unsigned char* p, size_t n) {
 
 }  // namespace
 
-Tensor read_npy(const std::string& path) {
+Tensor read_npy(const std::string& path, NpyConversion* conversion) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(ErrorCode::kIo, path, "cannot open npy file");
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
@@ -229,7 +249,8 @@ Tensor read_npy(const std::string& path) {
 
   const size_t data_offset = prefix + header_len;
   const size_t available = bytes.size() - data_offset;
-  const size_t elem = size_of(dtype);
+  const bool f64 = descr == kF64Descr;
+  const size_t elem = f64 ? sizeof(double) : size_of(dtype);
   size_t count = 1;
   for (int64_t d : dims) {
     const size_t n = static_cast<size_t>(d);
@@ -250,7 +271,12 @@ Tensor read_npy(const std::string& path) {
   }
 
   Tensor tensor(dtype, dims);
-  if (needed) std::memcpy(tensor.raw(), bytes.data() + data_offset, needed);
+  if (f64) {
+    narrow_f64(path, bytes.data() + data_offset, count, tensor.data<float>());
+    if (conversion) *conversion = {"float64", "float32"};
+  } else if (needed) {
+    std::memcpy(tensor.raw(), bytes.data() + data_offset, needed);
+  }
   if (dtype == DataType::kBool) {
     const uint8_t* b = tensor.data<uint8_t>();
     for (size_t i = 0; i < count; ++i) {

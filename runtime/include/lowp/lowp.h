@@ -112,6 +112,8 @@ struct TensorBinding {
   MemoryKind memory = MemoryKind::kHost;
 };
 
+// True when this build of lowp includes the CUDA backend (whether or not a GPU is present).
+bool has_cuda_backend();
 // Number of CUDA devices this build can use: 0 when it was built without the CUDA backend
 // (LOWP_CUDA=OFF) or no device / driver is present.
 int cuda_device_count();
