@@ -465,8 +465,7 @@ void ProgramBuilder::fallback(const Node& node, const std::vector<TensorInfo>& i
       if (s.known && program_->slots[static_cast<size_t>(s.slot)].kind == SlotKind::kConstant) {
         t.constant = s.known;
       } else {
-        t.slot = slot_plain(v);
-        touch(t.slot);
+        t.slot = slot_plain(v);  // may add a reorder step: touched below, at the step's index
       }
     }
     step.inputs.push_back(std::move(t));
@@ -481,9 +480,16 @@ void ProgramBuilder::fallback(const Node& node, const std::vector<TensorInfo>& i
       const dnnl::memory::desc desc =
           has_dnnl_layout(t.dtype) ? plain_desc(t.dims, t.dtype) : plain_desc(t.dims);
       t.slot = place_output(v, t.dtype, t.dims, desc);
-      touch(t.slot);
     }
     step.outputs.push_back(std::move(t));
+  }
+  // Every slot is live at this step's own index, known only now: the layout conversions of later
+  // inputs were appended before it. (Touching an input as soon as it was converted let a later
+  // input's conversion overwrite it: a wrong Concat of several blocked-layout branches.)
+  for (const auto* tensors : {&step.inputs, &step.outputs}) {
+    for (const FallbackTensor& t : *tensors) {
+      if (t.slot >= 0) touch(t.slot);
+    }
   }
   program_->steps.emplace_back(std::move(step));
   describe_current("fallback reference");
