@@ -2,6 +2,7 @@
 // "Not applicable" is success (returns false), never an error. Passes never know a backend.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,7 +13,10 @@ namespace lowp {
 
 struct PassContext {
   bool verbose = false;          // log each change to stderr
+  bool verify = false;           // verify_graph after every pass (lowp/graph_verifier.h)
   std::vector<std::string> log;  // one line per change, kept for callers and tests
+  // Called after every pass (changed or not) with its name and the graph.
+  std::function<void(const std::string& pass, const Graph& graph)> after_pass;
   void note(const std::string& pass, const std::string& what);
 };
 

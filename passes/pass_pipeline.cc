@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "lowp/error.h"
+#include "lowp/graph_verifier.h"
 #include "lowp/shape_propagation.h"
 #include "passes/activation_fusion.h"
 #include "passes/batch_norm_folding.h"
@@ -53,14 +54,18 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   return all;
 }
 
-namespace {
-
-bool run_pass(const Pass& pass, Graph& graph, PassContext& ctx) {
-  if (!pass.run(graph, ctx)) return false;
-  graph.topological_sort();
-  propagate_shapes(graph);
-  return true;
+bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx) {
+  const bool changed = pass.run(graph, ctx);
+  if (changed) {
+    graph.topological_sort();
+    propagate_shapes(graph);
+  }
+  if (ctx.verify) verify_graph(graph, std::string("after pass '") + pass.name() + "'");
+  if (ctx.after_pass) ctx.after_pass(pass.name(), graph);
+  return changed;
 }
+
+namespace {
 
 bool has_calibration(const CalibrationOptions& c) {
   return c.source || (!c.cache_path.empty() && std::filesystem::exists(c.cache_path));
@@ -69,7 +74,7 @@ bool has_calibration(const CalibrationOptions& c) {
 }  // namespace
 
 void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx) {
-  for (const auto& pass : make_pipeline(options)) run_pass(*pass, graph, ctx);
+  for (const auto& pass : make_pipeline(options)) run_one_pass(*pass, graph, ctx);
 }
 
 // Precision comes last: the fusions only match fp32 nodes, and the casting / quantization
@@ -86,7 +91,8 @@ void apply_precision(Graph& graph, const CompileOptions& options, PassContext& c
         max_abs[name] = std::max(std::fabs(r.min), std::fabs(r.max));
       }
     }
-    run_pass(Fp16CastingPass(Fp16CastingOptions::from(options, std::move(max_abs))), graph, ctx);
+    run_one_pass(Fp16CastingPass(Fp16CastingOptions::from(options, std::move(max_abs))), graph,
+                 ctx);
   } else if (p == Precision::kInt8) {
     if (!has_calibration(options.calibration)) {
       throw_error(
@@ -97,9 +103,9 @@ void apply_precision(Graph& graph, const CompileOptions& options, PassContext& c
     auto ranges = calibrate(graph, options.calibration, {}, options.verbose);
     ctx.note("calibration", std::to_string(ranges.size()) + " tensor ranges (" +
                                 calibrator_name(options.calibration.calibrator) + ")");
-    run_pass(Int8QuantizationPass(std::move(ranges), options.keep_fp32,
-                                  options.calibration.symmetric_activations),
-             graph, ctx);
+    run_one_pass(Int8QuantizationPass(std::move(ranges), options.keep_fp32,
+                                      options.calibration.symmetric_activations),
+                 graph, ctx);
   }
 }
 

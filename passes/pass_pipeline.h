@@ -12,6 +12,9 @@
 namespace lowp {
 
 std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options);
+// Runs one pass as the pipeline does: when it changed the graph, re-sorts it and re-propagates
+// shapes; then verifies it (ctx.verify) and calls ctx.after_pass. Returns whether it changed.
+bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx);
 // Runs the fp32 optimisation pipeline; the graph's shapes are re-propagated after every pass
 // that changed it.
 void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "backends/reference/reference_executor.h"
+#include "lowp/graph_verifier.h"
 #include "lowp/shape_propagation.h"
 #include "passes/activation_fusion.h"
 #include "passes/batch_norm_folding.h"
@@ -67,10 +68,10 @@ std::unique_ptr<Graph> check_pass(const Pass& pass, bool expect_change) {
   auto g = residual_block();
   Tensor x = random_tensor({2, 4, 6, 6}, 42);
   Tensor before = reference::run_graph(*g, {x}).at(0);
+  verify_graph(*g, "before pass");
   PassContext ctx;
-  EXPECT_EQ(pass.run(*g, ctx), expect_change) << pass.name();
-  g->topological_sort();
-  propagate_shapes(*g);
+  ctx.verify = true;
+  EXPECT_EQ(run_one_pass(pass, *g, ctx), expect_change) << pass.name();
   Tensor after = reference::run_graph(*g, {x}).at(0);
   EXPECT_LT(max_abs_diff(before, after), 1e-5f) << pass.name();
   return g;

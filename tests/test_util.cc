@@ -47,6 +47,7 @@ CompileOptions options_for(Device device, Precision precision) {
   CompileOptions o;
   o.device = device;
   o.precision = precision;
+  o.verify = true;  // tests check the graph after every pass
   return o;
 }
 

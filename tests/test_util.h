@@ -26,7 +26,8 @@ bool file_exists(const std::string& path);
 
 // ||got - want|| / ||want|| over all elements (any float dtype).
 double relative_l2(const Tensor& got, const Tensor& want);
-// Compile options for a device and precision (the rest default).
+// Compile options for a device and precision, verifying the graph after every pass (the rest
+// default).
 CompileOptions options_for(Device device, Precision precision);
 // `engine` saved as the plan `plan_path` and loaded again to run on `device`: the same graph (an
 // int8 graph calibrated on the CPU, say) on another backend.

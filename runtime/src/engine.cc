@@ -6,6 +6,7 @@
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/backend.h"
 #include "lowp/graph.h"
+#include "lowp/graph_verifier.h"
 #include "lowp/lowp.h"
 #include "lowp/op_schema.h"
 #include "lowp/shape_propagation.h"
@@ -207,10 +208,15 @@ std::shared_ptr<const Engine> Engine::compile_impl(std::shared_ptr<Graph> graph,
   check_supported_options(options);
   PassContext ctx;
   ctx.verbose = options.verbose;
+  ctx.verify = options.verify;
+  ctx.after_pass = options.after_each_pass;
+  if (ctx.verify) verify_graph(*graph, "after import");
+  if (ctx.after_pass) ctx.after_pass("import", *graph);
   run_pipeline(*graph, options, ctx);
   apply_precision(*graph, options, ctx);
   CompileOptions kept = options;
   kept.calibration = {};  // the data source is not part of the engine
+  kept.after_each_pass = nullptr;
   return std::shared_ptr<Engine>(new Engine(std::move(graph), kept));
 }
 
@@ -285,6 +291,7 @@ std::shared_ptr<const EngineVariant> Engine::variant_for(
   }
   g->inputs = kept;
   PassContext ctx;
+  ctx.verify = options_.verify;
   run_pipeline(*g, options_, ctx);
   propagate_shapes(*g);
   auto variant = make_variant(std::move(g), std::move(runtime_inputs), options_, tactics_);

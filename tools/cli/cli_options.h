@@ -45,6 +45,7 @@ struct CompileArgs {
   std::vector<std::string> disabled_passes;
   int threads = 0;
   bool verbose = false;
+  bool verify = false;  // check the graph after import and every pass
   bool json = false;
 };
 
@@ -65,7 +66,8 @@ struct RunArgs {
 struct InspectArgs {
   std::string model;
   bool json = false;
-  bool ir = false;  // print the whole IR (Graph::print) instead of the summary
+  bool ir = false;         // print the whole IR (Graph::print) instead of the summary
+  std::string after_pass;  // print the IR after this pass (or "import") instead
 };
 
 struct BenchArgs {

@@ -23,6 +23,9 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args) {
       ->capture_default_str();
   cmd->add_option("--disable-pass", args.disabled_passes, "Switch a graph pass off (repeatable)");
   cmd->add_flag("-v,--verbose", args.verbose, "Log what each pass changed to stderr");
+  cmd->add_flag("--verify", args.verify,
+                "Check the graph after import and after every pass (structure, types, "
+                "quantization parameters); a pass that breaks it fails, named");
   cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
   return cmd;
 }
@@ -30,6 +33,7 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args) {
 int run_compile(const CompileArgs& args) {
   CompileOptions options = compile_options(args.precision, args.threads);
   options.verbose = args.verbose;
+  options.verify = args.verify;
   options.disabled_passes = args.disabled_passes;
   std::string output = args.output;
   if (output.empty()) {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string_view>
 
 #include "lowp/graph.h"
@@ -56,6 +57,9 @@ CLI::App* add_inspect_command(CLI::App& app, InspectArgs& args) {
   cmd->add_option("model", args.model, "Model: .onnx or .plan")->required();
   cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
   cmd->add_flag("--ir", args.ir, "Print the whole IR instead of the summary");
+  cmd->add_option("--after-pass", args.after_pass,
+                  "ONNX model: print the IR after this pass (each time it runs; 'import' for the "
+                  "imported graph), verifying the graph after every pass");
   return cmd;
 }
 
@@ -82,9 +86,39 @@ std::shared_ptr<const Engine> load_for_inspection(const std::string& path, std::
   }
 }
 
+// The IR after each run of the pass `args.after_pass` in an fp32 compile of an ONNX model.
+int print_ir_after_pass(const InspectArgs& args) {
+  if (std::string_view(args.model).ends_with(".plan")) {
+    throw UsageError("--after-pass needs an ONNX model: a plan holds the graph after all passes");
+  }
+  CompileOptions options;
+  options.verify = true;
+  std::vector<std::string> stages;
+  std::ostringstream shown;
+  options.after_each_pass = [&](const std::string& stage, const Graph& graph) {
+    stages.push_back(stage);
+    if (stage != args.after_pass) return;
+    const auto run = std::count(stages.begin(), stages.end(), stage);
+    shown << "# IR after " << stage << " (run " << run << ")\n";
+    graph.print(shown);
+  };
+  compile_model(args.model, options, PrecisionArgs{});
+  if (shown.tellp() == 0) {
+    std::string names;
+    for (const std::string& s : stages) {
+      if (names.find("'" + s + "'") == std::string::npos)
+        names += (names.empty() ? "'" : ", '") + s + "'";
+    }
+    throw UsageError("no pass named '" + args.after_pass + "' ran; the stages were " + names);
+  }
+  std::cout << shown.str();
+  return 0;
+}
+
 }  // namespace
 
 int run_inspect(const InspectArgs& args) {
+  if (!args.after_pass.empty()) return print_ir_after_pass(args);
   std::string device_note;
   std::shared_ptr<const Engine> engine = load_for_inspection(args.model, &device_note);
   const Graph& graph = engine->graph();

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,12 @@ struct CompileOptions {
   // plans (RuntimeOptions::cuda_device picks it when loading).
   int cuda_device = -1;
   CalibrationOptions calibration;  // int8 (and fp16 range checks)
+  // Check the graph after import and after every pass (lowp/graph_verifier.h): a pass that breaks
+  // the IR fails there, naming it. Costs one shape inference per pass.
+  bool verify = false;
+  // Called with each pass's name and the graph after it (and "import" first); for tools that show
+  // the IR at a point of the pipeline (`lowp inspect --after-pass`). Not kept by the engine.
+  std::function<void(const std::string& stage, const Graph& graph)> after_each_pass;
 };
 
 struct RuntimeOptions {
