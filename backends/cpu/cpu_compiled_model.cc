@@ -25,7 +25,7 @@ bool is_keyed_input(const Value& v) {
 
 CpuCompiledModel::CpuCompiledModel(std::shared_ptr<const Graph> graph,
                                    const CompileOptions& options)
-    : graph_(std::move(graph)), options_(options) {
+    : graph_(std::move(graph)), options_(options), programs_(options.program_cache_size) {
   if (!graph_) throw Error(ErrorCode::kInvalidArgument, "compile_for_cpu: null graph");
   check_bf16_support(*graph_, options_.precision);
   if (graph_uses(*graph_, DataType::kF16)) {
@@ -67,15 +67,14 @@ CpuCompiledModel::ProgramKey CpuCompiledModel::key_for(
 std::shared_ptr<const Program> CpuCompiledModel::program_for(
     const ProgramKey& key, const std::vector<const Tensor*>& inputs) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = programs_.find(key);
-  if (it != programs_.end()) return it->second;
+  if (const auto* cached = programs_.find(key)) return *cached;
   std::vector<const Tensor*> known(inputs.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (keyed_[i] && inputs[i] && inputs[i]->numel() <= kMaxKeyedElements) known[i] = inputs[i];
   }
   ProgramBuilder builder(*graph_, engine_, weights_, key.dims, known);
   std::shared_ptr<const Program> program = builder.build();
-  programs_.emplace(key, program);
+  programs_.insert(key, program);  // an evicted Program lives on in contexts still running it
   return program;
 }
 
@@ -164,14 +163,13 @@ std::vector<std::string> CpuCompiledModel::describe_nodes() const {
       std::shared_ptr<const Program> program;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        auto it = programs_.find(key);
-        if (it != programs_.end()) program = it->second;
+        if (const auto* cached = programs_.find(key)) program = *cached;
       }
       if (!program) {
         std::lock_guard<std::mutex> lock(mutex_);
         ProgramBuilder builder(*graph_, engine_, weights_, dims, none);
         program = builder.build();
-        programs_.emplace(key, program);
+        programs_.insert(key, program);
       }
       return program->node_lines;
     }

@@ -1,8 +1,9 @@
 // CpuCompiledModel: the oneDNN backend's CompiledModel (fp32; bf16 on AVX512-BF16; fp16 plans run
 // in f32, see fp16_emulation.h; quantized graphs in int8, see int8_lowering.cc). Immutable to its
 // users; internally it lowers the graph lazily into one Program per set of input dims (and contents
-// of small integer inputs, which shape ops may need), caching Programs and packed weights under a
-// mutex.
+// of small integer inputs, which shape ops may need), caching the
+// CompileOptions::program_cache_size most recently used Programs (runtime/src/lru_cache.h) and
+// packed weights under a mutex.
 #pragma once
 
 #include <map>
@@ -15,6 +16,7 @@
 #include "backends/cpu/program.h"
 #include "backends/cpu/program_builder.h"
 #include "lowp/backend.h"
+#include "runtime/src/lru_cache.h"
 
 namespace lowp::cpu {
 
@@ -48,7 +50,7 @@ class CpuCompiledModel : public CompiledModel {
   void (*set_num_threads_)(int) = nullptr;  // OpenMP's omp_set_num_threads when threads > 0
 
   mutable std::mutex mutex_;  // guards the two caches below
-  mutable std::map<ProgramKey, std::shared_ptr<const Program>> programs_;
+  mutable LruCache<ProgramKey, std::shared_ptr<const Program>> programs_;
   mutable WeightCache weights_;
 };
 

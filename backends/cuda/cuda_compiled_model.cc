@@ -24,7 +24,6 @@ size_t align_io(size_t bytes) { return (bytes + kIoAlignment - 1) / kIoAlignment
 // captured graphs.
 struct PreparedProgram {
   std::shared_ptr<const CudaProgram> program;
-  uint64_t last_use = 0;  // the context's run counter when last used (least recently used goes)
   DeviceBuffer arena;
   DeviceBuffer workspace;
   DeviceBuffer io;       // device copies of host-bound inputs, then outputs
@@ -64,22 +63,14 @@ class CudaContext : public ExecutionContext {
   ~CudaContext() override { release(); }
 
   PreparedProgram& prepare(std::shared_ptr<const CudaProgram> program) {
-    ++clock;
-    if (auto it = prepared.find(program.get()); it != prepared.end()) {
-      it->second->last_use = clock;
-      return *it->second;
-    }
-    // A session that sees many shapes keeps the buffers and graphs of the latest few only.
-    if (prepared.size() >= kMaxPrepared) {
-      auto oldest = prepared.begin();
-      for (auto it = prepared.begin(); it != prepared.end(); ++it) {
-        if (it->second->last_use < oldest->second->last_use) oldest = it;
-      }
+    if (auto* cached = prepared.find(program.get())) return **cached;
+    // A session that sees many shapes keeps the buffers and graphs of the latest few only, freed
+    // (once the stream is done with them) before the next is allocated.
+    if (auto oldest = prepared.make_room()) {
       check_cuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
-      prepared.erase(oldest);
+      oldest->reset();
     }
-    auto owned = std::make_unique<PreparedProgram>();  // enters the map only when complete
-    owned->last_use = clock;
+    auto owned = std::make_unique<PreparedProgram>();  // enters the cache only when complete
     PreparedProgram& p = *owned;
     p.program = program;
     p.arena = DeviceBuffer(program->arena_bytes, "the activation arena");
@@ -95,7 +86,7 @@ class CudaContext : public ExecutionContext {
     }
     p.io = DeviceBuffer(io, "input / output buffers");
     p.staging = PinnedBuffer(io, "pinned input / output staging");
-    prepared.emplace(program.get(), std::move(owned));
+    prepared.insert(program.get(), std::move(owned));
     return p;
   }
 
@@ -125,8 +116,7 @@ class CudaContext : public ExecutionContext {
   cudaEvent_t inputs_ready = nullptr;  // orders our stream after the caller's legacy-stream work
   cublasLtHandle_t lt = nullptr;
   static constexpr size_t kMaxPrepared = 4;
-  uint64_t clock = 0;
-  std::map<const CudaProgram*, std::unique_ptr<PreparedProgram>> prepared;
+  LruCache<const CudaProgram*, std::unique_ptr<PreparedProgram>> prepared{kMaxPrepared};
   std::vector<Dims> last_dims;
   std::shared_ptr<const CudaProgram> last_program;
 };
@@ -251,7 +241,10 @@ void check_output_sizes(const CudaProgram& program, const std::vector<Tensor*>& 
 CudaCompiledModel::CudaCompiledModel(std::shared_ptr<const Graph> graph,
                                      const CompileOptions& options, const TacticMap& tactics,
                                      size_t im2col_slice_bytes)
-    : graph_(std::move(graph)), options_(options), im2col_slice_bytes_(im2col_slice_bytes) {
+    : graph_(std::move(graph)),
+      options_(options),
+      im2col_slice_bytes_(im2col_slice_bytes),
+      programs_(options.program_cache_size) {
   check_cuda_support(*graph_);
   int count = 0;
   check_cuda(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
@@ -351,27 +344,16 @@ std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
     const std::vector<Dims>& dims) const {
   const DeviceScope on_device(device_);
   std::lock_guard<std::mutex> lock(mutex_);
-  ++program_clock_;
-  auto it = programs_.find(dims);
-  if (it != programs_.end()) {
-    it->second.last_use = program_clock_;
-    return it->second.program;
-  }
+  if (const auto* cached = programs_.find(dims)) return *cached;
   // Programs of shapes not used lately go (sessions still running one keep it alive).
-  if (programs_.size() >= kMaxPrograms) {
-    auto oldest = programs_.begin();
-    for (auto p = programs_.begin(); p != programs_.end(); ++p) {
-      if (p->second.last_use < oldest->second.last_use) oldest = p;
-    }
-    programs_.erase(oldest);
-  }
+  programs_.make_room();
   LoweringOptions options;
   options.lt = lt_;
   options.dnn = dnn_;
   options.tactics = tactics_.get();
   options.im2col_slice_bytes = im2col_slice_bytes_;
   std::shared_ptr<const CudaProgram> program = lower_program(*graph_, dims, resources_, options);
-  programs_.emplace(dims, CachedProgram{program, program_clock_});
+  programs_.insert(dims, program);
   return program;
 }
 

@@ -20,6 +20,7 @@
 #include "backends/cuda/program_lowering.h"
 #include "backends/cuda/tactic_store.h"
 #include "lowp/backend.h"
+#include "runtime/src/lru_cache.h"
 
 namespace lowp::cuda {
 
@@ -59,13 +60,8 @@ class CudaCompiledModel : public CompiledModel {
   cudnnHandle_t dnn_ = nullptr;  // null when cuDNN is unavailable
   std::unique_ptr<TacticStore> tactics_;
   std::shared_ptr<const CudaProgram> first_program_;  // lowered at compile for batch 1
-  struct CachedProgram {
-    std::shared_ptr<const CudaProgram> program;
-    uint64_t last_use = 0;
-  };
-  static constexpr size_t kMaxPrograms = 16;  // shapes kept lowered (least recently used goes)
-  mutable uint64_t program_clock_ = 0;
-  mutable std::map<std::vector<Dims>, CachedProgram> programs_;
+  // Shapes kept lowered, CompileOptions::program_cache_size of them (least recently used goes).
+  mutable LruCache<std::vector<Dims>, std::shared_ptr<const CudaProgram>> programs_;
 };
 
 }  // namespace lowp::cuda

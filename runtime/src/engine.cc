@@ -11,6 +11,7 @@
 #include "lowp/op_schema.h"
 #include "lowp/shape_propagation.h"
 #include "passes/pass_pipeline.h"
+#include "runtime/src/lru_cache.h"
 #include "runtime/src/plan_format.h"
 
 namespace lowp {
@@ -81,6 +82,10 @@ void check_supported_options(const CompileOptions& options) {
     throw_error(ErrorCode::kUnsupported,
                 "bf16 is a CPU option (AVX512-BF16); on CUDA use fp16 (tensor cores) or int8");
   }
+  if (options.program_cache_size == 0) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "program_cache_size is 0: an engine keeps at least the program it runs");
+  }
 }
 
 }  // namespace
@@ -97,6 +102,16 @@ struct EngineVariant {
   std::shared_ptr<Graph> graph;
   std::vector<size_t> runtime_inputs;  // indices into Engine::inputs() still bound at run time
   std::unique_ptr<CompiledModel> compiled;
+};
+
+struct Engine::VariantCache {
+  explicit VariantCache(size_t capacity) : lru(capacity) {}
+  LruCache<std::string, std::shared_ptr<const EngineVariant>> lru;
+};
+
+struct Session::Contexts {
+  explicit Contexts(size_t capacity) : lru(capacity) {}
+  LruCache<std::shared_ptr<const EngineVariant>, std::unique_ptr<ExecutionContext>> lru;
 };
 
 namespace {
@@ -170,6 +185,7 @@ Engine::Engine(std::shared_ptr<Graph> graph, CompileOptions options,
   for (const Value* v : graph_->inputs) inputs_.push_back(describe_value(*v));
   for (const Value* v : graph_->outputs) outputs_.push_back(describe_value(*v));
   value_inputs_ = find_value_inputs(*graph_);
+  variants_ = std::make_unique<VariantCache>(options_.program_cache_size);
   if (value_inputs_.empty()) {
     base_ = make_variant(graph_, all_indices(inputs_.size()), options_, tactics_);
   }
@@ -227,6 +243,7 @@ std::shared_ptr<const Engine> Engine::load_plan(const std::string& plan_path,
     plan.options.threads = runtime.threads;
     if (runtime.device) plan.options.device = *runtime.device;
     plan.options.cuda_device = runtime.cuda_device;
+    plan.options.program_cache_size = runtime.program_cache_size;
     if (plan.options.device == Device::kCuda && !runtime.device && cuda_device_count() == 0) {
       throw_error(ErrorCode::kUnsupported,
                   plan_path + ": a CUDA plan, and this machine cannot run CUDA: " +
@@ -274,8 +291,7 @@ std::shared_ptr<const EngineVariant> Engine::variant_for(
     key.append(static_cast<const char*>(t.raw()), t.bytes());
   }
   std::lock_guard<std::mutex> lock(variants_mutex_);
-  auto it = variants_.find(key);
-  if (it != variants_.end()) return it->second;
+  if (const auto* cached = variants_->lru.find(key)) return *cached;
   // Bake the values in as constants, fold what they decide, and compile that graph.
   std::shared_ptr<Graph> g = graph_->clone();
   std::vector<size_t> runtime_inputs;
@@ -295,7 +311,7 @@ std::shared_ptr<const EngineVariant> Engine::variant_for(
   run_pipeline(*g, options_, ctx);
   propagate_shapes(*g);
   auto variant = make_variant(std::move(g), std::move(runtime_inputs), options_, tactics_);
-  variants_[key] = variant;
+  variants_->lru.insert(key, variant);  // sessions running an evicted variant keep it alive
   return variant;
 }
 
@@ -321,8 +337,12 @@ std::unique_ptr<Session> Engine::create_session() const {
 
 // ---- Session ----------------------------------------------------------------------------------
 
-Session::Session(std::shared_ptr<const Engine> engine) : engine_(std::move(engine)) {
-  if (engine_->base_) contexts_[engine_->base_.get()] = engine_->base_->compiled->create_context();
+Session::Session(std::shared_ptr<const Engine> engine)
+    : engine_(std::move(engine)),
+      contexts_(std::make_unique<Contexts>(engine_->options_.program_cache_size)) {
+  if (engine_->base_) {
+    contexts_->lru.insert(engine_->base_, engine_->base_->compiled->create_context());
+  }
 }
 
 Session::~Session() = default;
@@ -424,9 +444,9 @@ void Session::run_impl(const std::vector<TensorBinding>& inputs,
   std::vector<const Tensor*> ins = bound_inputs(*engine_, inputs);
   std::shared_ptr<const EngineVariant> variant = engine_->variant_for(ins);
   std::vector<Dims> in_dims = dims_of(ins);
-  if (variant.get() != last_variant_ || in_dims != last_input_dims_) {
+  if (variant != last_variant_ || in_dims != last_input_dims_) {
     last_outputs_ = variant_outputs(*variant, in_dims);
-    last_variant_ = variant.get();
+    last_variant_ = variant;
     last_input_dims_ = std::move(in_dims);
   }
   const std::vector<TensorDesc>& expected = last_outputs_;
@@ -440,8 +460,9 @@ void Session::run_impl(const std::vector<TensorBinding>& inputs,
   }
   std::vector<const Tensor*> runtime_ins;
   for (size_t i : variant->runtime_inputs) runtime_ins.push_back(ins[i]);
-  auto& context = contexts_[variant.get()];
-  if (!context) context = variant->compiled->create_context();
+  std::unique_ptr<ExecutionContext>* found = contexts_->lru.find(variant);
+  auto& context =
+      found ? *found : contexts_->lru.insert(variant, variant->compiled->create_context()).value;
   if (memory == MemoryKind::kCuda) {
     variant->compiled->run_on_device(*context, runtime_ins, outs);
   } else {

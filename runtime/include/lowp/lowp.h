@@ -85,6 +85,9 @@ struct CompileOptions {
   // plans (RuntimeOptions::cuda_device picks it when loading).
   int cuda_device = -1;
   CalibrationOptions calibration;  // int8 (and fp16 range checks)
+  // Compiled programs an engine keeps, least recently used evicted: one per set of input dims (and
+  // per value of inputs whose contents decide shapes). Bounds memory when callers vary shapes.
+  size_t program_cache_size = 16;
   // Check the graph after import and after every pass (lowp/graph_verifier.h): a pass that breaks
   // the IR fails there, naming it. Costs one shape inference per pass.
   bool verify = false;
@@ -99,6 +102,7 @@ struct RuntimeOptions {
   std::optional<Device> device;
   // CUDA: the GPU to load the plan on (see CompileOptions::cuda_device); -1: the current one.
   int cuda_device = -1;
+  size_t program_cache_size = 16;  // see CompileOptions::program_cache_size
 };
 
 // Name, element type and dims of a model input or output; -1 marks a dynamic dimension.
@@ -171,8 +175,11 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::vector<TensorDesc> outputs_;
   std::vector<size_t> value_inputs_;           // indices into inputs_
   std::shared_ptr<const EngineVariant> base_;  // set when value_inputs_ is empty
+  // Variants compiled per value of value_inputs_, the options' program_cache_size most recently
+  // used (engine.cc).
+  struct VariantCache;
   mutable std::mutex variants_mutex_;
-  mutable std::map<std::string, std::shared_ptr<const EngineVariant>> variants_;
+  std::unique_ptr<VariantCache> variants_;
   friend class Session;
 };
 
@@ -196,11 +203,13 @@ class Session {
   void run_impl(const std::vector<TensorBinding>& inputs,
                 const std::vector<TensorBinding>& outputs);
   std::shared_ptr<const Engine> engine_;
-  // One context per engine variant this session has run (usually exactly one).
-  std::map<const EngineVariant*, std::unique_ptr<ExecutionContext>> contexts_;
+  // One context per engine variant this session has run (usually exactly one; the options'
+  // program_cache_size most recently used ones, each holding its variant alive).
+  struct Contexts;
+  std::unique_ptr<Contexts> contexts_;
   // Output descriptions for the last (variant, input dims) seen: skips shape inference when a
   // service runs the same shapes over and over.
-  const EngineVariant* last_variant_ = nullptr;
+  std::shared_ptr<const EngineVariant> last_variant_;
   std::vector<Dims> last_input_dims_;
   std::vector<TensorDesc> last_outputs_;
 };
