@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <set>
 
-#include "lowp/backend.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"
 #include "passes/calibration_cache.h"
@@ -141,7 +140,8 @@ std::vector<std::string> default_calibration_values(const Graph& graph) {
 
 CalibrationStatistics collect_calibration_statistics(const Graph& graph, CalibrationSource& source,
                                                      const std::vector<std::string>& value_names,
-                                                     bool verbose_progress) {
+                                                     bool verbose_progress,
+                                                     const GraphRunnerFactory& make_runner) {
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<Graph> probe = graph.clone();
   std::vector<Observed> observed = plan_observation(
@@ -150,9 +150,7 @@ CalibrationStatistics collect_calibration_statistics(const Graph& graph, Calibra
   CalibrationStatistics stats;
   for (Observed& o : observed) o.histogram = &stats.tensors[o.name];
 
-  CompileOptions fp32;  // the probe always runs in fp32 on the CPU
-  std::unique_ptr<CompiledModel> compiled = compile_for_cpu(probe, fp32);
-  std::unique_ptr<ExecutionContext> context = compiled->create_context();
+  std::unique_ptr<GraphRunner> runner = make_runner(probe);
 
   const auto* sized = dynamic_cast<const SizedCalibrationSource*>(&source);
   ProgressBar progress("calibrating", sized ? sized->total_images() : -1, "images",
@@ -173,7 +171,7 @@ CalibrationStatistics collect_calibration_statistics(const Graph& graph, Calibra
     for (const Tensor& t : inputs) in_ptrs.push_back(&t);
     std::vector<Tensor*> out_ptrs;
     for (Tensor& t : outputs) out_ptrs.push_back(&t);
-    compiled->run(*context, in_ptrs, out_ptrs);
+    runner->run(in_ptrs, out_ptrs);
 
     for (const Observed& o : observed) {
       const Tensor& t = o.input_index >= 0 ? inputs[static_cast<size_t>(o.input_index)]
@@ -204,7 +202,8 @@ std::map<std::string, TensorRange> ranges_from_statistics(const CalibrationStati
 std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
                                              const CalibrationOptions& options,
                                              const std::vector<std::string>& value_names,
-                                             bool verbose_progress) {
+                                             bool verbose_progress,
+                                             const GraphRunnerFactory& make_runner) {
   const std::vector<std::string> names =
       value_names.empty() ? default_calibration_values(optimised_fp32_graph) : value_names;
   const std::string& cache_path = options.cache_path;
@@ -223,7 +222,7 @@ std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
                                         : " (the cache '" + cache_path + "' does not exist)"));
   }
   CalibrationStatistics stats = collect_calibration_statistics(
-      optimised_fp32_graph, *options.source, names, verbose_progress);
+      optimised_fp32_graph, *options.source, names, verbose_progress, make_runner);
   std::map<std::string, TensorRange> ranges = ranges_from_statistics(stats, options);
   // Graph inputs keep their exact range whatever the calibrator: they are bounded, preprocessed
   // data, and clipping them (a dark background is a spike that entropy and percentile cut at)

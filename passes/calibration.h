@@ -1,7 +1,8 @@
 // int8 calibration: measuring the range of every activation the quantizer needs.
 //
 // The optimised fp32 graph is cloned, every value to observe becomes an extra graph output, and
-// the clone is compiled for the CPU (oneDNN) and run on every batch the CalibrationSource gives.
+// the clone runs on every batch the CalibrationSource gives, through a GraphRunner the caller makes
+// (the engine hands one running fp32 on the CPU backend: calibration never knows a backend).
 // Each observed value streams into an ActivationHistogram (exact min / max, 2048-bin histogram of
 // |x| with power-of-two bin widths, so the result does not depend on batch size or order and
 // memory does not grow with the number of images). A calibrator (calibrators.h) then turns each
@@ -14,12 +15,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "lowp/graph.h"
-#include "lowp/lowp.h"
+#include "lowp/options.h"
 #include "passes/activation_histogram.h"
 #include "passes/quant_params.h"
 
@@ -32,6 +35,17 @@ class SizedCalibrationSource : public CalibrationSource {
   virtual int64_t total_images() const = 0;
 };
 
+// Runs one graph on batch after batch: inputs and outputs in graph order, outputs allocated with
+// the dims shape inference gives for the inputs' dims.
+class GraphRunner {
+ public:
+  virtual ~GraphRunner() = default;
+  virtual void run(const std::vector<const Tensor*>& inputs,
+                   const std::vector<Tensor*>& outputs) = 0;
+};
+// Makes the runner for a graph (compiling it, say), once per calibration.
+using GraphRunnerFactory = std::function<std::unique_ptr<GraphRunner>(std::shared_ptr<Graph>)>;
+
 struct CalibrationStatistics {
   std::map<std::string, ActivationHistogram> tensors;
   int64_t images = 0;  // leading dimension of the first input, summed over batches
@@ -42,12 +56,13 @@ struct CalibrationStatistics {
 // Every non-constant f32 value produced by a node, plus the f32 graph inputs.
 std::vector<std::string> default_calibration_values(const Graph& graph);
 
-// Runs every batch of `source` through a fp32 CPU engine of `graph` (an optimised fp32 graph) and
-// gathers statistics of `value_names` (empty: default_calibration_values). Errors name the value
-// or the source.
+// Runs every batch of `source` through `graph` (an optimised fp32 graph, with the observed values
+// as extra outputs) on a runner from `make_runner`, and gathers statistics of `value_names`
+// (empty: default_calibration_values). Errors name the value or the source.
 CalibrationStatistics collect_calibration_statistics(const Graph& graph, CalibrationSource& source,
                                                      const std::vector<std::string>& value_names,
-                                                     bool verbose_progress);
+                                                     bool verbose_progress,
+                                                     const GraphRunnerFactory& make_runner);
 
 // One range per tensor of `stats` under options.calibrator / percentile / symmetric_activations.
 std::map<std::string, TensorRange> ranges_from_statistics(const CalibrationStatistics& stats,
@@ -58,6 +73,7 @@ std::map<std::string, TensorRange> ranges_from_statistics(const CalibrationStati
 std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
                                              const CalibrationOptions& options,
                                              const std::vector<std::string>& value_names,
-                                             bool verbose_progress);
+                                             bool verbose_progress,
+                                             const GraphRunnerFactory& make_runner);
 
 }  // namespace lowp

@@ -19,7 +19,7 @@
 // The three threshold methods give a bound T on |x|; the range is [max(min, -T), min(max, T)].
 #pragma once
 
-#include "lowp/lowp.h"
+#include "lowp/options.h"
 #include "passes/activation_histogram.h"
 #include "passes/quant_params.h"
 

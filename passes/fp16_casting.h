@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "lowp/dtype.h"
-#include "lowp/lowp.h"
+#include "lowp/options.h"
 #include "passes/pass.h"
 
 namespace lowp {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "lowp/backend.h"
 #include "lowp/error.h"
 #include "lowp/graph_verifier.h"
 #include "lowp/shape_propagation.h"
@@ -67,11 +68,29 @@ bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx) {
 
 namespace {
 
+class CpuRunner : public GraphRunner {
+ public:
+  explicit CpuRunner(std::shared_ptr<Graph> graph)
+      : compiled_(compile_for_cpu(std::move(graph), CompileOptions{})),
+        context_(compiled_->create_context()) {}
+  void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& outputs) override {
+    compiled_->run(*context_, inputs, outputs);
+  }
+
+ private:
+  std::unique_ptr<CompiledModel> compiled_;
+  std::unique_ptr<ExecutionContext> context_;
+};
+
 bool has_calibration(const CalibrationOptions& c) {
   return c.source || (!c.cache_path.empty() && std::filesystem::exists(c.cache_path));
 }
 
 }  // namespace
+
+GraphRunnerFactory fp32_cpu_runner() {
+  return [](std::shared_ptr<Graph> graph) { return std::make_unique<CpuRunner>(std::move(graph)); };
+}
 
 void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx) {
   for (const auto& pass : make_pipeline(options)) run_one_pass(*pass, graph, ctx);
@@ -87,7 +106,8 @@ void apply_precision(Graph& graph, const CompileOptions& options, PassContext& c
       CalibrationOptions minmax = options.calibration;
       minmax.calibrator = Calibrator::kMinMax;
       minmax.cache_path.clear();  // an int8 cache holds clipped ranges: measure afresh
-      for (const auto& [name, r] : calibrate(graph, minmax, {}, options.verbose)) {
+      for (const auto& [name, r] :
+           calibrate(graph, minmax, {}, options.verbose, fp32_cpu_runner())) {
         max_abs[name] = std::max(std::fabs(r.min), std::fabs(r.max));
       }
     }
@@ -100,7 +120,7 @@ void apply_precision(Graph& graph, const CompileOptions& options, PassContext& c
           "int8 needs calibration data: give a calibration source (lowp: --calib PATH|random) "
           "or an existing calibration cache (--calib-cache FILE)");
     }
-    auto ranges = calibrate(graph, options.calibration, {}, options.verbose);
+    auto ranges = calibrate(graph, options.calibration, {}, options.verbose, fp32_cpu_runner());
     ctx.note("calibration", std::to_string(ranges.size()) + " tensor ranges (" +
                                 calibrator_name(options.calibration.calibrator) + ")");
     run_one_pass(Int8QuantizationPass(std::move(ranges), options.keep_fp32,

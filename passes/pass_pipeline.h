@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "lowp/lowp.h"
+#include "lowp/options.h"
+#include "passes/calibration.h"
 #include "passes/pass.h"
 
 namespace lowp {
@@ -18,6 +19,9 @@ bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx);
 // Runs the fp32 optimisation pipeline; the graph's shapes are re-propagated after every pass
 // that changed it.
 void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx);
+
+// Runs a graph in fp32 on the CPU backend: how the engine has calibration observe activations.
+GraphRunnerFactory fp32_cpu_runner();
 
 // Then the precision stage: fp16 / bf16 casting (with measured ranges when calibration data is
 // given) or calibration + int8 quantization. Runs on the optimised graph, once per compile.

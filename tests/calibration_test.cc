@@ -19,6 +19,7 @@
 #include "passes/activation_histogram.h"
 #include "passes/calibration_cache.h"
 #include "passes/calibrators.h"
+#include "passes/pass_pipeline.h"
 #include "passes/quant_params.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"
@@ -347,7 +348,7 @@ CalibrationStatistics fashion_statistics(int images, int batch) {
   auto engine = fashion_engine();
   auto source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", images, batch, "",
                                             engine->inputs()[0].dims);
-  return collect_calibration_statistics(engine->graph(), *source, {}, true);
+  return collect_calibration_statistics(engine->graph(), *source, {}, true, fp32_cpu_runner());
 }
 
 // Names of a few representative values: the input, the first, a middle and the last node outputs.
@@ -418,23 +419,27 @@ TEST(FashionCalibration, CacheIsWrittenThenUsedWithoutData) {
   options.cache_path = (dir / "fashion.calib.json").string();
   options.source =
       io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 16, 8, "", engine->inputs()[0].dims);
-  auto first = calibrate(engine->graph(), options, {}, false);
+  auto first = calibrate(engine->graph(), options, {}, false, fp32_cpu_runner());
   ASSERT_TRUE(fs::exists(options.cache_path));
   options.source = nullptr;
-  auto second = calibrate(engine->graph(), options, {}, false);
+  auto second = calibrate(engine->graph(), options, {}, false, fp32_cpu_runner());
   EXPECT_EQ(first, second);
   CalibrationCache cache = read_calibration_cache(options.cache_path);
   EXPECT_EQ(cache.meta.images, 16);
   EXPECT_EQ(cache.meta.calibrator, "entropy");
   EXPECT_NE(error_of([&] {
-              calibrate(engine->graph(), options, {"no_such_value"}, false);
+              calibrate(engine->graph(), options, {"no_such_value"}, false, fp32_cpu_runner());
             }).find("no_such_value"),
             std::string::npos);
   options.symmetric_activations = true;
-  EXPECT_NE(error_of([&] { calibrate(engine->graph(), options, {}, false); }).find("symmetric"),
+  EXPECT_NE(error_of([&] {
+              calibrate(engine->graph(), options, {}, false, fp32_cpu_runner());
+            }).find("symmetric"),
             std::string::npos);
   options.cache_path.clear();
-  EXPECT_NE(error_of([&] { calibrate(engine->graph(), options, {}, false); }).find("source"),
+  EXPECT_NE(error_of([&] {
+              calibrate(engine->graph(), options, {}, false, fp32_cpu_runner());
+            }).find("source"),
             std::string::npos);
 }
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "lowp/graph.h"
-#include "lowp/lowp.h"
+#include "lowp/options.h"
 
 namespace lowp {
 

@@ -11,7 +11,6 @@
 #include "frontends/onnx/tensor_proto.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"
-#include "passes/constant_folding.h"
 
 namespace lowp::onnx_frontend {
 namespace fs = std::filesystem;
@@ -222,9 +221,7 @@ std::shared_ptr<Graph> import_model(const onnx::ModelProto& model, const std::st
   if (graph->outputs.empty()) invalid(label + ": the graph has no outputs");
 
   try {
-    propagate_shapes(*graph);
-    fold_constants(*graph);
-    propagate_shapes(*graph);
+    propagate_shapes(*graph);  // constant subgraphs fold in the pipeline (ConstantFoldingPass)
   } catch (const Error& e) {
     throw Error(e.code(), label + ": " + e.what());
   }

@@ -3,7 +3,6 @@
 #include <set>
 
 #include "backends/reference/reference_executor.h"
-#include "frontends/onnx/onnx_importer.h"
 #include "lowp/backend.h"
 #include "lowp/graph.h"
 #include "lowp/graph_verifier.h"
@@ -15,59 +14,6 @@
 #include "runtime/src/plan_format.h"
 
 namespace lowp {
-
-const char* device_name(Device device) { return device == Device::kCpu ? "cpu" : "cuda"; }
-
-const char* precision_name(Precision p) {
-  switch (p) {
-    case Precision::kFp32:
-      return "fp32";
-    case Precision::kFp16:
-      return "fp16";
-    case Precision::kBf16:
-      return "bf16";
-    case Precision::kInt8:
-      return "int8";
-  }
-  return "?";
-}
-
-Precision parse_precision(const std::string& name) {
-  for (auto p : {Precision::kFp32, Precision::kFp16, Precision::kBf16, Precision::kInt8}) {
-    if (name == precision_name(p)) return p;
-  }
-  throw_error(ErrorCode::kInvalidArgument,
-              "unknown precision '" + name + "' (fp32, fp16, bf16, int8)");
-}
-
-const char* calibrator_name(Calibrator c) {
-  switch (c) {
-    case Calibrator::kMinMax:
-      return "minmax";
-    case Calibrator::kPercentile:
-      return "percentile";
-    case Calibrator::kEntropy:
-      return "entropy";
-    case Calibrator::kMse:
-      return "mse";
-  }
-  return "?";
-}
-
-Calibrator parse_calibrator(const std::string& name) {
-  for (auto c :
-       {Calibrator::kMinMax, Calibrator::kPercentile, Calibrator::kEntropy, Calibrator::kMse}) {
-    if (name == calibrator_name(c)) return c;
-  }
-  throw_error(ErrorCode::kInvalidArgument,
-              "unknown calibrator '" + name + "' (minmax, percentile, entropy, mse)");
-}
-
-Device parse_device(const std::string& name) {
-  if (name == "cpu") return Device::kCpu;
-  if (name == "cuda" || name == "gpu") return Device::kCuda;
-  throw_error(ErrorCode::kInvalidArgument, "unknown device '" + name + "' (cpu, cuda)");
-}
 
 namespace {
 
@@ -89,13 +35,6 @@ void check_supported_options(const CompileOptions& options) {
 }
 
 }  // namespace
-
-void CompiledModel::run_on_device(ExecutionContext&, const std::vector<const Tensor*>&,
-                                  const std::vector<Tensor*>&) const {
-  throw_error(ErrorCode::kUnsupported,
-              "this engine runs on the CPU: bind inputs and outputs in host memory "
-              "(MemoryKind::kHost)");
-}
 
 // A graph ready to run: the engine's own, or a copy with some inputs' values baked in.
 struct EngineVariant {
@@ -192,12 +131,6 @@ Engine::Engine(std::shared_ptr<Graph> graph, CompileOptions options,
 }
 
 Engine::~Engine() = default;
-
-std::shared_ptr<const Engine> Engine::compile_onnx(const std::string& onnx_path,
-                                                   const CompileOptions& options) {
-  check_supported_options(options);
-  return compile(onnx_frontend::import_file(onnx_path), options);
-}
 
 namespace {
 

@@ -15,7 +15,7 @@
 #include <memory>
 #include <string>
 
-#include "lowp/lowp.h"
+#include "lowp/options.h"
 #include "lowp/tensor.h"
 
 namespace lowp::io {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "lowp/graph.h"
-#include "lowp/lowp.h"
+#include "lowp/options.h"
 
 namespace lowp {
 
