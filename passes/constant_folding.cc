@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "lowp/error.h"
 
 namespace lowp {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "backends/reference/quantized_compute.h"
+#include "reference/quantized_compute.h"
 #include "lowp/error.h"
 
 namespace lowp {

@@ -19,7 +19,7 @@
 #include "passes/activation_histogram.h"
 #include "passes/calibration_cache.h"
 #include "passes/calibrators.h"
-#include "passes/pass_pipeline.h"
+#include "engine/pass_pipeline.h"
 #include "passes/quant_params.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_precision.h"
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/lowp.h"
 #include "tests/onnx_model_builder.h"

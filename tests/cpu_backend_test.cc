@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "lowp/backend.h"
 #include "lowp/error.h"
 #include "lowp/graph.h"

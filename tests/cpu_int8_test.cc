@@ -13,12 +13,12 @@
 #include <fstream>
 #include <random>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/backend.h"
 #include "lowp/shape_propagation.h"
 #include "passes/int8_quantization.h"
-#include "passes/pass_pipeline.h"
+#include "engine/pass_pipeline.h"
 #include "tests/test_util.h"
 #include "tools/io/idx.h"
 #include "tools/io/image_preprocess.h"

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "lowp/lowp.h"
-#include "runtime/src/plan_format.h"
+#include "engine/plan_format.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "lowp/error.h"
 #include "lowp/graph.h"
 #include "lowp/op_schema.h"

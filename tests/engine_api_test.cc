@@ -6,7 +6,7 @@
 #include <fstream>
 #include <thread>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/lowp.h"
 #include "tests/onnx_model_builder.h"

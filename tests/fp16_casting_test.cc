@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "backends/cpu/cpu_precision.h"
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/backend.h"
 #include "lowp/lowp.h"
 #include "lowp/shape_propagation.h"
-#include "passes/pass_pipeline.h"
+#include "engine/pass_pipeline.h"
 #include "tests/models/resnet18_imagenet.h"
 #include "tests/test_util.h"
 #include "tools/io/npy.h"

@@ -13,7 +13,7 @@
 #include "lowp/error.h"
 #include "lowp/lowp.h"
 #include "lowp/shape_propagation.h"
-#include "passes/pass_pipeline.h"
+#include "engine/pass_pipeline.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"
 

@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "lowp/shape_propagation.h"
 #include "tests/test_util.h"
 

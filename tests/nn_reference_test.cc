@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/reference/reference_kernels.h"
+#include "reference/reference_kernels.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/error.h"
 #include "lowp/graph.h"

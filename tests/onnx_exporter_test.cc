@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <map>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"

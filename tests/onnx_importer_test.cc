@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "lowp/error.h"
-#include "passes/pass_pipeline.h"
+#include "engine/pass_pipeline.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 

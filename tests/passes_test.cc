@@ -2,7 +2,7 @@
 // count the ops left.
 #include <gtest/gtest.h>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "lowp/graph_verifier.h"
 #include "lowp/shape_propagation.h"
 #include "passes/activation_fusion.h"
@@ -12,7 +12,7 @@
 #include "passes/dead_node_removal.h"
 #include "passes/identity_removal.h"
 #include "passes/matmul_add_fusion.h"
-#include "passes/pass_pipeline.h"
+#include "engine/pass_pipeline.h"
 #include "tests/test_util.h"
 
 using namespace lowp;

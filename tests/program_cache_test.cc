@@ -1,4 +1,4 @@
-// The one program-cache policy (runtime/src/lru_cache.h): bounded, least recently used first.
+// The one program-cache policy (core/lru_cache.h): bounded, least recently used first.
 // An engine whose callers vary input shapes or the values of shape-deciding inputs keeps its memory
 // flat: 10,000 distinct shapes, and 10,000 distinct values, cost no more than the first few
 // hundred.
@@ -12,7 +12,7 @@
 #include <string>
 
 #include "lowp/lowp.h"
-#include "runtime/src/lru_cache.h"
+#include "core/lru_cache.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/shape_propagation.h"
 #include "tests/test_util.h"

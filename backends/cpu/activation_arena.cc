@@ -1,7 +1,7 @@
 #include "backends/cpu/activation_arena.h"
 
 #include "backends/cpu/dnnl_util.h"
-#include "runtime/src/arena_planning.h"
+#include "core/arena_planning.h"
 
 namespace lowp::cpu {
 

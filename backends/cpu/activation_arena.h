@@ -1,4 +1,4 @@
-// Activation arena planning for the CPU backend's slots (runtime/src/arena_planning.h, 64-byte
+// Activation arena planning for the CPU backend's slots (core/arena_planning.h, 64-byte
 // aligned offsets).
 #pragma once
 

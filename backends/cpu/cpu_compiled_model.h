@@ -2,7 +2,7 @@
 // in f32, see fp16_emulation.h; quantized graphs in int8, see int8_lowering.cc). Immutable to its
 // users; internally it lowers the graph lazily into one Program per set of input dims (and contents
 // of small integer inputs, which shape ops may need), caching the
-// CompileOptions::program_cache_size most recently used Programs (runtime/src/lru_cache.h) and
+// CompileOptions::program_cache_size most recently used Programs (core/lru_cache.h) and
 // packed weights under a mutex.
 #pragma once
 
@@ -16,7 +16,7 @@
 #include "backends/cpu/program.h"
 #include "backends/cpu/program_builder.h"
 #include "lowp/backend.h"
-#include "runtime/src/lru_cache.h"
+#include "core/lru_cache.h"
 
 namespace lowp::cpu {
 

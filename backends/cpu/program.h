@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "backends/reference/reference_kernels.h"
+#include "reference/reference_kernels.h"
 #include "lowp/graph.h"
 #include "lowp/tensor.h"
 

@@ -7,8 +7,8 @@
 
 #include "backends/cpu/activation_arena.h"
 #include "backends/cpu/dnnl_util.h"
-#include "backends/reference/reference_executor.h"
-#include "backends/reference/reference_kernels.h"
+#include "reference/reference_executor.h"
+#include "reference/reference_kernels.h"
 #include "lowp/error.h"
 
 namespace lowp::cpu {

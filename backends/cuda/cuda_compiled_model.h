@@ -20,7 +20,7 @@
 #include "backends/cuda/program_lowering.h"
 #include "backends/cuda/tactic_store.h"
 #include "lowp/backend.h"
-#include "runtime/src/lru_cache.h"
+#include "core/lru_cache.h"
 
 namespace lowp::cuda {
 

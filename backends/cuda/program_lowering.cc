@@ -17,8 +17,8 @@
 #include "backends/cuda/kernels.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"
-#include "runtime/src/arena_planning.h"
-#include "runtime/src/ops/nn_geometry.h"
+#include "core/arena_planning.h"
+#include "core/ops/nn_geometry.h"
 
 namespace lowp::cuda {
 namespace {

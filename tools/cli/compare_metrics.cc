@@ -6,7 +6,7 @@
 #include <map>
 #include <span>
 
-#include "backends/reference/reference_executor.h"
+#include "reference/reference_executor.h"
 #include "tools/io/classify.h"
 
 namespace lowp::cli {

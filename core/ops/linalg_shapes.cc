@@ -1,0 +1,95 @@
+// Shape inference for Gemm (transA / transB, C broadcast, fused activation) and MatMul (numpy
+// broadcasting of the batch dims, 1-D operands).
+#include <algorithm>
+#include <string>
+
+#include "core/ops/nn_infer.h"
+#include "core/ops/quant_infer.h"
+
+namespace lowp::nn {
+namespace {
+
+// -1 (unknown) matches anything.
+bool dims_match(int64_t a, int64_t b) { return a < 0 || b < 0 || a == b; }
+
+}  // namespace
+
+std::vector<TensorInfo> infer_gemm(const Node& node, const std::vector<TensorInfo>& in) {
+  require_rank(node, in, 0, 2);
+  require_rank(node, in, 1, 2);
+  // Quantized Gemm (int8 contract): s8/u8 A and B, s32 C; f32 output allowed via _out_dtype.
+  const bool quantized = is_quantized_storage_type(in[0].dtype);
+  if (quantized) {
+    require_quantized_operand(node, in, 1, false);
+    require_quantized_operand(node, in, 2, true);
+  } else {
+    require_float(node, in, 0);
+    if (in[1].dtype != in[0].dtype) throw_invalid(node, "B's dtype differs from A's");
+  }
+  check_fused_activation(node);
+  const bool ta = node.attr_int("transA", 0) != 0;
+  const bool tb = node.attr_int("transB", 0) != 0;
+  const int64_t m = in[0].dims[ta ? 1 : 0];
+  const int64_t ka = in[0].dims[ta ? 0 : 1];
+  const int64_t kb = in[1].dims[tb ? 1 : 0];
+  const int64_t n = in[1].dims[tb ? 0 : 1];
+  if (!dims_match(ka, kb)) {
+    throw_invalid(node, "inner dims differ: A " + dims_to_string(in[0].dims) + " B " +
+                            dims_to_string(in[1].dims));
+  }
+  if (has(in, 2)) {
+    const Dims& c = in[2].dims;
+    if (c.size() > 2) throw_invalid(node, "C has rank " + std::to_string(c.size()));
+    const Dims target{m, n};
+    for (size_t i = 0; i < c.size(); ++i) {
+      const int64_t want = target[2 - c.size() + i];
+      if (c[i] != 1 && !dims_match(c[i], want)) {
+        throw_invalid(
+            node, "C " + dims_to_string(c) + " does not broadcast to " + dims_to_string(target));
+      }
+    }
+    if (!quantized && in[2].dtype != in[0].dtype) {
+      throw_invalid(node, "C's dtype differs from A's");
+    }
+  }
+  return {output(quantized ? quantized_output_dtype(node, DataType::kU8) : in[0].dtype, {m, n})};
+}
+
+std::vector<TensorInfo> infer_matmul(const Node& node, const std::vector<TensorInfo>& in) {
+  require_rank(node, in, 0, 1, true);
+  require_rank(node, in, 1, 1, true);
+  require_float(node, in, 0);
+  if (in[1].dtype != in[0].dtype) throw_invalid(node, "B's dtype differs from A's");
+  Dims a = in[0].dims;
+  Dims b = in[1].dims;
+  const bool a_vec = a.size() == 1;
+  const bool b_vec = b.size() == 1;
+  if (a_vec) a.insert(a.begin(), 1);
+  if (b_vec) b.push_back(1);
+  if (!dims_match(a.back(), b[b.size() - 2])) {
+    throw_invalid(node, "inner dims differ: A " + dims_to_string(in[0].dims) + " B " +
+                            dims_to_string(in[1].dims));
+  }
+  const size_t batch_rank = std::max(a.size(), b.size()) - 2;
+  Dims out(batch_rank);
+  for (size_t i = 0; i < batch_rank; ++i) {
+    const size_t from_end = batch_rank - i;  // 1 = last batch dim
+    const int64_t da = from_end + 2 <= a.size() ? a[a.size() - 2 - from_end] : 1;
+    const int64_t db = from_end + 2 <= b.size() ? b[b.size() - 2 - from_end] : 1;
+    if (da == 1) {
+      out[i] = db;
+    } else if (db == 1) {
+      out[i] = da;
+    } else if (dims_match(da, db)) {
+      out[i] = std::max(da, db);
+    } else {
+      throw_invalid(node, "batch dims do not broadcast: A " + dims_to_string(in[0].dims) + " B " +
+                              dims_to_string(in[1].dims));
+    }
+  }
+  if (!a_vec) out.push_back(a[a.size() - 2]);
+  if (!b_vec) out.push_back(b.back());
+  return {output(in[0].dtype, out)};
+}
+
+}  // namespace lowp::nn

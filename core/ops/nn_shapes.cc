@@ -1,0 +1,76 @@
+// The nn op group's schemas: convolution, pooling, matrix products, normalisation, Softmax, Resize
+// and Pad. The inference functions live in conv_shapes.cc, pool_shapes.cc, linalg_shapes.cc,
+// norm_shapes.cc and resize_pad_shapes.cc.
+#include <string>
+
+#include "lowp/error.h"
+#include "core/ops/nn_infer.h"
+#include "core/ops/op_groups.h"
+
+namespace lowp {
+namespace nn {
+
+void throw_invalid(const Node& node, const std::string& what) {
+  throw_error(ErrorCode::kInvalidModel, node.describe() + ": " + what);
+}
+
+void throw_unsupported(const Node& node, const std::string& what) {
+  throw_error(ErrorCode::kUnsupported, node.describe() + ": " + what);
+}
+
+bool has(const std::vector<TensorInfo>& in, size_t i) { return i < in.size() && in[i].present; }
+
+void require_float(const Node& node, const std::vector<TensorInfo>& in, size_t i) {
+  const DataType t = in[i].dtype;
+  if (t != DataType::kF32 && t != DataType::kF16 && t != DataType::kBF16) {
+    throw_unsupported(node, "input " + std::to_string(i) + " has dtype " + name_of(t) +
+                                ", expected a float type");
+  }
+}
+
+void require_rank(const Node& node, const std::vector<TensorInfo>& in, size_t i, size_t rank,
+                  bool at_least) {
+  const size_t r = in[i].dims.size();
+  if (at_least ? r < rank : r != rank) {
+    throw_invalid(node, "input " + std::to_string(i) + " has rank " + std::to_string(r) +
+                            " (dims " + dims_to_string(in[i].dims) + "), expected " +
+                            (at_least ? "at least " : "") + std::to_string(rank));
+  }
+}
+
+void check_fused_activation(const Node& node) {
+  if (!node.has_attr("_activation")) return;
+  const std::string act = node.attr_string("_activation", "");
+  static const char* const kKnown[] = {"Relu", "LeakyRelu",   "Clip",     "Sigmoid",
+                                       "Tanh", "HardSigmoid", "HardSwish"};
+  for (const char* k : kKnown) {
+    if (act == k) return;
+  }
+  throw_unsupported(node, "unknown fused activation '" + act + "'");
+}
+
+TensorInfo output(DataType dtype, Dims dims) {
+  TensorInfo t;
+  t.dtype = dtype;
+  t.dims = std::move(dims);
+  return t;
+}
+
+}  // namespace nn
+
+void append_nn_schemas(std::vector<OpSchema>& out) {
+  out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways});
+  out.push_back({"ConvTranspose", 2, 3, nn::infer_conv_transpose, Fp16Policy::kAlways});
+  out.push_back({"MaxPool", 1, 1, nn::infer_max_pool});
+  out.push_back({"AveragePool", 1, 1, nn::infer_average_pool});
+  out.push_back({"GlobalAveragePool", 1, 1, nn::infer_global_pool});
+  out.push_back({"GlobalMaxPool", 1, 1, nn::infer_global_pool});
+  out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways});
+  out.push_back({"MatMul", 2, 2, nn::infer_matmul, Fp16Policy::kAlways});
+  out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
+  out.push_back({"Softmax", 1, 1, nn::infer_softmax, Fp16Policy::kNever});
+  out.push_back({"Resize", 1, 4, nn::infer_resize, Fp16Policy::kFollowInputs, 0b1110});
+  out.push_back({"Pad", 2, 4, nn::infer_pad, Fp16Policy::kFollowInputs, 0b1010});
+}
+
+}  // namespace lowp

@@ -1,0 +1,41 @@
+// Shape inference for BatchNormalization (inference form) and Softmax.
+#include <string>
+
+#include "core/ops/nn_geometry.h"
+#include "core/ops/nn_infer.h"
+
+namespace lowp::nn {
+
+std::vector<TensorInfo> infer_batch_norm(const Node& node, const std::vector<TensorInfo>& in) {
+  if (node.attr_int("training_mode", 0) != 0) {
+    throw_unsupported(node, "training_mode is not supported");
+  }
+  if (node.outputs.size() > 1) {
+    for (size_t i = 1; i < node.outputs.size(); ++i) {
+      if (node.outputs[i]) throw_unsupported(node, "training outputs are not supported");
+    }
+  }
+  require_rank(node, in, 0, 2, true);
+  require_float(node, in, 0);
+  const int64_t channels = in[0].dims[1];
+  static const char* const kNames[] = {"", "scale", "B", "input_mean", "input_var"};
+  for (size_t i = 1; i < 5; ++i) {
+    require_rank(node, in, i, 1);
+    require_float(node, in, i);
+    if (channels >= 0 && in[i].dims[0] >= 0 && in[i].dims[0] != channels) {
+      throw_invalid(node, std::string(kNames[i]) + " has " + std::to_string(in[i].dims[0]) +
+                              " values, expected " + std::to_string(channels));
+    }
+  }
+  return {output(in[0].dtype, in[0].dims)};
+}
+
+std::vector<TensorInfo> infer_softmax(const Node& node, const std::vector<TensorInfo>& in) {
+  require_float(node, in, 0);
+  const int64_t rank = static_cast<int64_t>(in[0].dims.size());
+  if (rank == 0) throw_invalid(node, "input must have rank >= 1");
+  normalize_axis(node, node.attr_int("axis", -1), rank);
+  return {output(in[0].dtype, in[0].dims)};
+}
+
+}  // namespace lowp::nn

@@ -1,0 +1,78 @@
+// The op schema table: assembled once from each op group's file, then read-only.
+#include "lowp/op_schema.h"
+
+#include <algorithm>
+#include <map>
+
+#include "lowp/error.h"
+#include "core/ops/op_groups.h"
+
+namespace lowp {
+namespace {
+
+const std::map<std::string, OpSchema>& schema_table() {
+  static const std::map<std::string, OpSchema> table = [] {
+    std::vector<OpSchema> all;
+    append_nn_schemas(all);
+    append_elementwise_schemas(all);
+    append_tensor_schemas(all);
+    append_quant_schemas(all);
+    std::map<std::string, OpSchema> by_type;
+    for (const auto& s : all) by_type.emplace(s.op_type, s);
+    return by_type;
+  }();
+  return table;
+}
+
+}  // namespace
+
+const OpSchema* find_op_schema(const std::string& op_type) {
+  const auto& table = schema_table();
+  auto it = table.find(op_type);
+  return it == table.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> supported_op_types() {
+  std::vector<std::string> out;
+  for (const auto& [name, schema] : schema_table()) out.push_back(name);
+  return out;
+}
+
+std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInfo>& inputs) {
+  const OpSchema* schema = find_op_schema(node.op_type);
+  if (!schema) throw_error(ErrorCode::kUnsupported, node.describe() + ": unsupported operator");
+  int present = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].present) present = static_cast<int>(i) + 1;
+  }
+  if (present < schema->min_inputs || static_cast<int>(inputs.size()) > schema->max_inputs) {
+    throw_error(ErrorCode::kInvalidModel, node.describe() + ": expects " +
+                                              std::to_string(schema->min_inputs) + " to " +
+                                              std::to_string(schema->max_inputs) + " inputs, got " +
+                                              std::to_string(inputs.size()));
+  }
+  std::vector<TensorInfo> out = schema->infer(node, inputs);
+  out.resize(node.outputs.size());
+  // Hostile attributes (pads of 1e9, ...) must end here with a message, not in a huge allocation.
+  constexpr int64_t kMaxElements = int64_t{1} << 32;
+  for (const TensorInfo& info : out) {
+    int64_t count = 1;
+    for (int64_t d : info.dims) {
+      if (d == -1) continue;  // unknown (symbolic) dimension
+      if (d < 0) {
+        throw_error(ErrorCode::kInvalidModel, node.describe() +
+                                                  ": inferred a negative output dimension " +
+                                                  dims_to_string(info.dims));
+      }
+      if (d > 0 && count > kMaxElements / d) {
+        throw_error(ErrorCode::kInvalidModel, node.describe() + ": output dims " +
+                                                  dims_to_string(info.dims) +
+                                                  " exceed 2^32 elements");
+      }
+      count *= d;
+    }
+  }
+  return out;
+}
+
+}  // namespace lowp

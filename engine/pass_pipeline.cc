@@ -1,0 +1,132 @@
+#include "engine/pass_pipeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "lowp/backend.h"
+#include "lowp/error.h"
+#include "lowp/graph_verifier.h"
+#include "lowp/shape_propagation.h"
+#include "passes/activation_fusion.h"
+#include "passes/batch_norm_folding.h"
+#include "passes/calibration.h"
+#include "passes/constant_folding.h"
+#include "passes/conv_add_fusion.h"
+#include "passes/dead_node_removal.h"
+#include "passes/fp16_casting.h"
+#include "passes/identity_removal.h"
+#include "passes/int8_quantization.h"
+#include "passes/matmul_add_fusion.h"
+#include "passes/qdq_folding.h"
+
+namespace lowp {
+
+void PassContext::note(const std::string& pass, const std::string& what) {
+  log.push_back(pass + ": " + what);
+  if (verbose) std::cerr << "[lowp] " << log.back() << "\n";
+}
+
+std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) {
+  std::vector<std::unique_ptr<Pass>> all;
+  // Clean-up first so the fusions see the real producer/consumer pairs.
+  all.push_back(std::make_unique<IdentityRemovalPass>());
+  all.push_back(std::make_unique<ConstantFoldingPass>());
+  all.push_back(std::make_unique<DeadNodeRemovalPass>());
+  // Pre-quantized (QDQ) models: Q/DQ pairs become QuantParams on values before the fusions, which
+  // Q/DQ nodes would otherwise block. Nothing to do for float models.
+  all.push_back(std::make_unique<QdqFoldingPass>());
+  // BatchNorm must fold before any fusion attaches an activation or residual to the Conv.
+  all.push_back(std::make_unique<BatchNormFoldingPass>());
+  // MatMul + bias becomes Gemm before activation fusion, which then attaches the activation.
+  all.push_back(std::make_unique<MatMulAddFusionPass>());
+  // Residual sum before activation: Conv + Add + Relu becomes one Conv (sum then eltwise).
+  all.push_back(std::make_unique<ConvAddFusionPass>());
+  all.push_back(std::make_unique<ActivationFusionPass>());
+  // Again: QDQ patterns around a residual (DQ -> Conv -> Add -> Relu -> Q) only match once the
+  // Add and Relu are fused into the Conv.
+  all.push_back(std::make_unique<QdqFoldingPass>());
+  all.push_back(std::make_unique<DeadNodeRemovalPass>());
+  std::erase_if(all, [&](const auto& p) {
+    const auto& off = options.disabled_passes;
+    return std::find(off.begin(), off.end(), p->name()) != off.end();
+  });
+  return all;
+}
+
+bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx) {
+  const bool changed = pass.run(graph, ctx);
+  if (changed) {
+    graph.topological_sort();
+    propagate_shapes(graph);
+  }
+  if (ctx.verify) verify_graph(graph, std::string("after pass '") + pass.name() + "'");
+  if (ctx.after_pass) ctx.after_pass(pass.name(), graph);
+  return changed;
+}
+
+namespace {
+
+class CpuRunner : public GraphRunner {
+ public:
+  explicit CpuRunner(std::shared_ptr<Graph> graph)
+      : compiled_(compile_for_cpu(std::move(graph), CompileOptions{})),
+        context_(compiled_->create_context()) {}
+  void run(const std::vector<const Tensor*>& inputs, const std::vector<Tensor*>& outputs) override {
+    compiled_->run(*context_, inputs, outputs);
+  }
+
+ private:
+  std::unique_ptr<CompiledModel> compiled_;
+  std::unique_ptr<ExecutionContext> context_;
+};
+
+bool has_calibration(const CalibrationOptions& c) {
+  return c.source || (!c.cache_path.empty() && std::filesystem::exists(c.cache_path));
+}
+
+}  // namespace
+
+GraphRunnerFactory fp32_cpu_runner() {
+  return [](std::shared_ptr<Graph> graph) { return std::make_unique<CpuRunner>(std::move(graph)); };
+}
+
+void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx) {
+  for (const auto& pass : make_pipeline(options)) run_one_pass(*pass, graph, ctx);
+}
+
+// Precision comes last: the fusions only match fp32 nodes, and the casting / quantization
+// decides per fused node. Ranges are measured on the optimised fp32 graph.
+void apply_precision(Graph& graph, const CompileOptions& options, PassContext& ctx) {
+  const Precision p = options.precision;
+  if (p == Precision::kFp16 || p == Precision::kBf16) {
+    std::map<std::string, float> max_abs;
+    if (p == Precision::kFp16 && has_calibration(options.calibration)) {
+      CalibrationOptions minmax = options.calibration;
+      minmax.calibrator = Calibrator::kMinMax;
+      minmax.cache_path.clear();  // an int8 cache holds clipped ranges: measure afresh
+      for (const auto& [name, r] :
+           calibrate(graph, minmax, {}, options.verbose, fp32_cpu_runner())) {
+        max_abs[name] = std::max(std::fabs(r.min), std::fabs(r.max));
+      }
+    }
+    run_one_pass(Fp16CastingPass(Fp16CastingOptions::from(options, std::move(max_abs))), graph,
+                 ctx);
+  } else if (p == Precision::kInt8) {
+    if (!has_calibration(options.calibration)) {
+      throw_error(
+          ErrorCode::kInvalidArgument,
+          "int8 needs calibration data: give a calibration source (lowp: --calib PATH|random) "
+          "or an existing calibration cache (--calib-cache FILE)");
+    }
+    auto ranges = calibrate(graph, options.calibration, {}, options.verbose, fp32_cpu_runner());
+    ctx.note("calibration", std::to_string(ranges.size()) + " tensor ranges (" +
+                                calibrator_name(options.calibration.calibrator) + ")");
+    run_one_pass(Int8QuantizationPass(std::move(ranges), options.keep_fp32,
+                                      options.calibration.symmetric_activations),
+                 graph, ctx);
+  }
+}
+
+}  // namespace lowp
