@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "reference/reference_executor.h"
 #include "lowp/error.h"
+#include "reference/reference_executor.h"
 
 namespace lowp {
 namespace {

@@ -3,38 +3,17 @@
 #include <algorithm>
 #include <set>
 
+#include "lowp/op_schema.h"
 #include "passes/graph_queries.h"
 #include "passes/quant_rewrite.h"
 
 namespace lowp {
 namespace {
 
-// Which ops can run in int8 and how. This belongs in OpSchema (a `quantizable` role field); it
-// lives here until the registry grows one.
-enum class Role {
-  kCompute,      // needs its output's range; requantizes with its own params
-  kPassThrough,  // int8 in, int8 out with the input's params (MaxPool, Flatten, Reshape)
-};
-struct QuantizableOp {
-  const char* op_type;
-  Role role;
-  std::vector<size_t> activation_inputs;  // the other present inputs are constants
-};
-const std::vector<QuantizableOp>& quantizable_ops() {
-  static const std::vector<QuantizableOp> table = {
-      {"Conv", Role::kCompute, {0, 3}},     {"Gemm", Role::kCompute, {0}},
-      {"AveragePool", Role::kCompute, {0}}, {"GlobalAveragePool", Role::kCompute, {0}},
-      {"Add", Role::kCompute, {0, 1}},      {"MaxPool", Role::kPassThrough, {0}},
-      {"Flatten", Role::kPassThrough, {0}}, {"Reshape", Role::kPassThrough, {0}},
-  };
-  return table;
-}
-
-const QuantizableOp* find_quantizable(const std::string& op_type) {
-  for (const auto& op : quantizable_ops()) {
-    if (op_type == op.op_type) return &op;
-  }
-  return nullptr;
+// Which ops run in int8 and how: the op's schema (OpSchema::int8, int8_activation_inputs).
+const OpSchema* quantizable(const std::string& op_type) {
+  const OpSchema* schema = find_op_schema(op_type);
+  return schema && schema->int8 != Int8Role::kNone ? schema : nullptr;
 }
 
 bool is_f32_constant(const Value* v) {
@@ -98,18 +77,18 @@ bool Int8QuantizationPass::run(Graph& graph, PassContext& ctx) const {
   // 1. Which nodes run in int8.
   for (const auto& node : graph.nodes()) {
     Node* n = node.get();
-    const QuantizableOp* op = find_quantizable(n->op_type);
+    const OpSchema* op = quantizable(n->op_type);
     if (!op || kept(*n) || !structurally_quantizable(*n)) continue;
     Value* out = n->outputs.at(0);
     bool ok = out->dtype == DataType::kF32;
-    for (size_t i : op->activation_inputs) {
+    for (size_t i : input_indices(op->int8_activation_inputs)) {
       const Value* in = n->input(i);
       if (!in) continue;
-      ok = ok && (op->role == Role::kPassThrough ? plan.int8_outputs.count(in) != 0
-                                                 : known_params(in) != nullptr);
+      ok = ok && (op->int8 == Int8Role::kPassThrough ? plan.int8_outputs.count(in) != 0
+                                                     : known_params(in) != nullptr);
     }
     if (!ok) continue;
-    if (op->role == Role::kPassThrough) {
+    if (op->int8 == Int8Role::kPassThrough) {
       plan.params[out] = plan.params.at(n->input(0));
     } else if (!known_params(out)) {
       if (n->op_type != "Gemm") continue;
@@ -136,9 +115,9 @@ bool Int8QuantizationPass::run(Graph& graph, PassContext& ctx) const {
   int dequantize_nodes = 0;
   std::map<Value*, Value*> quantized_inputs;  // f32 value -> its shared QuantizeLinear output
   for (Node* n : plan.nodes) {
-    const QuantizableOp& op = *find_quantizable(n->op_type);
+    const OpSchema& op = *quantizable(n->op_type);
     // Activation inputs: int8 values are re-pointed below (with their producer); f32 ones get Q.
-    for (size_t i : op.activation_inputs) {
+    for (size_t i : input_indices(op.int8_activation_inputs)) {
       Value* in = n->input(i);
       if (!in || in->quant || plan.int8_outputs.count(in)) continue;  // int8 already
       Value*& q = quantized_inputs[in];
@@ -167,7 +146,7 @@ bool Int8QuantizationPass::run(Graph& graph, PassContext& ctx) const {
       }
     }
     Value* out = n->outputs[0];
-    if (op.role == Role::kCompute) {
+    if (op.int8 == Int8Role::kCompute) {
       const QuantParams* p = plan.f32_output.count(n) ? nullptr : &plan.params.at(out);
       n->attributes["_out_dtype"] = static_cast<int64_t>(p ? p->storage : DataType::kF32);
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "lowp/op_schema.h"
 #include "passes/graph_queries.h"
 #include "passes/quant_params.h"
 #include "passes/quant_rewrite.h"
@@ -11,24 +12,10 @@
 namespace lowp {
 namespace {
 
-// Foldable ops and their activation inputs (the other inputs are weights / bias / shapes). This
-// belongs in OpSchema next to the int8 pass's table; see int8_quantization.cc.
-struct FoldableOp {
-  const char* op_type;
-  bool pass_through;  // output keeps the input's params
-  std::vector<size_t> activation_inputs;
-};
-const FoldableOp* find_foldable(const std::string& op_type) {
-  static const std::vector<FoldableOp> table = {
-      {"Conv", false, {0, 3}},     {"Gemm", false, {0}},
-      {"AveragePool", false, {0}}, {"GlobalAveragePool", false, {0}},
-      {"Add", false, {0, 1}},      {"MaxPool", true, {0}},
-      {"Flatten", true, {0}},      {"Reshape", true, {0}},
-  };
-  for (const auto& op : table) {
-    if (op_type == op.op_type) return &op;
-  }
-  return nullptr;
+// Foldable ops, their role and activation inputs: the op's schema (OpSchema::int8).
+const OpSchema* find_foldable(const std::string& op_type) {
+  const OpSchema* schema = find_op_schema(op_type);
+  return schema && schema->int8 != Int8Role::kNone ? schema : nullptr;
 }
 
 bool is_q8(DataType t) { return t == DataType::kS8 || t == DataType::kU8; }
@@ -126,10 +113,11 @@ std::optional<Match> output_quantize(const Graph& g, Node& n) {
 }
 
 bool fold(Graph& g, Node& n) {
-  const FoldableOp* op = find_foldable(n.op_type);
+  const OpSchema* op = find_foldable(n.op_type);
   if (!op) return false;
+  const bool pass_through = op->int8 == Int8Role::kPassThrough;
   std::vector<std::pair<Value*, Value*>> sources;  // DQ output -> quantized value
-  for (size_t i : op->activation_inputs) {
+  for (size_t i : input_indices(op->int8_activation_inputs)) {
     Value* in = n.input(i);
     if (!in) continue;
     Value* q = dequantized_source(in);
@@ -140,7 +128,7 @@ bool fold(Graph& g, Node& n) {
   std::optional<Match> match = output_quantize(g, n);
   const bool f32_out = !match && n.op_type == "Gemm";
   if (!match && !f32_out) return false;
-  if (op->pass_through && *match->quantize->outputs[0]->quant != *sources[0].second->quant) {
+  if (pass_through && *match->quantize->outputs[0]->quant != *sources[0].second->quant) {
     return false;
   }
   std::optional<ConstantOperand> w, b;
@@ -191,7 +179,7 @@ bool fold(Graph& g, Node& n) {
   n.outputs[0]->producer = nullptr;
   n.outputs[0] = out;
   out->producer = &n;
-  if (!op->pass_through) n.attributes["_out_dtype"] = static_cast<int64_t>(out->quant->storage);
+  if (!pass_through) n.attributes["_out_dtype"] = static_cast<int64_t>(out->quant->storage);
   return true;
 }
 

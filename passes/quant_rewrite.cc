@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "reference/quantized_compute.h"
 #include "lowp/error.h"
+#include "reference/quantized_compute.h"
 
 namespace lowp {
 namespace {

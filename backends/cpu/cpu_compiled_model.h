@@ -15,8 +15,8 @@
 
 #include "backends/cpu/program.h"
 #include "backends/cpu/program_builder.h"
-#include "lowp/backend.h"
 #include "core/lru_cache.h"
+#include "lowp/backend.h"
 
 namespace lowp::cpu {
 

@@ -1,4 +1,4 @@
-// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, Elu, Abs, Exp, HardSwish) ->
+// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish) ->
 // oneDNN eltwise in the input's layout, in place when the input dies here.
 #include <string>
 #include <vector>

@@ -637,8 +637,8 @@ bool lower_dequantize(ProgramBuilder& b, const Node& node, const std::vector<Ten
 
 }  // namespace
 
-Lowering find_int8_lowering(const std::string& op_type) {
-  static const std::map<std::string, Lowering> kTable = {
+const LoweringTable& int8_lowering_table() {
+  static const LoweringTable kTable = {
       {"Conv", lower_int8_conv},
       {"Gemm", lower_int8_gemm},
       {"MaxPool", lower_int8_pool},
@@ -649,8 +649,7 @@ Lowering find_int8_lowering(const std::string& op_type) {
       {"QuantizeLinear", lower_quantize},
       {"DequantizeLinear", lower_dequantize},
   };
-  auto it = kTable.find(op_type);
-  return it == kTable.end() ? nullptr : it->second;
+  return kTable;
 }
 
 }  // namespace lowp::cpu

@@ -1,13 +1,17 @@
 // Which lowering handles which op type.
 #include <map>
 #include <string>
+#include <vector>
 
 #include "backends/cpu/lowerings.h"
 
 namespace lowp::cpu {
 
-Lowering find_lowering(const std::string& op_type) {
-  static const std::map<std::string, Lowering> kTable = {
+namespace {
+
+// Every op here has a schema and a reference kernel (cpu_lowering_table_test checks).
+const LoweringTable& float_lowering_table() {
+  static const LoweringTable kTable = {
       {"Conv", lower_conv},
       {"MaxPool", lower_pool},
       {"AveragePool", lower_pool},
@@ -20,21 +24,45 @@ Lowering find_lowering(const std::string& op_type) {
       {"Sigmoid", lower_eltwise},
       {"Tanh", lower_eltwise},
       {"Clip", lower_eltwise},
-      {"Elu", lower_eltwise},
-      {"Abs", lower_eltwise},
-      {"Exp", lower_eltwise},
       {"HardSwish", lower_eltwise},
       {"Add", lower_binary},
       {"Sub", lower_binary},
       {"Mul", lower_binary},
       {"Div", lower_binary},
       {"Softmax", lower_softmax},
-      {"LogSoftmax", lower_softmax},
       {"BatchNormalization", lower_batchnorm},
       {"Cast", lower_cast},
   };
-  auto it = kTable.find(op_type);
-  return it == kTable.end() ? nullptr : it->second;
+  return kTable;
 }
+
+Lowering find_in(const LoweringTable& table, const std::string& op_type) {
+  auto it = table.find(op_type);
+  return it == table.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> op_types_of(const LoweringTable& table) {
+  std::vector<std::string> ops;
+  for (const auto& entry : table) ops.push_back(entry.first);
+  return ops;
+}
+
+}  // namespace
+
+Lowering find_lowering(const std::string& op_type) {
+  return find_in(float_lowering_table(), op_type);
+}
+
+Lowering find_int8_lowering(const std::string& op_type) {
+  return find_in(int8_lowering_table(), op_type);
+}
+
+std::vector<std::string> lowered_op_types() {
+  std::vector<std::string> ops = op_types_of(float_lowering_table());
+  for (const std::string& op : int8_lowered_op_types()) ops.push_back(op);
+  return ops;
+}
+
+std::vector<std::string> int8_lowered_op_types() { return op_types_of(int8_lowering_table()); }
 
 }  // namespace lowp::cpu

@@ -12,9 +12,9 @@
 #include <variant>
 #include <vector>
 
-#include "reference/reference_kernels.h"
 #include "lowp/graph.h"
 #include "lowp/tensor.h"
+#include "reference/reference_kernels.h"
 
 namespace lowp::cpu {
 

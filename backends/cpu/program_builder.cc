@@ -7,9 +7,9 @@
 
 #include "backends/cpu/activation_arena.h"
 #include "backends/cpu/dnnl_util.h"
+#include "lowp/error.h"
 #include "reference/reference_executor.h"
 #include "reference/reference_kernels.h"
-#include "lowp/error.h"
 
 namespace lowp::cpu {
 
@@ -399,10 +399,6 @@ bool ProgramBuilder::fold(const Node& node, const std::vector<TensorInfo>& in,
     Tensor t(DataType::kS64, {end - start});
     for (int64_t i = start; i < end; ++i)
       t.data<int64_t>()[i - start] = dims[static_cast<size_t>(i)];
-    results.push_back(std::move(t));
-  } else if (node.op_type == "Size" && !in.empty() && in[0].present) {
-    Tensor t(DataType::kS64, {});
-    t.data<int64_t>()[0] = element_count(in[0].dims);
     results.push_back(std::move(t));
   } else if (any && all_known) {
     std::vector<const Tensor*> inputs;

@@ -122,8 +122,14 @@ class ProgramBuilder {
 // Per-op lowerings; each returns false (having changed nothing) when it does not handle the node.
 using Lowering = bool (*)(ProgramBuilder& builder, const Node& node,
                           const std::vector<TensorInfo>& in, const std::vector<TensorInfo>& out);
+using LoweringTable = std::map<std::string, Lowering>;
+// The float lowerings (lowering_table.cc) and those of quantized nodes (the int8 IR contract,
+// int8_lowering.cc's int8_lowering_table()).
 Lowering find_lowering(const std::string& op_type);
-// Lowerings of quantized nodes (the int8 IR contract), int8_lowering.cc.
 Lowering find_int8_lowering(const std::string& op_type);
+const LoweringTable& int8_lowering_table();
+// The op types the CPU backend lowers to oneDNN (float and int8 tables); others fall back.
+std::vector<std::string> lowered_op_types();
+std::vector<std::string> int8_lowered_op_types();
 
 }  // namespace lowp::cpu

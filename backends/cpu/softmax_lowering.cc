@@ -1,4 +1,4 @@
-// Softmax / LogSoftmax -> oneDNN softmax / logsoftmax on the plain tensor (`_coerce_2d` views
+// Softmax -> oneDNN softmax on the plain tensor (`_coerce_2d` views
 // it as 2-D [prod(dims[:axis]), prod(dims[axis:])]).
 #include <string>
 #include <vector>

@@ -2,11 +2,11 @@
 // broadcasting arithmetic ops Add, Sub, Mul, Div and Sum.
 #include <limits>
 
-#include "lowp/error.h"
 #include "core/ops/broadcast.h"
 #include "core/ops/op_groups.h"
 #include "core/ops/quant_infer.h"
 #include "core/ops/tensor_info_checks.h"
+#include "lowp/error.h"
 
 namespace lowp {
 namespace {
@@ -72,7 +72,8 @@ void append_elementwise_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Tanh", 1, 1, infer_float_unary});
   out.push_back({"HardSigmoid", 1, 1, infer_float_unary});
   out.push_back({"HardSwish", 1, 1, infer_float_unary});
-  out.push_back({"Add", 2, 2, infer_broadcast});
+  out.push_back(
+      {"Add", 2, 2, infer_broadcast, Fp16Policy::kFollowInputs, 0, Int8Role::kCompute, 0b11});
   out.push_back({"Sub", 2, 2, infer_broadcast});
   out.push_back({"Mul", 2, 2, infer_broadcast});
   out.push_back({"Div", 2, 2, infer_broadcast});

@@ -3,9 +3,9 @@
 // norm_shapes.cc and resize_pad_shapes.cc.
 #include <string>
 
-#include "lowp/error.h"
 #include "core/ops/nn_infer.h"
 #include "core/ops/op_groups.h"
+#include "lowp/error.h"
 
 namespace lowp {
 namespace nn {
@@ -59,13 +59,16 @@ TensorInfo output(DataType dtype, Dims dims) {
 }  // namespace nn
 
 void append_nn_schemas(std::vector<OpSchema>& out) {
-  out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways});
+  out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1001});
   out.push_back({"ConvTranspose", 2, 3, nn::infer_conv_transpose, Fp16Policy::kAlways});
-  out.push_back({"MaxPool", 1, 1, nn::infer_max_pool});
-  out.push_back({"AveragePool", 1, 1, nn::infer_average_pool});
-  out.push_back({"GlobalAveragePool", 1, 1, nn::infer_global_pool});
+  out.push_back({"MaxPool", 1, 1, nn::infer_max_pool, Fp16Policy::kFollowInputs, 0,
+                 Int8Role::kPassThrough, 0b1});
+  out.push_back({"AveragePool", 1, 1, nn::infer_average_pool, Fp16Policy::kFollowInputs, 0,
+                 Int8Role::kCompute, 0b1});
+  out.push_back({"GlobalAveragePool", 1, 1, nn::infer_global_pool, Fp16Policy::kFollowInputs, 0,
+                 Int8Role::kCompute, 0b1});
   out.push_back({"GlobalMaxPool", 1, 1, nn::infer_global_pool});
-  out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways});
+  out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1});
   out.push_back({"MatMul", 2, 2, nn::infer_matmul, Fp16Policy::kAlways});
   out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
   out.push_back({"Softmax", 1, 1, nn::infer_softmax, Fp16Policy::kNever});

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <map>
 
-#include "lowp/error.h"
 #include "core/ops/op_groups.h"
+#include "lowp/error.h"
 
 namespace lowp {
 namespace {

@@ -7,9 +7,9 @@
 // Scale and zero point are scalars (per tensor) or 1-D along `axis` (default 1).
 #include <string>
 
-#include "lowp/error.h"
 #include "core/ops/quant_infer.h"
 #include "core/ops/tensor_info_checks.h"
+#include "lowp/error.h"
 
 namespace lowp {
 namespace {

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <limits>
 
-#include "lowp/error.h"
 #include "core/ops/op_groups.h"
 #include "core/ops/slice_params.h"
 #include "core/ops/tensor_info_checks.h"
+#include "lowp/error.h"
 
 namespace lowp {
 namespace {
@@ -286,8 +286,10 @@ void append_tensor_schemas(std::vector<OpSchema>& out) {
   constexpr int kVariadic = std::numeric_limits<int>::max();
   out.push_back({"Identity", 1, 1, infer_same});
   out.push_back({"Dropout", 1, 3, infer_dropout, Fp16Policy::kFollowInputs, 0b110});
-  out.push_back({"Flatten", 1, 1, infer_flatten});
-  out.push_back({"Reshape", 2, 2, infer_reshape, Fp16Policy::kFollowInputs, 0b10});
+  out.push_back(
+      {"Flatten", 1, 1, infer_flatten, Fp16Policy::kFollowInputs, 0, Int8Role::kPassThrough, 0b1});
+  out.push_back({"Reshape", 2, 2, infer_reshape, Fp16Policy::kFollowInputs, 0b10,
+                 Int8Role::kPassThrough, 0b1});
   out.push_back({"Transpose", 1, 1, infer_transpose});
   out.push_back({"Concat", 1, kVariadic, infer_concat});
   out.push_back({"Split", 1, 2, infer_split, Fp16Policy::kFollowInputs, 0b10});

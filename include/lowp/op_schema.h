@@ -27,6 +27,13 @@ using InferFn = std::vector<TensorInfo> (*)(const Node& node,
 
 enum class Fp16Policy { kAlways, kFollowInputs, kNever };
 
+// How an op runs in int8 (the int8 quantization and QDQ folding passes read this).
+enum class Int8Role {
+  kNone,         // stays float
+  kCompute,      // needs its output's range; requantizes with its own parameters
+  kPassThrough,  // int8 in, int8 out with the input's parameters (MaxPool, Flatten, Reshape)
+};
+
 struct OpSchema {
   const char* op_type;
   int min_inputs;
@@ -36,7 +43,19 @@ struct OpSchema {
   // Bit i set: the contents (not just dims) of input i decide the output dims (Reshape's shape,
   // Slice's starts...). A graph input reaching such an input makes the engine specialise per value.
   uint32_t shape_inputs = 0;
+  Int8Role int8 = Int8Role::kNone;
+  // Bit i set: input i is an activation in the int8 form (the other present inputs are constants).
+  uint32_t int8_activation_inputs = 0;
 };
+
+// The indices of the bits set in `mask`, lowest first.
+inline std::vector<size_t> input_indices(uint32_t mask) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < 32; ++i) {
+    if (mask & (1u << i)) out.push_back(i);
+  }
+  return out;
+}
 
 // nullptr when the op is not supported.
 const OpSchema* find_op_schema(const std::string& op_type);
