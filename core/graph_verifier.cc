@@ -157,8 +157,10 @@ class Verifier {
   }
 
   void check_graph_outputs() const {
+    std::set<const Value*> seen;
     for (const Value* out : graph_.outputs) {
       if (!owned_.count(out)) fail("a graph output is not a value of the graph");
+      if (!seen.insert(out).second) fail("graph output " + value_name(out) + " is listed twice");
       if (!out->producer && !out->constant && !is_input(out)) {
         fail("graph output " + value_name(out) + " is never produced");
       }

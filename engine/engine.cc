@@ -2,16 +2,16 @@
 #include <new>
 #include <set>
 
-#include "reference/reference_executor.h"
+#include "core/lru_cache.h"
+#include "engine/pass_pipeline.h"
+#include "engine/plan_format.h"
 #include "lowp/backend.h"
 #include "lowp/graph.h"
 #include "lowp/graph_verifier.h"
 #include "lowp/lowp.h"
 #include "lowp/op_schema.h"
 #include "lowp/shape_propagation.h"
-#include "engine/pass_pipeline.h"
-#include "core/lru_cache.h"
-#include "engine/plan_format.h"
+#include "reference/reference_executor.h"
 
 namespace lowp {
 
@@ -155,6 +155,15 @@ std::shared_ptr<const Engine> Engine::compile(std::shared_ptr<Graph> graph,
 std::shared_ptr<const Engine> Engine::compile_impl(std::shared_ptr<Graph> graph,
                                                    const CompileOptions& options) {
   check_supported_options(options);
+  // A value listed twice among the outputs would fill only one of them (the other stayed zero).
+  for (size_t i = 0; i < graph->outputs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (graph->outputs[i] == graph->outputs[j]) {
+        throw_error(ErrorCode::kInvalidArgument, "graph '" + graph->name + "': output '" +
+                                                     graph->outputs[i]->name + "' is listed twice");
+      }
+    }
+  }
   PassContext ctx;
   ctx.verbose = options.verbose;
   ctx.verify = options.verify;

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <thread>
 
-#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/lowp.h"
+#include "reference/reference_executor.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 
@@ -62,6 +62,21 @@ TEST(EngineApi, RunsOnCallerBuffersWithDynamicBatch) {
     Tensor expected = reference_output(f.onnx_path, x);
     Tensor got = Tensor::view(DataType::kF32, {batch, 3}, out.data());
     EXPECT_LT(max_abs_diff(got, expected), 1e-5f) << "batch " << batch;
+  }
+}
+
+// A value listed twice among a hand-built graph's outputs is refused (its second copy used to come
+// back as zeros; found by the differential tester).
+TEST(EngineApi, GraphOutputListedTwice) {
+  auto graph = onnx_frontend::import_file(make_fixture("twice").onnx_path);
+  graph->outputs.push_back(graph->outputs[0]);
+  try {
+    Engine::compile(graph, CompileOptions{});
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(std::string(e.what()).find("output 'y' is listed twice"), std::string::npos)
+        << e.what();
   }
 }
 

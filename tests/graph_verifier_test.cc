@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/pass_pipeline.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/error.h"
 #include "lowp/lowp.h"
 #include "lowp/shape_propagation.h"
-#include "engine/pass_pipeline.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"
 
@@ -105,6 +105,12 @@ TEST(GraphVerifier, GraphOutputMustBeProduced) {
   SmallGraph s;
   s.g->outputs.push_back(s.g->add_value("orphan", DataType::kF32));
   expect_rejected(*s.g, {"graph output value 'orphan' is never produced"});
+}
+
+TEST(GraphVerifier, GraphOutputListedOnce) {
+  SmallGraph s;
+  s.g->outputs.push_back(s.y);
+  expect_rejected(*s.g, {"graph output value 'y' is listed twice"});
 }
 
 TEST(GraphVerifier, ConstantMustAgreeWithItsTensor) {

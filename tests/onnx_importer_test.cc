@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "lowp/error.h"
 #include "engine/pass_pipeline.h"
+#include "lowp/error.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 
@@ -60,6 +60,22 @@ TEST(OnnxImporter, ImportsResNet18) {
   auto g = onnx_frontend::import_file(path);
   EXPECT_EQ(g->outputs[0]->shape.to_string(), "[Nx10]");
   EXPECT_NEAR(static_cast<double>(g->parameter_count()), 11.18e6, 0.05e6);
+}
+
+// A value listed twice among the graph outputs is refused by name (it once came back as zeros).
+TEST(OnnxImporter, GraphOutputListedTwice) {
+  auto m = small_conv_model();
+  add_io(m.mutable_graph()->add_output(), "y", {-1, 3});
+  const fs::path path = temp_dir("twice") / "m.onnx";
+  save_model(m, path.string());
+  try {
+    onnx_frontend::import_file(path.string());
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+    EXPECT_NE(std::string(e.what()).find("graph output 'y' is listed twice"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(OnnxImporter, MissingFile) {

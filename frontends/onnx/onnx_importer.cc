@@ -2,6 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -216,6 +217,9 @@ std::shared_ptr<Graph> import_model(const onnx::ModelProto& model, const std::st
   for (const auto& out : g.output()) {
     Value* v = graph->find_value(out.name());
     if (!v) invalid(label + ": graph output '" + out.name() + "' is never produced");
+    if (std::find(graph->outputs.begin(), graph->outputs.end(), v) != graph->outputs.end()) {
+      invalid(label + ": graph output '" + out.name() + "' is listed twice");
+    }
     graph->outputs.push_back(v);
   }
   if (graph->outputs.empty()) invalid(label + ": the graph has no outputs");
