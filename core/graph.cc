@@ -213,6 +213,13 @@ std::unique_ptr<Graph> Graph::clone() const {
   return g;
 }
 
+const Value* Graph::repeated_output() const {
+  for (auto it = outputs.begin(); it != outputs.end(); ++it) {
+    if (std::find(outputs.begin(), it, *it) != it) return *it;
+  }
+  return nullptr;
+}
+
 Value* Graph::find_value(const std::string& value_name) const {
   auto it = by_name_.find(value_name);
   return it == by_name_.end() ? nullptr : it->second;

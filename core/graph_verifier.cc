@@ -1,7 +1,6 @@
 #include "lowp/graph_verifier.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <map>
 #include <set>
@@ -110,14 +109,8 @@ class Verifier {
     for (float s : q.scales) {
       if (!std::isfinite(s) || s <= 0.f) fail(where + "hold the scale " + std::to_string(s));
     }
-    const int64_t lo = q.storage == DataType::kU8   ? 0
-                       : q.storage == DataType::kS8 ? -128
-                                                    : INT32_MIN;
-    const int64_t hi = q.storage == DataType::kU8   ? 255
-                       : q.storage == DataType::kS8 ? 127
-                                                    : INT32_MAX;
     for (int32_t z : q.zero_points) {
-      if (z < lo || z > hi) {
+      if (z < storage_min(q.storage) || z > storage_max(q.storage)) {
         fail(where + "hold the zero point " + std::to_string(z) + " outside " + name_of(q.storage));
       }
     }
@@ -157,10 +150,11 @@ class Verifier {
   }
 
   void check_graph_outputs() const {
-    std::set<const Value*> seen;
+    if (const Value* twice = graph_.repeated_output()) {
+      fail("graph output " + value_name(twice) + " is listed twice");
+    }
     for (const Value* out : graph_.outputs) {
       if (!owned_.count(out)) fail("a graph output is not a value of the graph");
-      if (!seen.insert(out).second) fail("graph output " + value_name(out) + " is listed twice");
       if (!out->producer && !out->constant && !is_input(out)) {
         fail("graph output " + value_name(out) + " is never produced");
       }

@@ -156,13 +156,9 @@ std::shared_ptr<const Engine> Engine::compile_impl(std::shared_ptr<Graph> graph,
                                                    const CompileOptions& options) {
   check_supported_options(options);
   // A value listed twice among the outputs would fill only one of them (the other stayed zero).
-  for (size_t i = 0; i < graph->outputs.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (graph->outputs[i] == graph->outputs[j]) {
-        throw_error(ErrorCode::kInvalidArgument, "graph '" + graph->name + "': output '" +
-                                                     graph->outputs[i]->name + "' is listed twice");
-      }
-    }
+  if (const Value* twice = graph->repeated_output()) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "graph '" + graph->name + "': output '" + twice->name + "' is listed twice");
   }
   PassContext ctx;
   ctx.verbose = options.verbose;

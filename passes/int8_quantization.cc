@@ -10,12 +10,6 @@
 namespace lowp {
 namespace {
 
-// Which ops run in int8 and how: the op's schema (OpSchema::int8, int8_activation_inputs).
-const OpSchema* quantizable(const std::string& op_type) {
-  const OpSchema* schema = find_op_schema(op_type);
-  return schema && schema->int8 != Int8Role::kNone ? schema : nullptr;
-}
-
 bool is_f32_constant(const Value* v) {
   return v && v->constant && v->constant->dtype() == DataType::kF32;
 }
@@ -77,7 +71,7 @@ bool Int8QuantizationPass::run(Graph& graph, PassContext& ctx) const {
   // 1. Which nodes run in int8.
   for (const auto& node : graph.nodes()) {
     Node* n = node.get();
-    const OpSchema* op = quantizable(n->op_type);
+    const OpSchema* op = find_int8_schema(n->op_type);  // which ops run in int8, and how
     if (!op || kept(*n) || !structurally_quantizable(*n)) continue;
     Value* out = n->outputs.at(0);
     bool ok = out->dtype == DataType::kF32;
@@ -115,7 +109,7 @@ bool Int8QuantizationPass::run(Graph& graph, PassContext& ctx) const {
   int dequantize_nodes = 0;
   std::map<Value*, Value*> quantized_inputs;  // f32 value -> its shared QuantizeLinear output
   for (Node* n : plan.nodes) {
-    const OpSchema& op = *quantizable(n->op_type);
+    const OpSchema& op = *find_int8_schema(n->op_type);
     // Activation inputs: int8 values are re-pointed below (with their producer); f32 ones get Q.
     for (size_t i : input_indices(op.int8_activation_inputs)) {
       Value* in = n->input(i);

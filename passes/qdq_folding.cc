@@ -12,12 +12,6 @@
 namespace lowp {
 namespace {
 
-// Foldable ops, their role and activation inputs: the op's schema (OpSchema::int8).
-const OpSchema* find_foldable(const std::string& op_type) {
-  const OpSchema* schema = find_op_schema(op_type);
-  return schema && schema->int8 != Int8Role::kNone ? schema : nullptr;
-}
-
 bool is_q8(DataType t) { return t == DataType::kS8 || t == DataType::kU8; }
 
 // QuantParams of a QuantizeLinear / DequantizeLinear with constant scale and zero point.
@@ -113,7 +107,7 @@ std::optional<Match> output_quantize(const Graph& g, Node& n) {
 }
 
 bool fold(Graph& g, Node& n) {
-  const OpSchema* op = find_foldable(n.op_type);
+  const OpSchema* op = find_int8_schema(n.op_type);  // foldable ops: those with an int8 role
   if (!op) return false;
   const bool pass_through = op->int8 == Int8Role::kPassThrough;
   std::vector<std::pair<Value*, Value*>> sources;  // DQ output -> quantized value

@@ -17,13 +17,6 @@ inline double round_half_even(double v) {
   return r;
 }
 
-inline int32_t storage_min(DataType t) {
-  return t == DataType::kU8 ? 0 : (t == DataType::kS8 ? -128 : INT32_MIN);
-}
-inline int32_t storage_max(DataType t) {
-  return t == DataType::kU8 ? 255 : (t == DataType::kS8 ? 127 : INT32_MAX);
-}
-
 // q for `real`, saturated to the storage type's range (s8, u8 or s32).
 inline int32_t quantize_value(float real, float scale, int32_t zero_point, DataType storage) {
   const double q = round_half_even(static_cast<double>(real / scale)) + zero_point;

@@ -9,7 +9,7 @@ namespace lowp::cpu {
 
 namespace {
 
-// Every op here has a schema and a reference kernel (cpu_lowering_table_test checks).
+// Every op here has a schema and a reference kernel (op_registry_test checks).
 const LoweringTable& float_lowering_table() {
   static const LoweringTable kTable = {
       {"Conv", lower_conv},

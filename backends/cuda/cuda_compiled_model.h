@@ -19,8 +19,8 @@
 #include "backends/cuda/cuda_program.h"
 #include "backends/cuda/program_lowering.h"
 #include "backends/cuda/tactic_store.h"
-#include "lowp/backend.h"
 #include "core/lru_cache.h"
+#include "lowp/backend.h"
 
 namespace lowp::cuda {
 

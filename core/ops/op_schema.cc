@@ -32,6 +32,11 @@ const OpSchema* find_op_schema(const std::string& op_type) {
   return it == table.end() ? nullptr : &it->second;
 }
 
+const OpSchema* find_int8_schema(const std::string& op_type) {
+  const OpSchema* schema = find_op_schema(op_type);
+  return schema && schema->int8 != Int8Role::kNone ? schema : nullptr;
+}
+
 std::vector<std::string> supported_op_types() {
   std::vector<std::string> out;
   for (const auto& [name, schema] : schema_table()) out.push_back(name);

@@ -217,10 +217,10 @@ std::shared_ptr<Graph> import_model(const onnx::ModelProto& model, const std::st
   for (const auto& out : g.output()) {
     Value* v = graph->find_value(out.name());
     if (!v) invalid(label + ": graph output '" + out.name() + "' is never produced");
-    if (std::find(graph->outputs.begin(), graph->outputs.end(), v) != graph->outputs.end()) {
-      invalid(label + ": graph output '" + out.name() + "' is listed twice");
-    }
     graph->outputs.push_back(v);
+  }
+  if (const Value* twice = graph->repeated_output()) {
+    invalid(label + ": graph output '" + twice->name + "' is listed twice");
   }
   if (graph->outputs.empty()) invalid(label + ": the graph has no outputs");
 

@@ -31,6 +31,13 @@ struct DataTypeTraits {
 
 const DataTypeTraits& traits(DataType type);
 inline size_t size_of(DataType type) { return traits(type).size; }
+// The value range of an int8-contract storage type: u8, s8, else s32.
+inline int32_t storage_min(DataType t) {
+  return t == DataType::kU8 ? 0 : (t == DataType::kS8 ? -128 : INT32_MIN);
+}
+inline int32_t storage_max(DataType t) {
+  return t == DataType::kU8 ? 255 : (t == DataType::kS8 ? 127 : INT32_MAX);
+}
 inline const char* name_of(DataType type) { return traits(type).name; }
 // Parses "f32", "float32", ...; returns kUndefined when unknown.
 DataType parse_data_type(std::string_view name);

@@ -95,6 +95,8 @@ class Graph {
   std::unique_ptr<Graph> clone() const;
 
   Value* find_value(const std::string& name) const;
+  // The first value listed twice among `outputs` (one copy would never be written), or nullptr.
+  const Value* repeated_output() const;
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
   const std::vector<std::unique_ptr<Value>>& values() const { return values_; }
   std::string unique_name(const std::string& base);

@@ -59,6 +59,8 @@ inline std::vector<size_t> input_indices(uint32_t mask) {
 
 // nullptr when the op is not supported.
 const OpSchema* find_op_schema(const std::string& op_type);
+// The schema of an op that runs in int8 (OpSchema::int8 is not kNone); nullptr otherwise.
+const OpSchema* find_int8_schema(const std::string& op_type);
 std::vector<std::string> supported_op_types();
 
 // Infers a node's outputs, checking input count first. Errors name the node.
