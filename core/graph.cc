@@ -206,7 +206,9 @@ std::unique_ptr<Graph> Graph::clone() const {
     std::vector<Value*> ins, outs;
     for (const Value* v : n->inputs) ins.push_back(map.at(v));
     for (const Value* v : n->outputs) outs.push_back(map.at(v));
-    g->add_node(n->op_type, n->name, ins, outs)->attributes = n->attributes;
+    Node* c = g->add_node(n->op_type, n->name, ins, outs);
+    c->attributes = n->attributes;
+    c->activation = n->activation;
   }
   for (const Value* v : inputs) g->inputs.push_back(map.at(v));
   for (const Value* v : outputs) g->outputs.push_back(map.at(v));
@@ -281,6 +283,19 @@ std::string attribute_to_string(const Attribute& a) {
 }
 }  // namespace
 
+namespace {
+
+std::string activation_to_string(const FusedActivation& a) {
+  std::ostringstream s;
+  s << describe_activation(a);
+  if (a.kind == ActivationKind::kLeakyRelu) s << "(" << a.slope << ")";
+  if (a.kind == ActivationKind::kClip) s << "(" << a.lo << ", " << a.hi << ")";
+  if (a.kind == ActivationKind::kHardSigmoid) s << "(" << a.alpha << ", " << a.beta << ")";
+  return s.str();
+}
+
+}  // namespace
+
 void Graph::print(std::ostream& os) const {
   os << "graph " << name << " (opset " << opset << ")\n";
   for (const Value* v : inputs) os << "  input  " << value_label(v) << "\n";
@@ -308,6 +323,7 @@ void Graph::print(std::ostream& os) const {
       }
       os << "}";
     }
+    if (n->activation.present()) os << " +" << activation_to_string(n->activation);
     os << "\n";
   }
   for (const Value* v : outputs) os << "  output " << value_label(v) << "\n";

@@ -23,6 +23,15 @@ TensorDesc describe_value(const Value& v) {
   return d;
 }
 
+// The passes' context for a compile: fused forms are asked of the target backend.
+PassContext pass_context(const CompileOptions& options) {
+  PassContext ctx;
+  ctx.verbose = options.verbose;
+  ctx.verify = options.verify;
+  ctx.backend_supports = options.device == Device::kCuda ? cuda_supports : cpu_supports;
+  return ctx;
+}
+
 void check_supported_options(const CompileOptions& options) {
   if (options.device == Device::kCuda && options.precision == Precision::kBf16) {
     throw_error(ErrorCode::kUnsupported,
@@ -160,9 +169,7 @@ std::shared_ptr<const Engine> Engine::compile_impl(std::shared_ptr<Graph> graph,
     throw_error(ErrorCode::kInvalidArgument,
                 "graph '" + graph->name + "': output '" + twice->name + "' is listed twice");
   }
-  PassContext ctx;
-  ctx.verbose = options.verbose;
-  ctx.verify = options.verify;
+  PassContext ctx = pass_context(options);
   ctx.after_pass = options.after_each_pass;
   if (ctx.verify) verify_graph(*graph, "after import");
   if (ctx.after_pass) ctx.after_pass("import", *graph);
@@ -244,8 +251,8 @@ std::shared_ptr<const EngineVariant> Engine::variant_for(
     }
   }
   g->inputs = kept;
-  PassContext ctx;
-  ctx.verify = options_.verify;
+  PassContext ctx = pass_context(options_);
+  ctx.verbose = false;
   run_pipeline(*g, options_, ctx);
   propagate_shapes(*g);
   auto variant = make_variant(std::move(g), std::move(runtime_inputs), options_, tactics_);

@@ -182,8 +182,61 @@ Attribute read_attribute(Reader& r) {
   r.corrupt("unknown attribute kind " + std::to_string(kind));
 }
 
+void write_activation(Writer& w, const FusedActivation& a) {
+  w.pod<uint8_t>(static_cast<uint8_t>(a.kind));
+  for (float f : {a.slope, a.lo, a.hi, a.alpha, a.beta}) w.pod<float>(f);
+}
+
+FusedActivation read_activation(Reader& r) {
+  FusedActivation a;
+  const auto kind = r.pod<uint8_t>();
+  if (kind >= kNumActivationKinds) r.corrupt("unknown fused activation");
+  a.kind = static_cast<ActivationKind>(kind);
+  for (float* f : {&a.slope, &a.lo, &a.hi, &a.alpha, &a.beta}) *f = r.pod<float>();
+  return a;
+}
+
+// Version 1 and 2 plans carried the fused activation as the attributes `_activation` (op type),
+// `_alpha` (LeakyRelu's slope, Clip's minimum, HardSigmoid's alpha) and `_beta`.
+FusedActivation take_legacy_activation(Node& n) {
+  auto attr = n.attributes.find("_activation");
+  if (attr == n.attributes.end()) return {};
+  const auto* op = std::get_if<std::string>(&attr->second);
+  const auto kind = op ? activation_kind(*op) : std::nullopt;
+  if (!kind) {
+    throw_error(ErrorCode::kInvalidModel,
+                n.describe() + ": plan is corrupt (unknown fused activation)");
+  }
+  FusedActivation a = FusedActivation::of(*kind);
+  const bool has_alpha = n.has_attr("_alpha");
+  const bool has_beta = n.has_attr("_beta");
+  const float alpha = n.attr_float("_alpha", 0.f);
+  const float beta = n.attr_float("_beta", 0.f);
+  if (*kind == ActivationKind::kLeakyRelu && has_alpha) a.slope = alpha;
+  if (*kind == ActivationKind::kClip && has_alpha) a.lo = alpha;
+  if (*kind == ActivationKind::kClip && has_beta) a.hi = beta;
+  if (*kind == ActivationKind::kHardSigmoid && has_alpha) a.alpha = alpha;
+  if (*kind == ActivationKind::kHardSigmoid && has_beta) a.beta = beta;
+  for (const char* key : {"_activation", "_alpha", "_beta"}) n.attributes.erase(key);
+  return a;
+}
+
+// A version 2 node's attributes: its own plus the fused activation spelled as attributes.
+std::map<std::string, Attribute> legacy_attributes(const Node& n) {
+  std::map<std::string, Attribute> attributes = n.attributes;
+  const FusedActivation& a = n.activation;
+  if (!a.present()) return attributes;
+  attributes["_activation"] = std::string(activation_op_type(a.kind));
+  if (a.kind == ActivationKind::kLeakyRelu) attributes["_alpha"] = a.slope;
+  if (a.kind == ActivationKind::kClip) attributes["_alpha"] = a.lo;
+  if (a.kind == ActivationKind::kClip) attributes["_beta"] = a.hi;
+  if (a.kind == ActivationKind::kHardSigmoid) attributes["_alpha"] = a.alpha;
+  if (a.kind == ActivationKind::kHardSigmoid) attributes["_beta"] = a.beta;
+  return attributes;
+}
+
 std::string payload_of(const Graph& g, const CompileOptions& options,
-                       const std::map<std::string, std::string>& tactics) {
+                       const std::map<std::string, std::string>& tactics, uint32_t version) {
   Writer w;
   // Device in the low bits; bit 7: CUDA fp32 may use TF32 tensor cores.
   w.pod<uint8_t>(
@@ -224,11 +277,13 @@ std::string payload_of(const Graph& g, const CompileOptions& options,
     for (const Value* v : n->inputs) ref(v);
     w.pod<uint64_t>(n->outputs.size());
     for (const Value* v : n->outputs) ref(v);
-    w.pod<uint64_t>(n->attributes.size());
-    for (const auto& [k, a] : n->attributes) {
+    const auto attributes = version >= 3 ? n->attributes : legacy_attributes(*n);
+    w.pod<uint64_t>(attributes.size());
+    for (const auto& [k, a] : attributes) {
       w.str(k);
       write_attribute(w, a);
     }
+    if (version >= 3) write_activation(w, n->activation);
   }
   w.pod<uint64_t>(g.inputs.size());
   for (const Value* v : g.inputs) ref(v);
@@ -309,6 +364,7 @@ LoadedPlan parse_payload(Reader& r, uint32_t version) {
       std::string key = r.str();
       n->attributes[key] = read_attribute(r);
     }
+    n->activation = version >= 3 ? read_activation(r) : take_legacy_activation(*n);
   }
   g.inputs.resize(r.count(1024));
   for (auto& v : g.inputs) {
@@ -334,11 +390,14 @@ LoadedPlan parse_payload(Reader& r, uint32_t version) {
 }  // namespace
 
 void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options,
-                const std::map<std::string, std::string>& tactics) {
-  std::string payload = payload_of(graph, options, tactics);
+                const std::map<std::string, std::string>& tactics, uint32_t version) {
+  if (version < 2 || version > kPlanVersion) {
+    throw_error(ErrorCode::kInvalidArgument,
+                path + ": cannot write plan format version " + std::to_string(version));
+  }
+  std::string payload = payload_of(graph, options, tactics, version);
   char header[kHeaderSize] = {};
   std::memcpy(header, kMagic, 8);
-  uint32_t version = kPlanVersion;
   uint32_t header_size = kHeaderSize;
   uint64_t size = payload.size();
   uint64_t checksum = XXH3_64bits(payload.data(), payload.size());
@@ -386,7 +445,7 @@ LoadedPlan read_plan(const std::string& path) {
   std::memcpy(&header_size, bytes + 12, 4);
   std::memcpy(&size, bytes + 16, 8);
   std::memcpy(&checksum, bytes + 24, 8);
-  if (version != kPlanVersion && version != 1) {
+  if (version < 1 || version > kPlanVersion) {
     throw_error(ErrorCode::kInvalidModel,
                 path + ": plan format version " + std::to_string(version) +
                     " is not supported by this lowp (expects " + std::to_string(kPlanVersion) +

@@ -9,8 +9,10 @@
 //         32   ...               zero padding to 64
 //         64   payload           options, values (constants' bytes 64-byte aligned), nodes, io,
 //                                (version 2) backend tactics: count, then (key, value) strings
+//   each node: name, op type, inputs, outputs, attributes, (version 3) fused activation: u8 kind,
+//              f32 slope, lo, hi, alpha, beta
 //
-// Version 1 plans (no tactics) still load.
+// Version 1 (no tactics) and 2 plans still load; their fused activations were attributes.
 // Loading reads the file into one 64-byte aligned buffer and constants view it in place.
 #pragma once
 
@@ -23,13 +25,15 @@
 
 namespace lowp {
 
-inline constexpr uint32_t kPlanVersion = 2;
+inline constexpr uint32_t kPlanVersion = 3;
 inline constexpr uint64_t kMaxTactics = uint64_t{1} << 20;
 
 // Algorithm choices a backend measured (TacticMap in backend.h), stored so a loaded plan does not
 // time them again.
+// `version`: kPlanVersion, or 2 to test that this lowp still loads what its predecessor wrote.
 void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options,
-                const std::map<std::string, std::string>& tactics = {});
+                const std::map<std::string, std::string>& tactics = {},
+                uint32_t version = kPlanVersion);
 
 struct LoadedPlan {
   std::shared_ptr<Graph> graph;

@@ -1,6 +1,7 @@
-// Conv / Gemm + activation fusion: an activation that is the sole consumer of a Conv or Gemm
-// output becomes the `_activation` attribute of that node (a oneDNN eltwise post-op, a cuBLASLt
-// epilogue). Clip fuses only with constant bounds.
+// Activation fusion: an activation that is the sole consumer of the output of an op whose schema
+// lists it among its fusable activations (Conv, Gemm) becomes that node's Node::activation (a
+// oneDNN eltwise post-op, a cuBLASLt epilogue), when the target backend supports the fused form
+// (PassContext::backend_supports). Clip fuses only with constant bounds.
 #pragma once
 
 #include "passes/pass.h"

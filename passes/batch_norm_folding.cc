@@ -12,7 +12,7 @@ bool is_f32_constant(const Value* v) {
 }
 
 bool can_fold(const Graph& g, const Node& conv, const Node& bn) {
-  if (conv.has_attr("_activation") || conv.inputs.size() > 3) return false;
+  if (conv.activation.present() || conv.inputs.size() > 3) return false;
   if (!is_f32_constant(conv.input(1)) || (conv.input(2) && !is_f32_constant(conv.input(2))))
     return false;
   if (bn.input(0) != conv.outputs[0]) return false;

@@ -11,7 +11,7 @@ Node* fusable_conv(const Graph& g, const Node& add, size_t i) {
   const Value* other = add.input(1 - i);
   if (!operand || !other || !operand->producer) return nullptr;
   Node* conv = operand->producer;
-  if (conv->op_type != "Conv" || conv->has_attr("_activation") || conv->inputs.size() > 3)
+  if (conv->op_type != "Conv" || conv->activation.present() || conv->inputs.size() > 3)
     return nullptr;
   if (sole_consumer(g, operand) != &add) return nullptr;
   if (!operand->shape.has_rank() || operand->shape != other->shape) return nullptr;

@@ -16,8 +16,9 @@ bool is_f32_constant(const Value* v) {
 
 // Constant operands and attributes the int8 form supports.
 bool structurally_quantizable(const Node& n) {
-  const std::string act = n.attr_string("_activation", "");
-  if (!act.empty() && act != "Relu" && act != "Clip") return false;
+  const ActivationKind act = n.activation.kind;
+  if (act != ActivationKind::kNone && act != ActivationKind::kRelu && act != ActivationKind::kClip)
+    return false;
   if (n.op_type == "Conv") {
     return is_f32_constant(n.input(1)) && (!n.input(2) || is_f32_constant(n.input(2)));
   }

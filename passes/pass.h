@@ -17,6 +17,10 @@ struct PassContext {
   std::vector<std::string> log;  // one line per change, kept for callers and tests
   // Called after every pass (changed or not) with its name and the graph.
   std::function<void(const std::string& pass, const Graph& graph)> after_pass;
+  // Whether the target backend runs `node` in the form a pass is about to give it (a fused
+  // activation...). Handed in by the engine, so passes ask without knowing the backend; empty:
+  // every form the op schemas allow.
+  std::function<bool(const Node& node)> backend_supports;
   void note(const std::string& pass, const std::string& what);
 };
 

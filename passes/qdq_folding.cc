@@ -97,7 +97,7 @@ std::optional<Match> output_quantize(const Graph& g, Node& n) {
   Match m;
   Node* next = sole_consumer(g, n.outputs[0]);
   if (next && next->op_type == "Relu" && (n.op_type == "Conv" || n.op_type == "Gemm") &&
-      !n.has_attr("_activation")) {
+      !n.activation.present()) {
     m.relu = next;
     next = sole_consumer(g, next->outputs[0]);
   }
@@ -167,7 +167,7 @@ bool fold(Graph& g, Node& n) {
     return true;
   }
   Value* out = match->quantize->outputs[0];
-  if (match->relu) n.attributes["_activation"] = std::string("Relu");
+  if (match->relu) n.activation = FusedActivation::of(ActivationKind::kRelu);
   g.remove_node(match->quantize);
   if (match->relu) g.remove_node(match->relu);
   n.outputs[0]->producer = nullptr;

@@ -8,7 +8,7 @@
 //  2. For each foldable op (Conv, Gemm, MaxPool, AveragePool, GlobalAveragePool, Add, Flatten,
 //     Reshape) whose activation inputs all come from DequantizeLinear nodes of quantized values
 //     and whose output's only consumer is a QuantizeLinear (optionally through a Relu, which is
-//     fused into Conv / Gemm as `_activation`): the op reads the quantized values directly and
+//     fused into Conv / Gemm as Node::activation): the op reads the quantized values directly and
 //     writes the QuantizeLinear's output (`_out_dtype` set). A Gemm with no QuantizeLinear after
 //     it writes f32 (dequantized logits).
 //  3. Weights: a DequantizeLinear of an s8 constant is used as is (its params become the weight's

@@ -1,4 +1,5 @@
-// The activation that passes fuse into Conv and Gemm (`_activation`, `_alpha`, `_beta`).
+// The activation that passes fuse into Conv and Gemm (Node::activation), as the reference
+// kernels compute it.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +8,12 @@
 
 namespace lowp::reference {
 
+// Applies `activation` (nothing for kNone) to `n` values in place.
+void apply_activation(const FusedActivation& activation, float* data, int64_t n);
+
 // Applies the node's fused activation (if any) to `n` values in place.
-void apply_fused_activation(const Node& node, float* data, int64_t n);
+inline void apply_fused_activation(const Node& node, float* data, int64_t n) {
+  apply_activation(node.activation, data, n);
+}
 
 }  // namespace lowp::reference

@@ -6,10 +6,10 @@
 #include <thread>
 #include <vector>
 
-#include "reference/reference_executor.h"
 #include "lowp/backend.h"
 #include "lowp/error.h"
 #include "lowp/graph.h"
+#include "reference/reference_executor.h"
 #include "tests/test_util.h"
 
 namespace lowp {
@@ -53,13 +53,16 @@ class GraphMaker {
     return g->add_node(op, name, std::move(in), std::move(out));
   }
   Value* op(const std::string& op_type, const std::string& name, std::vector<Value*> in,
-            std::map<std::string, Attribute> attrs = {}) {
+            std::map<std::string, Attribute> attrs = {}, FusedActivation activation = {}) {
     Node* n = node(op_type, name, std::move(in));
     n->attributes = std::move(attrs);
+    n->activation = activation;
     return n->outputs[0];
   }
   void output(Value* v) { g->outputs.push_back(v); }
 };
+
+FusedActivation relu() { return FusedActivation::of(ActivationKind::kRelu); }
 
 std::vector<const Tensor*> pointers(const std::vector<Tensor>& tensors) {
   std::vector<const Tensor*> out;
@@ -120,9 +123,8 @@ std::string joined(const std::vector<std::string>& lines) {
 TEST(CpuBackend, ConvBiasReluFusedTwoBatchSizes) {
   GraphMaker m;
   Value* x = m.input("x", {1, 8, 10, 10});
-  Value* y =
-      m.op("Conv", "conv1", {x, m.constant("w", {16, 8, 3, 3}), m.constant("b", {16})},
-           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+  Value* y = m.op("Conv", "conv1", {x, m.constant("w", {16, 8, 3, 3}), m.constant("b", {16})},
+                  {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, relu());
   m.output(y);
   auto lines = check(m.g, {{random_tensor({1, 8, 10, 10}, 1)}, {random_tensor({3, 8, 10, 10}, 2)}});
   EXPECT_TRUE(mentions(lines, "conv1 Conv -> onednn convolution fp32")) << joined(lines);
@@ -130,23 +132,21 @@ TEST(CpuBackend, ConvBiasReluFusedTwoBatchSizes) {
 }
 
 TEST(CpuBackend, ConvActivations) {
-  const std::vector<std::pair<std::string, std::map<std::string, Attribute>>> cases = {
-      {"LeakyRelu", {{"_alpha", 0.1f}}},
-      {"Clip", {{"_alpha", -0.2f}, {"_beta", 0.3f}}},
-      {"Sigmoid", {}},
-      {"Tanh", {}},
-      {"HardSigmoid", {{"_alpha", 0.3f}, {"_beta", 0.4f}}},
-      {"HardSwish", {}},
+  const FusedActivation cases[] = {
+      FusedActivation::leaky_relu(0.1f),
+      FusedActivation::clip(-0.2f, 0.3f),
+      FusedActivation::of(ActivationKind::kSigmoid),
+      FusedActivation::of(ActivationKind::kTanh),
+      FusedActivation::hard_sigmoid(0.3f, 0.4f),
+      FusedActivation::of(ActivationKind::kHardSwish),
   };
-  for (const auto& [act, params] : cases) {
+  for (const FusedActivation& act : cases) {
     GraphMaker m;
     Value* x = m.input("x", {1, 4, 6, 6});
-    std::map<std::string, Attribute> attrs = params;
-    attrs["_activation"] = act;
     Value* y =
-        m.op("Conv", "conv", {x, m.constant("w", {8, 4, 3, 3}), m.constant("b", {8})}, attrs);
+        m.op("Conv", "conv", {x, m.constant("w", {8, 4, 3, 3}), m.constant("b", {8})}, {}, act);
     m.output(y);
-    SCOPED_TRACE(act);
+    SCOPED_TRACE(activation_op_type(act.kind));
     check(m.g, {{random_tensor({2, 4, 6, 6}, 3, -2.f, 2.f)}});
   }
 }
@@ -154,19 +154,15 @@ TEST(CpuBackend, ConvActivations) {
 TEST(CpuBackend, ConvResidualInPlaceAndCopied) {
   GraphMaker m;
   Value* x = m.input("x", {1, 16, 8, 8});
-  Value* r =
-      m.op("Conv", "stem", {x, m.constant("w0", {16, 16, 3, 3}), m.constant("b0", {16})},
-           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
-  Value* a =
-      m.op("Conv", "c1", {r, m.constant("w1", {16, 16, 3, 3}), m.constant("b1", {16})},
-           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+  Value* r = m.op("Conv", "stem", {x, m.constant("w0", {16, 16, 3, 3}), m.constant("b0", {16})},
+                  {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, relu());
+  Value* a = m.op("Conv", "c1", {r, m.constant("w1", {16, 16, 3, 3}), m.constant("b1", {16})},
+                  {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, relu());
   // Residual r dies here: in place.
-  Value* s =
-      m.op("Conv", "c2", {a, m.constant("w2", {16, 16, 3, 3}), m.constant("b2", {16}), r},
-           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+  Value* s = m.op("Conv", "c2", {a, m.constant("w2", {16, 16, 3, 3}), m.constant("b2", {16}), r},
+                  {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, relu());
   // Residual is the graph input: copied.
-  Value* t = m.op("Conv", "c3", {s, m.constant("w3", {16, 16, 1, 1}), nullptr, x},
-                  {{"_activation", std::string("Relu")}});
+  Value* t = m.op("Conv", "c3", {s, m.constant("w3", {16, 16, 1, 1}), nullptr, x}, {}, relu());
   m.output(t);
   auto lines = check(m.g, {{random_tensor({1, 16, 8, 8}, 4)}, {random_tensor({2, 16, 8, 8}, 5)}});
   EXPECT_TRUE(mentions(lines, "c2 Conv -> onednn convolution fp32 nhwc +sum(in-place) +relu"))
@@ -236,10 +232,7 @@ TEST(CpuBackend, GemmAndMatMul) {
   GraphMaker m;
   Value* x = m.input("x", {1, 12});
   m.output(m.op("Gemm", "gemm_tb", {x, m.constant("b1", {7, 12}), m.constant("c1", {7})},
-                {{"transB", int64_t{1}},
-                 {"alpha", 0.5f},
-                 {"beta", 2.f},
-                 {"_activation", std::string("Relu")}}));
+                {{"transB", int64_t{1}}, {"alpha", 0.5f}, {"beta", 2.f}}, relu()));
   m.output(m.op("Gemm", "gemm", {x, m.constant("b2", {12, 5}), m.constant("c2", {1, 5})}));
   m.output(m.op("MatMul", "matmul", {x, m.constant("b3", {12, 3})}));
   m.output(m.op("Gemm", "gemm_ta", {m.op("Transpose", "tr", {x}), m.constant("b4", {12, 4})},
@@ -292,17 +285,17 @@ TEST(CpuBackend, SoftmaxEltwiseBatchNormRanks) {
 std::shared_ptr<Graph> small_convnet() {
   GraphMaker m;
   Value* x = m.input("x", {1, 3, 24, 24});
-  Value* c1 = m.op("Conv", "conv1", {x, m.constant("w1", {16, 3, 3, 3}), m.constant("b1", {16})},
-                   {{"pads", std::vector<int64_t>{1, 1, 1, 1}},
-                    {"strides", std::vector<int64_t>{2, 2}},
-                    {"_activation", std::string("Relu")}});
+  Value* c1 =
+      m.op("Conv", "conv1", {x, m.constant("w1", {16, 3, 3, 3}), m.constant("b1", {16})},
+           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"strides", std::vector<int64_t>{2, 2}}},
+           relu());
   Value* p = m.op("MaxPool", "pool", {c1},
                   {{"kernel_shape", std::vector<int64_t>{3, 3}},
                    {"strides", std::vector<int64_t>{2, 2}},
                    {"pads", std::vector<int64_t>{1, 1, 1, 1}}});
   Value* c2 =
       m.op("Conv", "conv2", {p, m.constant("w2", {16, 16, 3, 3}), m.constant("b2", {16}), p},
-           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, relu());
   Value* g = m.op("GlobalAveragePool", "gap", {c2});
   Value* f = m.op("Flatten", "flatten", {g}, {{"axis", int64_t{1}}});
   m.output(m.op("Gemm", "fc", {f, m.constant("wf", {10, 16}), m.constant("bf", {10})},
@@ -322,8 +315,7 @@ TEST(CpuBackend, FallbackOpsInTheMiddle) {
   Value* c = m.op("Conv", "conv", {x, m.constant("w", {8, 8, 3, 3})},
                   {{"pads", std::vector<int64_t>{1, 1, 1, 1}}});
   Value* t = m.op("Transpose", "transpose", {c}, {{"perm", std::vector<int64_t>{0, 1, 3, 2}}});
-  Value* c2 = m.op("Conv", "conv2", {t, m.constant("w2", {8, 8, 1, 1})},
-                   {{"_activation", std::string("Relu")}});
+  Value* c2 = m.op("Conv", "conv2", {t, m.constant("w2", {8, 8, 1, 1})}, {}, relu());
   Value* s =
       m.op("Slice", "slice", {c2, m.ints("starts", {1}), m.ints("ends", {5}), m.ints("axes", {2})});
   m.output(m.op("Relu", "relu", {s}));

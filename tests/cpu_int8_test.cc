@@ -13,12 +13,12 @@
 #include <fstream>
 #include <random>
 
-#include "reference/reference_executor.h"
+#include "engine/pass_pipeline.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/backend.h"
 #include "lowp/shape_propagation.h"
 #include "passes/int8_quantization.h"
-#include "engine/pass_pipeline.h"
+#include "reference/reference_executor.h"
 #include "tests/test_util.h"
 #include "tools/io/idx.h"
 #include "tools/io/image_preprocess.h"
@@ -162,11 +162,8 @@ std::unique_ptr<Graph> conv_net(const Dims& x_dims, int64_t out_c, int64_t k, in
   conv->attributes["pads"] = std::vector<int64_t>{pad, pad, pad, pad};
   conv->attributes["strides"] = std::vector<int64_t>{stride, stride};
   conv->attributes["group"] = group;
-  if (!activation.empty()) conv->attributes["_activation"] = activation;
-  if (activation == "Clip") {
-    conv->attributes["_alpha"] = 0.f;
-    conv->attributes["_beta"] = 0.5f;
-  }
+  if (activation == "Relu") conv->activation = FusedActivation::of(ActivationKind::kRelu);
+  if (activation == "Clip") conv->activation = FusedActivation::clip(0.f, 0.5f);
   g->outputs = {y};
   propagate_shapes(*g);
   return g;
@@ -241,7 +238,7 @@ TEST(CpuInt8, Pools) {
   Node* conv = g->add_node("Conv", "conv",
                            {x, constant(*g, "w", {8, 8, 3, 3}, 3), constant(*g, "b", {8}, 4)}, {c});
   conv->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  conv->attributes["_activation"] = std::string("Relu");
+  conv->activation = FusedActivation::of(ActivationKind::kRelu);
   Value* mp = g->add_value("mp");
   Node* pool = g->add_node("MaxPool", "maxpool", {c}, {mp});
   pool->attributes["kernel_shape"] = std::vector<int64_t>{3, 3};
@@ -274,7 +271,7 @@ TEST(CpuInt8, GemmChainWithInt8AndF32Outputs) {
   Node* fc1 = g->add_node("Gemm", "fc1",
                           {x, constant(*g, "w1", {24, 32}, 5), constant(*g, "b1", {24}, 6)}, {h});
   fc1->attributes["transB"] = int64_t{1};
-  fc1->attributes["_activation"] = std::string("Relu");
+  fc1->activation = FusedActivation::of(ActivationKind::kRelu);
   Value* logits = g->add_value("logits");
   g->add_node("Gemm", "fc2", {h, constant(*g, "w2", {24, 10}, 7), constant(*g, "b2", {10}, 8)},
               {logits});
@@ -361,7 +358,7 @@ TEST(CpuInt8, UnsupportedQuantizedNodeSaysSlowFallback) {
       g->add_node("Conv", "conv2",
                   {ap, constant(*g, "w2", {8, 8, 3, 3}, 28), constant(*g, "b2", {8}, 29)}, {y});
   conv2->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  conv2->attributes["_activation"] = std::string("Relu");
+  conv2->activation = FusedActivation::of(ActivationKind::kRelu);
   g->outputs = {y};
   propagate_shapes(*g);
   const std::vector<Tensor> inputs = {random_tensor({1, 8, 6, 6}, 30)};

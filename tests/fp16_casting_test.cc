@@ -14,12 +14,12 @@
 #include <vector>
 
 #include "backends/cpu/cpu_precision.h"
-#include "reference/reference_executor.h"
+#include "engine/pass_pipeline.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/backend.h"
 #include "lowp/lowp.h"
 #include "lowp/shape_propagation.h"
-#include "engine/pass_pipeline.h"
+#include "reference/reference_executor.h"
 #include "tests/models/resnet18_imagenet.h"
 #include "tests/test_util.h"
 #include "tools/io/npy.h"
@@ -39,22 +39,22 @@ std::shared_ptr<Graph> small_graph() {
     return g->add_constant(name, random_tensor(dims, seed++, -0.5f, 0.5f));
   };
   auto node = [&](const std::string& op, const std::string& name, std::vector<Value*> in,
-                  std::map<std::string, Attribute> attrs = {}) {
+                  std::map<std::string, Attribute> attrs = {}, FusedActivation act = {}) {
     Node* n = g->add_node(op, name, std::move(in), {g->add_value(name + "_out")});
     n->attributes = std::move(attrs);
+    n->activation = act;
     return n->outputs[0];
   };
+  const FusedActivation relu = FusedActivation::of(ActivationKind::kRelu);
   Value* x = g->add_value("x", DataType::kF32, Shape::from_dims({2, 3, 8, 8}));
   g->inputs.push_back(x);
-  Value* c1 =
-      node("Conv", "conv1", {x, constant("w1", {8, 3, 3, 3}), constant("b1", {8})},
-           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+  Value* c1 = node("Conv", "conv1", {x, constant("w1", {8, 3, 3, 3}), constant("b1", {8})},
+                   {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, relu);
   Value* p =
       node("MaxPool", "pool", {c1},
            {{"kernel_shape", std::vector<int64_t>{2, 2}}, {"strides", std::vector<int64_t>{2, 2}}});
-  Value* c2 =
-      node("Conv", "conv2", {p, constant("w2", {8, 8, 3, 3}), constant("b2", {8}), p},
-           {{"pads", std::vector<int64_t>{1, 1, 1, 1}}, {"_activation", std::string("Relu")}});
+  Value* c2 = node("Conv", "conv2", {p, constant("w2", {8, 8, 3, 3}), constant("b2", {8}), p},
+                   {{"pads", std::vector<int64_t>{1, 1, 1, 1}}}, relu);
   Value* gap = node("GlobalAveragePool", "gap", {c2});
   Value* flat = node("Flatten", "flatten", {gap});
   Value* fc = node("Gemm", "fc", {flat, constant("wfc", {5, 8}), constant("bfc", {5})},

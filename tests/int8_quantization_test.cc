@@ -7,8 +7,8 @@
 
 #include <cmath>
 
-#include "reference/reference_executor.h"
 #include "lowp/shape_propagation.h"
+#include "reference/reference_executor.h"
 #include "tests/test_util.h"
 
 using namespace lowp;
@@ -42,12 +42,12 @@ std::unique_ptr<Graph> small_net() {
   Node* conv1 = g->add_node("Conv", "conv1",
                             {x, constant("w1", {8, 3, 3, 3}, 1), constant("b1", {8}, 2)}, {c1});
   conv1->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  conv1->attributes["_activation"] = std::string("Relu");
+  conv1->activation = FusedActivation::of(ActivationKind::kRelu);
   Value* c2 = g->add_value("c2");
   Node* conv2 = g->add_node(
       "Conv", "conv2", {c1, constant("w2", {8, 8, 3, 3}, 3), constant("b2", {8}, 4), c1}, {c2});
   conv2->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  conv2->attributes["_activation"] = std::string("Relu");
+  conv2->activation = FusedActivation::of(ActivationKind::kRelu);
   Value* mp = g->add_value("mp");
   Node* pool = g->add_node("MaxPool", "maxpool", {c2}, {mp});
   pool->attributes["kernel_shape"] = std::vector<int64_t>{2, 2};

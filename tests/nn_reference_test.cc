@@ -4,14 +4,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
-#include "reference/reference_kernels.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/error.h"
 #include "lowp/graph.h"
 #include "lowp/op_schema.h"
+#include "reference/reference_kernels.h"
 #include "tests/test_util.h"
 
 namespace lowp {
@@ -97,6 +98,17 @@ std::vector<Tensor> run(const std::string& op, const std::vector<const Tensor*>&
   return run_node(*n->node, inputs);
 }
 
+// The op with `activation` fused into it, as the activation fusion pass leaves it.
+std::vector<Tensor> run_fused(const FusedActivation& activation, const std::string& op,
+                              const std::vector<const Tensor*>& inputs,
+                              std::map<std::string, Attribute> attrs = {}) {
+  auto n = make_node(op, inputs, std::move(attrs), 1);
+  n->node->activation = activation;
+  return run_node(*n->node, inputs);
+}
+
+const FusedActivation kRelu = FusedActivation::of(ActivationKind::kRelu);
+
 void expect_values(const Tensor& t, const Dims& dims, const std::vector<float>& want,
                    float tol = 1e-4f) {
   ASSERT_EQ(t.dims(), dims);
@@ -133,8 +145,7 @@ TEST(NnConv, BiasReluResidualGroup) {
   const Tensor w = f32({2, 1, 1, 1}, {2, -1});
   const Tensor b = f32({2}, {1, 0});
   const Tensor r = f32({1, 2, 1, 2}, {0.5f, 0.5f, 10, 0});
-  const auto y = run("Conv", {&x, &w, &b, &r},
-                     {{"group", int64_t{2}}, {"_activation", std::string("Relu")}})[0];
+  const auto y = run_fused(kRelu, "Conv", {&x, &w, &b, &r}, {{"group", int64_t{2}}})[0];
   // ch0: 2x+1+r = 3.5, -2.5 -> relu 0; ch1: -x + r = 7, -4 -> 0
   expect_values(y, {1, 2, 1, 2}, {3.5f, 0, 7, 0});
 }
@@ -213,7 +224,30 @@ TEST(NnConv, ShapeErrorsNameTheNode) {
   EXPECT_THROW(run("MaxPool", {&x2}, {{"kernel_shape", Dims{2}}}), Error);
   const Tensor a = iota({2, 3});
   EXPECT_THROW(run("MatMul", {&a, &a}), Error);
-  EXPECT_THROW(run("Conv", {&x4, &x4}, {{"_activation", std::string("Swish")}}), Error);
+}
+
+TEST(NnConv, FusedActivationOnlyWhereTheSchemaAllows) {
+  const Tensor x = iota({1, 2, 5, 5});
+  const Tensor w = iota({3, 2, 1, 1});
+  EXPECT_NO_THROW(run_fused(kRelu, "Conv", {&x, &w}));
+  EXPECT_NO_THROW(run("MaxPool", {&x}, {{"kernel_shape", Dims{1, 1}}}));
+  auto message = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string pool = message([&] {
+    run_fused(kRelu, "MaxPool", {&x}, {{"kernel_shape", Dims{1, 1}}});
+  });
+  EXPECT_NE(pool.find("test_MaxPool"), std::string::npos) << pool;
+  EXPECT_NE(pool.find("fused Relu"), std::string::npos) << pool;
+  FusedActivation corrupt;
+  corrupt.kind = static_cast<ActivationKind>(99);
+  const std::string conv = message([&] { run_fused(corrupt, "Conv", {&x, &w}); });
+  EXPECT_NE(conv.find("test_Conv"), std::string::npos) << conv;
 }
 
 TEST(NnShapes, SymbolicBatchAndSameUpper) {
@@ -297,12 +331,9 @@ TEST(NnGemm, TransposesAlphaBetaBroadcastAndActivation) {
   const Tensor a = f32({3, 2}, {1, 4, 2, 5, 3, 6});  // A^T = [[1,2,3],[4,5,6]]
   const Tensor b = f32({2, 3}, {1, 0, 1, 0, 1, 1});  // B^T = [[1,0],[0,1],[1,1]]
   const Tensor c = f32({2}, {10, -100});
-  const auto y = run("Gemm", {&a, &b, &c},
-                     {{"transA", int64_t{1}},
-                      {"transB", int64_t{1}},
-                      {"alpha", 2.f},
-                      {"beta", 0.5f},
-                      {"_activation", std::string("Relu")}})[0];
+  const auto y = run_fused(
+      kRelu, "Gemm", {&a, &b, &c},
+      {{"transA", int64_t{1}}, {"transB", int64_t{1}}, {"alpha", 2.f}, {"beta", 0.5f}})[0];
   // A'B' = [[4,5],[10,11]]; *2 + 0.5*[10,-100] = [[13,-40],[25,-28]] -> relu
   expect_values(y, {2, 2}, {13, 0, 25, 0});
   const Tensor bad = f32({3}, {1, 2, 3});

@@ -14,12 +14,12 @@
 #include <filesystem>
 #include <map>
 
-#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"
 #include "passes/int8_quantization.h"
 #include "passes/quant_params.h"
+#include "reference/reference_executor.h"
 #include "tests/test_util.h"
 
 using namespace lowp;
@@ -50,21 +50,17 @@ std::unique_ptr<Graph> make_net(bool extras) {
   Node* conv_a = g->add_node("Conv", "conv_a",
                              {x, weight(*g, "wa", {8, 3, 3, 3}, 1), weight(*g, "ba", {8}, 2)}, {a});
   conv_a->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  conv_a->attributes["_activation"] = std::string("Relu");
-  conv_a->attributes["_alpha"] = 0.f;
-  conv_a->attributes["_beta"] = 0.f;
+  conv_a->activation = FusedActivation::of(ActivationKind::kRelu);
   Value* b = g->add_value("b");
   Node* conv_b = g->add_node(
       "Conv", "conv_b", {a, weight(*g, "wb", {8, 8, 3, 3}, 3), weight(*g, "bb", {8}, 4), a}, {b});
   conv_b->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
-  conv_b->attributes["_activation"] = std::string("Clip");
-  conv_b->attributes["_alpha"] = 0.f;
-  conv_b->attributes["_beta"] = 4.f;
+  conv_b->activation = FusedActivation::clip(0.f, 4.f);
   Value* trunk = b;
   if (extras) {
     Value* c = g->add_value("c");
     Node* conv_c = g->add_node("Conv", "conv_c", {b, weight(*g, "wc", {8, 8, 1, 1}, 5)}, {c});
-    conv_c->attributes["_activation"] = std::string("HardSwish");
+    conv_c->activation = FusedActivation::of(ActivationKind::kHardSwish);
     Value* sm4 = g->add_value("sm4");
     Node* sm = g->add_node("Softmax", "softmax_channels", {c}, {sm4});
     sm->attributes["axis"] = int64_t{1};
@@ -94,8 +90,7 @@ std::unique_ptr<Graph> make_net(bool extras) {
       "Gemm", "fc", {flat, weight(*g, "wfc", {10, 8}, 6), weight(*g, "bfc", {10}, 7)}, {logits});
   fc->attributes["transB"] = int64_t{1};
   if (extras) {
-    fc->attributes["_activation"] = std::string("LeakyRelu");
-    fc->attributes["_alpha"] = 0.1f;
+    fc->activation = FusedActivation::leaky_relu(0.1f);
   }
   Value* prob = g->add_value("prob");
   Node* sm = g->add_node("Softmax", "softmax", {logits}, {prob});
@@ -259,7 +254,7 @@ TEST(OnnxExporter, Int8GraphExportsAsQdqAndKeepsItsIntegers) {
 TEST(OnnxExporter, ErrorsNameTheNode) {
   auto g = make_net(false);
   for (const auto& n : g->nodes()) {
-    if (n->name == "conv_b") n->attributes["_activation"] = std::string("Swish");
+    if (n->name == "conv_b") n->activation.kind = static_cast<ActivationKind>(99);  // corrupt
   }
   try {
     onnx_frontend::export_onnx_file(*g, temp_path("bad.onnx"));
@@ -267,7 +262,8 @@ TEST(OnnxExporter, ErrorsNameTheNode) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
     EXPECT_NE(std::string(e.what()).find("conv_b"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("Swish"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown fused activation"), std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("bad.onnx"), std::string::npos) << e.what();
   }
 }

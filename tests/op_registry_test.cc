@@ -1,6 +1,6 @@
 // The op registry's consistency: whatever a backend lowers has a schema and a reference kernel
-// (no unreachable entries), every schema has a reference kernel, and the int8 roles that the
-// quantization passes read from the schemas are ones the CPU backend runs.
+// (no unreachable entries; CPU and CUDA tables), every schema has a reference kernel, and the int8
+// roles that the quantization passes read from the schemas are ones the CPU backend runs.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +10,9 @@
 #include "backends/cpu/program_builder.h"
 #include "lowp/op_schema.h"
 #include "reference/reference_kernels.h"
+#ifdef LOWP_TEST_CUDA_RUNTIME
+#include "backends/cuda/program_lowering.h"
+#endif
 
 namespace lowp {
 namespace {
@@ -22,6 +25,18 @@ TEST(OpRegistry, EveryCpuLoweringHasASchemaAndAReferenceKernel) {
     EXPECT_NE(reference::find_kernel(op), nullptr) << op << ": lowered, no reference kernel";
   }
 }
+
+#ifdef LOWP_TEST_CUDA_RUNTIME
+TEST(OpRegistry, EveryCudaOpHasASchemaAndAReferenceKernel) {
+  const std::vector<std::string> ops = cuda::cuda_op_types();
+  ASSERT_FALSE(ops.empty());
+  for (const std::string& op : ops) {
+    EXPECT_NE(find_op_schema(op), nullptr) << op << ": in the CUDA op table, no schema";
+    EXPECT_NE(reference::find_kernel(op), nullptr) << op << ": in the CUDA table, no kernel";
+    EXPECT_EQ(std::count(ops.begin(), ops.end(), op), 1) << op << ": listed twice";
+  }
+}
+#endif
 
 TEST(OpRegistry, EverySchemaHasAReferenceKernel) {
   for (const std::string& op : supported_op_types()) {

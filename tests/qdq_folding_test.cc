@@ -5,9 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include "reference/reference_executor.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/shape_propagation.h"
+#include "reference/reference_executor.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 
@@ -103,7 +103,7 @@ TEST(QdqFolding, SmallQdqModelFoldsToInt8Contract) {
   EXPECT_EQ(count_ops(*graph, "Relu"), 0);
   for (const auto& n : graph->nodes()) {
     if (n->op_type == "Conv") {
-      EXPECT_EQ(n->attr_string("_activation", ""), "Relu");
+      EXPECT_EQ(n->activation.kind, ActivationKind::kRelu);
       EXPECT_EQ(n->inputs[0]->dtype, DataType::kU8);
       EXPECT_EQ(n->inputs[1]->dtype, DataType::kS8);
       EXPECT_EQ(n->inputs[2]->dtype, DataType::kS32);

@@ -29,7 +29,7 @@ bool lower_conv(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   std::string tags;  // " +sum(in-place) +relu", in post-op order
   if (shape->has_residual) ops.append_sum(1.f);
   std::string activation_tag;
-  if (!append_fused_activation(node, ops, &activation_tag)) return false;
+  append_fused_activation(node, ops, &activation_tag);
   dnnl::primitive_attr attr = default_attr();
   attr.set_post_ops(ops);
 

@@ -186,6 +186,10 @@ std::vector<std::string> CpuCompiledModel::describe_nodes() const {
 
 namespace lowp {
 
+// Every node the op schemas allow runs: oneDNN primitives (fused activations as post-ops), else
+// the reference kernels, which apply any fused activation too.
+bool cpu_supports(const Node&) { return true; }
+
 std::unique_ptr<CompiledModel> compile_for_cpu(std::shared_ptr<const Graph> graph,
                                                const CompileOptions& options) {
   return std::make_unique<cpu::CpuCompiledModel>(std::move(graph), options);

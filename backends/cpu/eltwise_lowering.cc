@@ -1,5 +1,6 @@
 // Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish) ->
 // oneDNN eltwise in the input's layout, in place when the input dies here.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,14 +12,21 @@ namespace lowp::cpu {
 
 namespace {
 
-// Clip's optional min / max inputs must be known scalars.
-bool clip_bound(const std::vector<TensorInfo>& in, size_t i, float* value, bool* present) {
-  *present = false;
-  if (in.size() <= i || !in[i].present) return true;
-  if (in[i].value == nullptr || element_count(in[i].dims) != 1) return false;
-  *value = in[i].value->to_float()[0];
-  *present = true;
-  return true;
+// The standalone activation `node` as a FusedActivation; Clip's optional min / max inputs must be
+// known scalars.
+std::optional<FusedActivation> standalone_activation(const Node& node,
+                                                     const std::vector<TensorInfo>& in) {
+  const auto kind = activation_kind(node.op_type);
+  if (!kind) return std::nullopt;
+  if (*kind != ActivationKind::kClip) return activation_of(node);
+  FusedActivation a = FusedActivation::of(ActivationKind::kClip);
+  float* bounds[] = {&a.lo, &a.hi};
+  for (size_t i = 1; i <= 2; ++i) {
+    if (in.size() <= i || !in[i].present) continue;
+    if (in[i].value == nullptr || element_count(in[i].dims) != 1) return std::nullopt;
+    *bounds[i - 1] = in[i].value->to_float()[0];
+  }
+  return a;
 }
 
 }  // namespace
@@ -28,24 +36,10 @@ bool lower_eltwise(ProgramBuilder& b, const Node& node, const std::vector<Tensor
   if (in.empty() || !in[0].present || out.size() != 1 || !out[0].present) return false;
   const Dims& x = in[0].dims;
   if (x.empty() || x.size() > 6 || element_count(x) == 0 || out[0].dims != x) return false;
-  float alpha = 0.f;
-  float beta = 0.f;
-  bool has_alpha = false;
-  bool has_beta = false;
-  if (node.op_type == "Clip") {
-    if (!clip_bound(in, 1, &alpha, &has_alpha) || !clip_bound(in, 2, &beta, &has_beta)) {
-      return false;
-    }
-  } else if (node.has_attr("alpha")) {
-    alpha = node.attr_float("alpha", 0.f);
-    has_alpha = true;
-  }
-  std::vector<EltwiseOp> ops;
-  if (!activation_to_eltwise(node.op_type, has_alpha ? &alpha : nullptr, has_beta ? &beta : nullptr,
-                             ops) ||
-      ops.size() != 1) {
-    return false;
-  }
+  const auto activation = standalone_activation(node, in);
+  if (!activation) return false;
+  const std::vector<EltwiseOp> ops = activation_to_eltwise(*activation);
+  if (ops.size() != 1) return false;
   const Value* src = node.inputs[0];
   const dnnl::memory::desc desc = b.state(src).desc;
   dnnl::eltwise_forward::primitive_desc pd;

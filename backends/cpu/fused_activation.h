@@ -1,5 +1,5 @@
-// Activations as oneDNN eltwise operations: for the `_activation` attribute that passes fuse into
-// Conv / Gemm (turned into post-ops) and for standalone activation nodes.
+// Activations as oneDNN eltwise operations: for the activation that passes fuse into Conv / Gemm
+// (Node::activation, turned into post-ops) and for standalone activation nodes.
 #pragma once
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -16,13 +16,10 @@ struct EltwiseOp {
   float beta = 0.f;
 };
 
-// The eltwise sequence computing ONNX `op` with its parameters (ONNX defaults applied when
-// `alpha` / `beta` are absent); false when oneDNN has no equivalent.
-bool activation_to_eltwise(const std::string& op, const float* alpha, const float* beta,
-                           std::vector<EltwiseOp>& out);
+// The eltwise sequence computing `activation` (empty for kNone).
+std::vector<EltwiseOp> activation_to_eltwise(const FusedActivation& activation);
 
-// Appends the node's fused `_activation` (if any) to `ops`; `tag` gets " +relu" etc.
-// Returns false when the activation has no oneDNN equivalent.
-bool append_fused_activation(const Node& node, dnnl::post_ops& ops, std::string* tag);
+// Appends the node's fused activation (if any) to `ops`; `tag` gets " +relu" etc.
+void append_fused_activation(const Node& node, dnnl::post_ops& ops, std::string* tag);
 
 }  // namespace lowp::cpu

@@ -138,23 +138,23 @@ BiasBuffer make_bias(const std::vector<double>& values) {
 // LeakyRelu commute with a positive scale; Clip's bounds are divided). False when unsupported.
 bool append_scaled_activation(const Node& node, float out_scale, dnnl::post_ops& ops,
                               std::string* tag) {
-  const std::string act = node.attr_string("_activation", "");
-  if (act.empty()) return true;
-  const float inf = std::numeric_limits<float>::infinity();
-  if (act == "Relu") {
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-    *tag += " +relu";
-  } else if (act == "LeakyRelu") {
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, node.attr_float("_alpha", 0.01f), 0.f);
-    *tag += " +leakyrelu";
-  } else if (act == "Clip") {
-    const float lo = node.has_attr("_alpha") ? node.attr_float("_alpha", 0.f) / out_scale : -inf;
-    const float hi = node.has_attr("_beta") ? node.attr_float("_beta", 0.f) / out_scale : inf;
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, lo, hi);
-    *tag += " +clip";
-  } else {
-    return false;
+  const FusedActivation& a = node.activation;
+  switch (a.kind) {
+    case ActivationKind::kNone:
+      return true;
+    case ActivationKind::kRelu:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+      break;
+    case ActivationKind::kLeakyRelu:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, a.slope, 0.f);
+      break;
+    case ActivationKind::kClip:
+      ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, a.lo / out_scale, a.hi / out_scale);
+      break;
+    default:
+      return false;
   }
+  *tag += " +" + describe_activation(a);
   return true;
 }
 
@@ -460,7 +460,7 @@ bool lower_int8_pool(ProgramBuilder& b, const Node& node, const std::vector<Tens
 bool lower_int8_add(ProgramBuilder& b, const Node& node, const std::vector<TensorInfo>& in,
                     const std::vector<TensorInfo>& out) {
   if (in.size() != 2 || !in[0].present || !in[1].present || out.size() != 1) return false;
-  if (!node.attr_string("_activation", "").empty()) return false;
+  if (node.activation.present()) return false;
   const Dims& y = out[0].dims;
   if (y.empty() || y.size() > 6 || element_count(y) == 0) return false;
   if (in[0].dims != y || in[1].dims != y) return false;  // no broadcasting here

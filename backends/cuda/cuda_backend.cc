@@ -2,6 +2,7 @@
 #include <cuda_runtime.h>
 
 #include "backends/cuda/cuda_compiled_model.h"
+#include "backends/cuda/program_lowering.h"
 #include "lowp/backend.h"
 #include "lowp/error.h"
 
@@ -23,6 +24,8 @@ std::string cuda_unavailable_reason() {
   }
   return count == 0 ? "no CUDA device present" : "";
 }
+
+bool cuda_supports(const Node& node) { return cuda::supports_node(node); }
 
 int current_cuda_device() {
   int device = -1;

@@ -11,6 +11,8 @@ int cuda_device_count() { return 0; }
 
 int current_cuda_device() { return -1; }
 
+bool cuda_supports(const Node&) { return false; }
+
 std::string cuda_unavailable_reason() {
   return "this build of lowp has no CUDA backend (configure with -DLOWP_CUDA=ON and a CUDA "
          "toolkit)";

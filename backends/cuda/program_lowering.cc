@@ -15,10 +15,10 @@
 #include "backends/cuda/cudnn_conv.h"
 #include "backends/cuda/device_timing.h"
 #include "backends/cuda/kernels.h"
-#include "lowp/error.h"
-#include "lowp/shape_propagation.h"
 #include "core/arena_planning.h"
 #include "core/ops/nn_geometry.h"
+#include "lowp/error.h"
+#include "lowp/shape_propagation.h"
 
 namespace lowp::cuda {
 namespace {
@@ -27,31 +27,6 @@ constexpr size_t kArenaAlignment = 256;
 
 [[noreturn]] void unsupported(const Node& node, const std::string& why) {
   throw_error(ErrorCode::kUnsupported, node.describe() + ": the CUDA backend " + why);
-}
-
-// Inputs each op reads as device tensors (the others are weights or attributes-as-constants).
-const std::map<std::string, std::vector<size_t>>& device_inputs() {
-  static const std::map<std::string, std::vector<size_t>> table = {
-      {"Conv", {0, 3}},
-      {"Gemm", {0}},
-      {"MatMul", {0}},
-      {"MaxPool", {0}},
-      {"AveragePool", {0}},
-      {"GlobalAveragePool", {0}},
-      {"Relu", {0}},
-      {"Clip", {0}},
-      {"LeakyRelu", {0}},
-      {"Add", {0, 1}},
-      {"Flatten", {0}},
-      {"Reshape", {0}},
-      {"Identity", {0}},
-      {"Dropout", {0}},
-      {"Softmax", {0}},
-      {"QuantizeLinear", {0}},
-      {"DequantizeLinear", {0}},
-      {"Cast", {0}},
-  };
-  return table;
 }
 
 DType device_type(const Node& node, DataType t) {
@@ -97,14 +72,26 @@ QuantS8 tensor_quant(const Node& node, const Value& v, size_t scale_input) {
   return device_quant(node, q);
 }
 
+// The activations cuBLASLt's epilogue and lowp's epilogue kernels apply.
+bool epilogue_activation(ActivationKind kind) {
+  return kind == ActivationKind::kNone || kind == ActivationKind::kRelu ||
+         kind == ActivationKind::kClip || kind == ActivationKind::kLeakyRelu;
+}
+
 Activation fused_activation(const Node& n) {
-  const std::string act = n.attr_string("_activation", "");
-  if (act.empty()) return {};
-  if (act == "Relu") return {Act::kRelu, 0.f, 0.f};
-  if (act == "Clip")
-    return {Act::kClip, n.attr_float("_alpha", -INFINITY), n.attr_float("_beta", INFINITY)};
-  if (act == "LeakyRelu") return {Act::kLeakyRelu, n.attr_float("_alpha", 0.01f), 0.f};
-  unsupported(n, "does not fuse " + act + " yet");
+  const FusedActivation& a = n.activation;
+  switch (a.kind) {
+    case ActivationKind::kNone:
+      return {};
+    case ActivationKind::kRelu:
+      return {Act::kRelu, 0.f, 0.f};
+    case ActivationKind::kClip:
+      return {Act::kClip, a.lo, a.hi};
+    case ActivationKind::kLeakyRelu:
+      return {Act::kLeakyRelu, a.slope, 0.f};
+    default:
+      unsupported(n, std::string("does not fuse ") + activation_op_type(a.kind) + " yet");
+  }
 }
 
 // A scratch stream for timing; the cuDNN handle (if any) is bound to it while it lives and
@@ -143,6 +130,8 @@ struct DeviceValue {
 
 // NHWC and NCHW hold the same bytes when C == 1 or H * W == 1.
 bool layouts_coincide(const Dims& d) { return d.size() != 4 || d[1] == 1 || d[2] * d[3] == 1; }
+
+struct CudaOp;
 
 class Lowering {
  public:
@@ -199,6 +188,8 @@ class Lowering {
   }
 
   void lower(const Node& n);
+  void lower_conv(const Node& n) { lower_linear(n, true); }
+  void lower_gemm(const Node& n) { lower_linear(n, false); }
   void lower_linear(const Node& n, bool conv);
   bool lower_with_cudnn(const Node& n, const PackedLinear& w, const ConvGeometry& g,
                         const GemmConfig& gemm_config, bool direct, int64_t per_slice, int src,
@@ -219,6 +210,8 @@ class Lowering {
   void lower_add(const Node& n);
   void lower_view(const Node& n);
   void lower_softmax(const Node& n);
+  void lower_quantize(const Node& n) { lower_quantize(n, true); }
+  void lower_dequantize(const Node& n) { lower_quantize(n, false); }
   void lower_quantize(const Node& n, bool quantize);
   void lower_cast(const Node& n);
 
@@ -230,7 +223,57 @@ class Lowering {
   std::map<const Value*, TensorInfo> info_;
   std::map<const Value*, DeviceValue> values_;
   std::map<std::pair<const Value*, Layout>, int> converted_;
+
+  friend const std::vector<CudaOp>& cuda_ops();
 };
+
+// ---- The CUDA op table: everything the backend knows about an op in one entry ----------------
+
+std::string describe_kernel(const Node& n, const char* precision);
+std::string describe_linear(const Node& n, const char* precision);
+bool plain_node(const Node& n) { return !n.activation.present(); }
+bool linear_node(const Node& n) { return epilogue_activation(n.activation.kind); }
+
+struct CudaOp {
+  const char* op_type;
+  std::vector<size_t> device_inputs;  // read as device tensors (the others: weights, attributes)
+  bool (*supports)(const Node& n);    // beyond the op type: the node's fused forms
+  void (Lowering::*lower)(const Node& n);
+  std::string (*describe)(const Node& n, const char* precision);
+};
+
+// Every op here has a schema and a reference kernel (op_registry_test checks).
+const std::vector<CudaOp>& cuda_ops() {
+  using L = Lowering;
+  static const std::vector<CudaOp> kOps = {
+      {"Conv", {0, 3}, linear_node, &L::lower_conv, describe_linear},
+      {"Gemm", {0}, linear_node, &L::lower_gemm, describe_linear},
+      {"MatMul", {0}, linear_node, &L::lower_gemm, describe_linear},
+      {"MaxPool", {0}, plain_node, &L::lower_pool, describe_kernel},
+      {"AveragePool", {0}, plain_node, &L::lower_pool, describe_kernel},
+      {"GlobalAveragePool", {0}, plain_node, &L::lower_global_pool, describe_kernel},
+      {"Relu", {0}, plain_node, &L::lower_activation, describe_kernel},
+      {"Clip", {0}, plain_node, &L::lower_activation, describe_kernel},
+      {"LeakyRelu", {0}, plain_node, &L::lower_activation, describe_kernel},
+      {"Add", {0, 1}, plain_node, &L::lower_add, describe_kernel},
+      {"Flatten", {0}, plain_node, &L::lower_view, describe_kernel},
+      {"Reshape", {0}, plain_node, &L::lower_view, describe_kernel},
+      {"Identity", {0}, plain_node, &L::lower_view, describe_kernel},
+      {"Dropout", {0}, plain_node, &L::lower_view, describe_kernel},
+      {"Softmax", {0}, plain_node, &L::lower_softmax, describe_kernel},
+      {"QuantizeLinear", {0}, plain_node, &L::lower_quantize, describe_kernel},
+      {"DequantizeLinear", {0}, plain_node, &L::lower_dequantize, describe_kernel},
+      {"Cast", {0}, plain_node, &L::lower_cast, describe_kernel},
+  };
+  return kOps;
+}
+
+const CudaOp* find_cuda_op(const std::string& op_type) {
+  for (const CudaOp& op : cuda_ops()) {
+    if (op_type == op.op_type) return &op;
+  }
+  return nullptr;
+}
 
 const DeviceValue& Lowering::value(const Node& n, const Value* v) {
   auto it = values_.find(v);
@@ -319,21 +362,9 @@ std::unique_ptr<CudaProgram> Lowering::build() {
 }
 
 void Lowering::lower(const Node& n) {
-  const std::string& op = n.op_type;
-  if (op == "Conv") return lower_linear(n, true);
-  if (op == "Gemm" || op == "MatMul") return lower_linear(n, false);
-  if (op == "MaxPool" || op == "AveragePool") return lower_pool(n);
-  if (op == "GlobalAveragePool") return lower_global_pool(n);
-  if (op == "Relu" || op == "Clip" || op == "LeakyRelu") return lower_activation(n);
-  if (op == "Add") return lower_add(n);
-  if (op == "Flatten" || op == "Reshape" || op == "Identity" || op == "Dropout") {
-    return lower_view(n);
-  }
-  if (op == "Softmax") return lower_softmax(n);
-  if (op == "QuantizeLinear") return lower_quantize(n, true);
-  if (op == "DequantizeLinear") return lower_quantize(n, false);
-  if (op == "Cast") return lower_cast(n);
-  unsupported(n, "does not implement " + op);
+  const CudaOp* op = find_cuda_op(n.op_type);
+  if (!op) unsupported(n, "does not implement " + n.op_type);
+  (this->*(op->lower))(n);
 }
 
 void Lowering::lower_linear(const Node& n, bool conv) {
@@ -863,13 +894,37 @@ void Lowering::lower_cast(const Node& n) {
   });
 }
 
+std::string describe_kernel(const Node&, const char* precision) {
+  return std::string("CUDA kernel ") + precision;
+}
+
+std::string describe_linear(const Node& n, const char* precision) {
+  const bool int8 = std::string(precision) == "int8";
+  const Tensor* w = n.input(1) && n.input(1)->constant ? n.input(1)->constant.get() : nullptr;
+  const bool one_by_one = n.op_type == "Conv" && w && w->rank() == 4 && w->dims()[2] == 1 &&
+                          w->dims()[3] == 1 && w->dims()[1] % 16 == 0 &&
+                          n.attr_ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} &&
+                          n.attr_ints("pads", {0, 0, 0, 0}) == std::vector<int64_t>{0, 0, 0, 0};
+  std::string how = n.op_type == "Conv" ? (one_by_one ? "cuBLASLt GEMM (1x1 conv, NHWC)"
+                                                      : "implicit GEMM: im2col + cuBLASLt (NHWC)")
+                                        : "cuBLASLt GEMM";
+  how += std::string(" ") + precision +
+         (int8 ? " s32 acc, per-channel requantize (in cuBLASLt's epilogue for s8 outputs)" : "");
+  if (n.activation.present()) how += std::string(" +") + activation_op_type(n.activation.kind);
+  if (n.input(3)) how += " +residual";
+  return how;
+}
+
 }  // namespace
 
 void check_cuda_support(const Graph& graph) {
   std::string missing;
   for (const auto& node : graph.nodes()) {
-    if (device_inputs().count(node->op_type)) continue;
+    if (supports_node(*node)) continue;
     missing += (missing.empty() ? "" : ", ") + node->describe();
+    if (node->activation.present()) {
+      missing += std::string(" with a fused ") + activation_op_type(node->activation.kind);
+    }
   }
   if (!missing.empty()) {
     throw_error(ErrorCode::kUnsupported,
@@ -890,7 +945,7 @@ ModelResources upload_resources(const Graph& graph, bool tf32) {
     const Node& n = *node;
     if (n.op_type == "Conv") res.linear.emplace(&n, pack_conv(n, tf32));
     if (n.op_type == "Gemm" || n.op_type == "MatMul") res.linear.emplace(&n, pack_gemm(n, tf32));
-    for (size_t i : device_inputs().at(n.op_type)) {
+    for (size_t i : find_cuda_op(n.op_type)->device_inputs) {
       const Value* v = n.input(i);
       if (!v || !v->constant || res.constants.count(v)) continue;
       const Tensor& t = *v->constant;
@@ -907,35 +962,29 @@ ModelResources upload_resources(const Graph& graph, bool tf32) {
   return res;
 }
 
+bool supports_node(const Node& node) {
+  const CudaOp* op = find_cuda_op(node.op_type);
+  return op && op->supports(node);
+}
+
+std::vector<std::string> cuda_op_types() {
+  std::vector<std::string> types;
+  for (const CudaOp& op : cuda_ops()) types.push_back(op.op_type);
+  return types;
+}
+
 std::vector<std::string> describe_cuda_nodes(const Graph& graph) {
   std::vector<std::string> lines;
   for (const auto& node : graph.nodes()) {
     const Node& n = *node;
-    std::string how;
     const bool int8 =
         n.input(0) && (n.input(0)->dtype == DataType::kS8 || n.input(0)->dtype == DataType::kU8);
     const char* precision = int8                                                ? "int8"
                             : n.input(0) && n.input(0)->dtype == DataType::kF16 ? "fp16"
                                                                                 : "fp32";
-    if (n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul") {
-      const Tensor* w = n.input(1) && n.input(1)->constant ? n.input(1)->constant.get() : nullptr;
-      const bool one_by_one = n.op_type == "Conv" && w && w->rank() == 4 && w->dims()[2] == 1 &&
-                              w->dims()[3] == 1 && w->dims()[1] % 16 == 0 &&
-                              n.attr_ints("strides", {1, 1}) == std::vector<int64_t>{1, 1} &&
-                              n.attr_ints("pads", {0, 0, 0, 0}) == std::vector<int64_t>{0, 0, 0, 0};
-      how = n.op_type == "Conv" ? (one_by_one ? "cuBLASLt GEMM (1x1 conv, NHWC)"
-                                              : "implicit GEMM: im2col + cuBLASLt (NHWC)")
-                                : "cuBLASLt GEMM";
-      how +=
-          std::string(" ") + precision +
-          (int8 ? " s32 acc, per-channel requantize (in cuBLASLt's epilogue for s8 outputs)" : "");
-      const std::string act = n.attr_string("_activation", "");
-      if (!act.empty()) how += " +" + act;
-      if (n.input(3)) how += " +residual";
-    } else {
-      how = std::string("CUDA kernel ") + precision;
-    }
-    lines.push_back(n.describe() + ": " + how);
+    const CudaOp* op = find_cuda_op(n.op_type);
+    lines.push_back(n.describe() + ": " +
+                    (op ? op->describe(n, precision) : std::string("not supported")));
   }
   return lines;
 }

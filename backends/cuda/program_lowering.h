@@ -43,6 +43,11 @@ struct LoweringOptions {
   size_t im2col_slice_bytes = size_t{32} << 20;
 };
 
+// Whether the CUDA backend runs `node` as it stands (its op and its fused forms).
+bool supports_node(const Node& node);
+// The op types in the CUDA backend's op table.
+std::vector<std::string> cuda_op_types();
+
 // Throws kUnsupported listing every node (name, op type) the CUDA backend cannot run.
 void check_cuda_support(const Graph& graph);
 

@@ -51,7 +51,6 @@ std::vector<TensorInfo> infer_conv(const Node& node, const std::vector<TensorInf
     require_float(node, in, 0);
     if (in[1].dtype != in[0].dtype) throw_invalid(node, "weight dtype differs from the input's");
   }
-  check_fused_activation(node);
   const Dims& x = in[0].dims;
   const Dims& w = in[1].dims;
   const int64_t group = read_group(node);

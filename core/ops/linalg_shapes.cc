@@ -26,7 +26,6 @@ std::vector<TensorInfo> infer_gemm(const Node& node, const std::vector<TensorInf
     require_float(node, in, 0);
     if (in[1].dtype != in[0].dtype) throw_invalid(node, "B's dtype differs from A's");
   }
-  check_fused_activation(node);
   const bool ta = node.attr_int("transA", 0) != 0;
   const bool tb = node.attr_int("transB", 0) != 0;
   const int64_t m = in[0].dims[ta ? 1 : 0];

@@ -36,8 +36,6 @@ void require_float(const Node& node, const std::vector<TensorInfo>& in, size_t i
 // Throws kInvalidModel unless input i has rank `rank` (or at least `rank` when `at_least`).
 void require_rank(const Node& node, const std::vector<TensorInfo>& in, size_t i, size_t rank,
                   bool at_least = false);
-// Checks the fused `_activation` attribute names a known activation.
-void check_fused_activation(const Node& node);
 // A present output of `dtype` and `dims`.
 TensorInfo output(DataType dtype, Dims dims);
 

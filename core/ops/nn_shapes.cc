@@ -38,17 +38,6 @@ void require_rank(const Node& node, const std::vector<TensorInfo>& in, size_t i,
   }
 }
 
-void check_fused_activation(const Node& node) {
-  if (!node.has_attr("_activation")) return;
-  const std::string act = node.attr_string("_activation", "");
-  static const char* const kKnown[] = {"Relu", "LeakyRelu",   "Clip",     "Sigmoid",
-                                       "Tanh", "HardSigmoid", "HardSwish"};
-  for (const char* k : kKnown) {
-    if (act == k) return;
-  }
-  throw_unsupported(node, "unknown fused activation '" + act + "'");
-}
-
 TensorInfo output(DataType dtype, Dims dims) {
   TensorInfo t;
   t.dtype = dtype;
@@ -59,7 +48,8 @@ TensorInfo output(DataType dtype, Dims dims) {
 }  // namespace nn
 
 void append_nn_schemas(std::vector<OpSchema>& out) {
-  out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1001});
+  out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1001,
+                 kAllActivations});
   out.push_back({"ConvTranspose", 2, 3, nn::infer_conv_transpose, Fp16Policy::kAlways});
   out.push_back({"MaxPool", 1, 1, nn::infer_max_pool, Fp16Policy::kFollowInputs, 0,
                  Int8Role::kPassThrough, 0b1});
@@ -68,7 +58,8 @@ void append_nn_schemas(std::vector<OpSchema>& out) {
   out.push_back({"GlobalAveragePool", 1, 1, nn::infer_global_pool, Fp16Policy::kFollowInputs, 0,
                  Int8Role::kCompute, 0b1});
   out.push_back({"GlobalMaxPool", 1, 1, nn::infer_global_pool});
-  out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1});
+  out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1,
+                 kAllActivations});
   out.push_back({"MatMul", 2, 2, nn::infer_matmul, Fp16Policy::kAlways});
   out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
   out.push_back({"Softmax", 1, 1, nn::infer_softmax, Fp16Policy::kNever});

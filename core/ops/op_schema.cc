@@ -56,6 +56,13 @@ std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInf
                                               std::to_string(schema->max_inputs) + " inputs, got " +
                                               std::to_string(inputs.size()));
   }
+  // A fused activation the schema does not list (or a corrupt kind: its bit is 0).
+  if (node.activation.present() &&
+      !(schema->fusable_activations & activation_bit(node.activation.kind))) {
+    const std::string kind = activation_op_type(node.activation.kind);
+    throw_error(ErrorCode::kUnsupported, node.describe() + ": cannot carry a fused " +
+                                             (kind.empty() ? "unknown" : kind) + " activation");
+  }
   std::vector<TensorInfo> out = schema->infer(node, inputs);
   out.resize(node.outputs.size());
   // Hostile attributes (pads of 1e9, ...) must end here with a message, not in a huge allocation.

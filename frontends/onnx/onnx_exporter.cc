@@ -354,7 +354,7 @@ class Exporter {
   void export_compute(const Node& n, std::vector<std::string> ins,
                       const std::vector<std::string>& outs, DataType compute) {
     const std::string& op = n.op_type;
-    const std::string act = n.attr_string("_activation", "");
+    const bool act = n.activation.present();
     if (op == "Conv" || op == "Gemm") {
       std::string residual;
       if (op == "Conv" && ins.size() > 3) {
@@ -364,14 +364,14 @@ class Exporter {
         throw_error(ErrorCode::kUnsupported, "more than 3 inputs");
       }
       const std::string& out = outs.at(0);
-      std::string cur = residual.empty() && act.empty() ? out : fresh(out + "_" + op);
+      std::string cur = residual.empty() && !act ? out : fresh(out + "_" + op);
       copy_attributes(n, emit(op, own_name(n), ins, {cur}));
       if (!residual.empty()) {
-        const std::string sum = act.empty() ? out : fresh(out + "_sum");
+        const std::string sum = !act ? out : fresh(out + "_sum");
         emit("Add", fresh_node(n.name + "_residual_add"), {cur, residual}, {sum});
         cur = sum;
       }
-      if (!act.empty()) activation(n, act, cur, out, compute);
+      if (act) activation(n, cur, out, compute);
       return;
     }
     if (op == "Softmax" && n.attr_int("_coerce_2d", 0) != 0) return coerced_softmax(n, ins, outs);
@@ -401,28 +401,37 @@ class Exporter {
     copy_attributes(n, emit(op, own_name(n), ins, outs));
   }
 
-  void activation(const Node& n, const std::string& act, const std::string& x,
-                  const std::string& out, DataType compute) {
+  void activation(const Node& n, const std::string& x, const std::string& out, DataType compute) {
+    const FusedActivation& a = n.activation;
+    const std::string act = activation_op_type(a.kind);
     const std::string name = fresh_node(n.name + "_" + act);
-    if (act == "Relu" || act == "Sigmoid" || act == "Tanh") {
-      emit(act, name, {x}, {out});
-    } else if (act == "LeakyRelu") {
-      add_attribute(emit(act, name, {x}, {out}), "alpha", n.attr_float("_alpha", 0.01f));
-    } else if (act == "HardSigmoid") {
-      onnx::NodeProto& p = emit(act, name, {x}, {out});
-      add_attribute(p, "alpha", n.attr_float("_alpha", 0.2f));
-      add_attribute(p, "beta", n.attr_float("_beta", 0.5f));
-    } else if (act == "Clip") {
-      const float lo = n.attr_float("_alpha", -std::numeric_limits<float>::infinity());
-      const float hi = n.attr_float("_beta", std::numeric_limits<float>::infinity());
-      std::vector<std::string> ins = {x, "", ""};
-      if (std::isfinite(lo)) ins[1] = initializer(n.name + "_clip_min", scalar(compute, lo));
-      if (std::isfinite(hi)) ins[2] = initializer(n.name + "_clip_max", scalar(compute, hi));
-      emit(act, name, ins, {out});
-    } else if (act == "HardSwish") {
-      hard_swish(n.name, x, out);
-    } else {
-      throw_error(ErrorCode::kUnsupported, "unknown fused activation '" + act + "'");
+    switch (a.kind) {
+      case ActivationKind::kLeakyRelu:
+        add_attribute(emit(act, name, {x}, {out}), "alpha", a.slope);
+        return;
+      case ActivationKind::kHardSigmoid: {
+        onnx::NodeProto& p = emit(act, name, {x}, {out});
+        add_attribute(p, "alpha", a.alpha);
+        add_attribute(p, "beta", a.beta);
+        return;
+      }
+      case ActivationKind::kClip: {
+        std::vector<std::string> ins = {x, "", ""};
+        if (std::isfinite(a.lo)) ins[1] = initializer(n.name + "_clip_min", scalar(compute, a.lo));
+        if (std::isfinite(a.hi)) ins[2] = initializer(n.name + "_clip_max", scalar(compute, a.hi));
+        emit(act, name, ins, {out});
+        return;
+      }
+      case ActivationKind::kHardSwish:
+        return hard_swish(n.name, x, out);
+      case ActivationKind::kRelu:
+      case ActivationKind::kSigmoid:
+      case ActivationKind::kTanh:
+        emit(act, name, {x}, {out});  // no parameters
+        return;
+      default:
+        throw_error(ErrorCode::kUnsupported,
+                    "unknown fused activation " + std::to_string(static_cast<int>(a.kind)));
     }
   }
 

@@ -1,6 +1,7 @@
 // lowp IR -> ONNX. Writes a Graph (as imported, or a compiled plan's graph in fp32, fp16 or int8)
 // as an ONNX ModelProto (ir_version 8, default-domain opset 13) that ONNX Runtime runs:
-//  - fused forms are unfused: Conv / Gemm `_activation` becomes an activation node after the op, a
+//  - fused forms are unfused: Conv / Gemm's fused activation becomes an activation node after the
+//  op, a
 //    Conv residual (input 3) an Add before it; internal attributes (leading '_') are not written;
 //    Cast's `to` goes back to ONNX's integer; opset < 13 Softmax (`_coerce_2d`) becomes
 //    Flatten -> Softmax -> Reshape.

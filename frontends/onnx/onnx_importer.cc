@@ -209,6 +209,11 @@ std::shared_ptr<Graph> import_model(const onnx::ModelProto& model, const std::st
       imp.outputs.push_back(graph->add_value(out_name));
     }
     for (const auto& a : n.attribute()) {
+      // Names with a leading '_' are lowp's internal forms (`_out_dtype`...): never from a file.
+      if (!a.name().empty() && a.name()[0] == '_') {
+        invalid(ctx.where + ": attribute '" + a.name() +
+                "' is no ONNX attribute (a leading '_' is reserved for lowp's internal forms)");
+      }
       imp.attributes[a.name()] = convert_attribute(a, base_dir, ctx.where);
     }
     import_node(ctx, std::move(imp));

@@ -40,6 +40,11 @@ class CompiledModel {
   virtual TacticMap tactics() const { return {}; }
 };
 
+// Whether each backend runs `node` as it stands (its op and fused forms such as Node::activation).
+// The engine hands the target's to passes (PassContext::backend_supports) before they fuse.
+bool cpu_supports(const Node& node);
+bool cuda_supports(const Node& node);  // false in a build without the CUDA backend
+
 // How the CPU computes a plan of this precision when that differs from the plan ("" otherwise).
 std::string cpu_precision_note(Precision precision);
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "lowp/dtype.h"
+#include "lowp/fused_activation.h"
 #include "lowp/shape.h"
 #include "lowp/tensor.h"
 
@@ -52,6 +53,8 @@ class Node {
   std::vector<Value*> inputs;  // nullptr for an omitted optional input
   std::vector<Value*> outputs;
   std::map<std::string, Attribute> attributes;
+  // The activation a pass fused into this node (Conv, Gemm), applied to its output last.
+  FusedActivation activation;
 
   bool has_attr(const std::string& key) const { return attributes.count(key) != 0; }
   int64_t attr_int(const std::string& key, int64_t fallback) const;

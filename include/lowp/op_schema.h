@@ -46,7 +46,14 @@ struct OpSchema {
   Int8Role int8 = Int8Role::kNone;
   // Bit i set: input i is an activation in the int8 form (the other present inputs are constants).
   uint32_t int8_activation_inputs = 0;
+  // activation_bit(kind) set: passes may fuse that activation into this op (Node::activation),
+  // where the target backend supports the fused form too (PassContext::backend_supports).
+  uint32_t fusable_activations = 0;
 };
+
+// Every ActivationKind but kNone.
+inline constexpr uint32_t kAllActivations =
+    ((1u << kNumActivationKinds) - 1) & ~activation_bit(ActivationKind::kNone);
 
 // The indices of the bits set in `mask`, lowest first.
 inline std::vector<size_t> input_indices(uint32_t mask) {

@@ -44,7 +44,9 @@ std::string node_precision(const Node& node) {
 std::string node_fused(const Node& node) {
   std::string s;
   if (node.op_type == "Conv" && node.input(3)) s += "+sum ";
-  if (node.has_attr("_activation")) s += "+" + node.attr_string("_activation", "") + " ";
+  if (node.activation.present()) {
+    s += std::string("+") + activation_op_type(node.activation.kind) + " ";
+  }
   if (!s.empty()) s.pop_back();
   return s;
 }
