@@ -151,7 +151,7 @@ LaunchArgs launch_args(const CudaProgram& program, PreparedProgram& p, CudaConte
 void run_eagerly(const CudaProgram& program, const LaunchArgs& a) {
   for (const Step& step : program.steps) {
     try {
-      step.launch(a);
+      launch_step(step, a);
       check_cuda(cudaStreamSynchronize(a.stream), "after the step");
     } catch (const Error& e) {
       throw Error(e.code(), step.what + ": " + e.what());  // names the node and the kernel
@@ -166,7 +166,7 @@ cudaGraph_t capture_graph(const CudaProgram& program, const LaunchArgs& a,
   cudaGraph_t graph = nullptr;
   try {
     before();
-    for (const Step& step : program.steps) step.launch(a);
+    for (const Step& step : program.steps) launch_step(step, a);
     after();
   } catch (...) {
     // Ends the capture (invalidated when a launch failed: that error is not this one to report).
