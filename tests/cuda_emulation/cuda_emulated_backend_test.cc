@@ -1,9 +1,8 @@
 // The CUDA backend's host code run end to end on the CPU: program lowering, weight packing,
 // cuBLASLt and cuDNN configuration and tactic timing, arena planning, CUDA graph capture / update /
-// replay and device-memory bindings, against a host emulation of the CUDA runtime, cuBLASLt, cuDNN
-// and lowp's kernels (this folder; see emulated_stream.h). Built twice: cuda_emulated_backend_test
-// runs kernels written independently from kernels.h (host_kernels.cc); cuda_kernels_on_host_test
-// runs the backend's own kernel source, backends/cuda/*.cu, on the host (kernels_on_host.h).
+// replay and device-memory bindings, against a host emulation of the CUDA runtime, cuBLASLt and
+// cuDNN (this folder; see emulated_stream.h), with the backend's own kernel source,
+// backends/cuda/*.cu, run on the host (kernels_on_host.h).
 // Compared with the CPU backend:
 //  - ResNet-18 fp32: emulated GEMMs and convolutions are exact f32, so the logits match the CPU
 //    within 1e-5 relative L2 (with cuDNN convolutions preferred, cuBLASLt preferred, no cuDNN);

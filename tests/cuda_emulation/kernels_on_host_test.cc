@@ -1,7 +1,7 @@
 // The host execution of CUDA kernel source (kernels_on_host.h) itself: block barriers and warp
 // shuffles behave as on a GPU, misuse that would hang a GPU is reported, and the backend's two
 // kernels that synchronise threads (the NCHW <-> NHWC tile transpose and the row softmax) are
-// right on shapes that do not fill their tiles or blocks. Built into cuda_kernels_on_host_test.
+// right on shapes that do not fill their tiles or blocks. Built into cuda_emulated_backend_test.
 #include "tests/cuda_emulation/kernels_on_host.h"
 // The kernel helpers after the host execution header, as in every kernel file compiled here.
 #include <gtest/gtest.h>
