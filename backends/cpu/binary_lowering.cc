@@ -33,7 +33,9 @@ bool lower_binary(ProgramBuilder& b, const Node& node, const std::vector<TensorI
   aligned.insert(aligned.end(), d1.begin(), d1.end());
 
   const dnnl::memory::desc desc0 = b.state(src0).desc;
-  const bool same = aligned == y;
+  // Same dims and rank: src1 is brought to src0's layout. A lower-rank src1 (even one whose
+  // aligned dims equal the output's) stays plain, described with the aligned dims.
+  const bool same = d1 == y;
   const dnnl::memory::desc desc1 = same ? desc0 : plain_desc(aligned, in[1].dtype);
   dnnl::binary::primitive_desc pd;
   dnnl::primitive primitive;
