@@ -1,6 +1,7 @@
 #include "lowp/shape_propagation.h"
 
 #include <algorithm>
+#include <list>
 #include <map>
 
 #include "lowp/error.h"
@@ -14,14 +15,21 @@ constexpr int64_t kProbeB = 11;
 
 using Known = std::map<const Value*, TensorInfo>;
 
-Known infer_with_probe(const Graph& graph, int64_t probe) {
+Known infer_impl(const Graph& graph, const std::vector<Dims>& input_dims, bool lenient,
+                 const NodeEvaluator* evaluate, std::list<Tensor>* storage);
+
+// Dtypes and dims with every symbolic input dim set to `probe` (values dropped).
+Known infer_with_probe(const Graph& graph, int64_t probe, const NodeEvaluator* evaluate) {
   std::vector<Dims> input_dims;
   for (const Value* in : graph.inputs) {
     Dims dims;
     for (const Dim& d : in->shape.dims()) dims.push_back(d.known() ? d.size : probe);
     input_dims.push_back(dims);
   }
-  return infer_concrete(graph, input_dims, /*lenient=*/true);
+  std::list<Tensor> storage;
+  Known known = infer_impl(graph, input_dims, /*lenient=*/true, evaluate, &storage);
+  for (auto& [value, info] : known) info.value = nullptr;  // storage ends here
+  return known;
 }
 
 std::string batch_symbol(const Graph& graph) {
@@ -32,10 +40,6 @@ std::string batch_symbol(const Graph& graph) {
   }
   return "N";
 }
-
-}  // namespace
-
-namespace {
 
 constexpr int64_t kMaxEvaluatedElements = 4096;  // shape arithmetic, never activations
 
@@ -111,6 +115,9 @@ Known infer_impl(const Graph& graph, const std::vector<Dims>& input_dims, bool l
   return known;
 }
 
+// Fills every value's dtype and shape from two probes (see propagate_shapes).
+void propagate_shapes_impl(Graph& graph, const NodeEvaluator* evaluate);
+
 }  // namespace
 
 std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
@@ -126,9 +133,17 @@ std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
   return infer_impl(graph, input_dims, false, &evaluate, &storage);
 }
 
-void propagate_shapes(Graph& graph) {
-  Known a = infer_with_probe(graph, kProbeA);
-  Known b = infer_with_probe(graph, kProbeB);
+void propagate_shapes(Graph& graph) { propagate_shapes_impl(graph, nullptr); }
+
+void propagate_shapes(Graph& graph, const NodeEvaluator& evaluate) {
+  propagate_shapes_impl(graph, &evaluate);
+}
+
+namespace {
+
+void propagate_shapes_impl(Graph& graph, const NodeEvaluator* evaluate) {
+  Known a = infer_with_probe(graph, kProbeA, evaluate);
+  Known b = infer_with_probe(graph, kProbeB, evaluate);
   std::string symbol = batch_symbol(graph);
   for (const auto& v : graph.values()) {
     if (v->constant) continue;
@@ -154,5 +169,7 @@ void propagate_shapes(Graph& graph) {
     v->shape = Shape(std::move(dims));
   }
 }
+
+}  // namespace
 
 }  // namespace lowp

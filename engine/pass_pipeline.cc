@@ -20,6 +20,7 @@
 #include "passes/int8_quantization.h"
 #include "passes/matmul_add_fusion.h"
 #include "passes/qdq_folding.h"
+#include "reference/reference_executor.h"
 
 namespace lowp {
 
@@ -59,7 +60,7 @@ bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx) {
   const bool changed = pass.run(graph, ctx);
   if (changed) {
     graph.topological_sort();
-    propagate_shapes(graph);
+    propagate_shapes(graph, reference::run_node);
   }
   if (ctx.verify) verify_graph(graph, std::string("after pass '") + pass.name() + "'");
   if (ctx.after_pass) ctx.after_pass(pass.name(), graph);
@@ -93,6 +94,7 @@ GraphRunnerFactory fp32_cpu_runner() {
 }
 
 void run_pipeline(Graph& graph, const CompileOptions& options, PassContext& ctx) {
+  propagate_shapes(graph, reference::run_node);  // shape subgraphs evaluated at probe sizes
   for (const auto& pass : make_pipeline(options)) run_one_pass(*pass, graph, ctx);
 }
 

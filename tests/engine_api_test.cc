@@ -185,6 +185,10 @@ TEST(EngineApi, DynamicBatchShapeSubgraphFeedingReshape) {
   save_model(m, path);
   auto engine = Engine::compile_onnx(path);
   EXPECT_TRUE(engine->value_inputs().empty());
+  // Declared statically too (ShuffleNetV2 and ViT once had an undefined output dtype).
+  ASSERT_EQ(engine->outputs().size(), 1u);
+  EXPECT_EQ(engine->outputs()[0].dtype, DataType::kF32);
+  EXPECT_EQ(engine->outputs()[0].dims, (Dims{-1, 12}));
   auto session = engine->create_session();
   for (int64_t batch : {2, 5, 1}) {
     Tensor x = random_tensor({batch, 3, 2, 2}, static_cast<uint32_t>(batch));

@@ -35,5 +35,8 @@ std::map<const Value*, TensorInfo> infer_concrete(const Graph& graph,
 // Nodes whose outputs cannot be inferred statically (a shape depends on runtime data) leave them
 // with unknown rank; they are inferred again per input dims when an engine runs.
 void propagate_shapes(Graph& graph);
+// As above, also evaluating small shape computations (see infer_concrete) at the probe sizes, so
+// that Shape -> Gather -> Concat -> Reshape chains get their dtype and (symbolic) dims.
+void propagate_shapes(Graph& graph, const NodeEvaluator& evaluate);
 
 }  // namespace lowp
