@@ -11,6 +11,8 @@ Kernel find_kernel(const std::string& op_type) {
     append_elementwise_kernels(t);
     append_tensor_kernels(t);
     append_quant_kernels(t);
+    append_math_kernels(t);
+    append_generator_kernels(t);
     return t;
   }();
   auto it = table.find(op_type);

@@ -1,4 +1,4 @@
-// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish) ->
+// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish) and Sqrt ->
 // oneDNN eltwise in the input's layout, in place when the input dies here.
 #include <optional>
 #include <string>
@@ -36,9 +36,12 @@ bool lower_eltwise(ProgramBuilder& b, const Node& node, const std::vector<Tensor
   if (in.empty() || !in[0].present || out.size() != 1 || !out[0].present) return false;
   const Dims& x = in[0].dims;
   if (x.empty() || x.size() > 6 || element_count(x) == 0 || out[0].dims != x) return false;
-  const auto activation = standalone_activation(node, in);
-  if (!activation) return false;
-  const std::vector<EltwiseOp> ops = activation_to_eltwise(*activation);
+  std::vector<EltwiseOp> ops;
+  if (node.op_type == "Sqrt") {
+    ops = {{dnnl::algorithm::eltwise_sqrt, 0.f, 0.f}};
+  } else if (const auto activation = standalone_activation(node, in)) {
+    ops = activation_to_eltwise(*activation);
+  }
   if (ops.size() != 1) return false;
   const Value* src = node.inputs[0];
   const dnnl::memory::desc desc = b.state(src).desc;

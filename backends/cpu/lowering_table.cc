@@ -32,6 +32,8 @@ const LoweringTable& float_lowering_table() {
       {"Softmax", lower_softmax},
       {"BatchNormalization", lower_batchnorm},
       {"Cast", lower_cast},
+      {"ReduceMean", lower_reduce},
+      {"Sqrt", lower_eltwise},
   };
   return kTable;
 }

@@ -21,6 +21,7 @@ LOWP_CPU_LOWERING(lower_binary);       // binary_lowering.cc: Add, Sub, Mul, Div
 LOWP_CPU_LOWERING(lower_softmax);      // softmax_lowering.cc: Softmax, LogSoftmax
 LOWP_CPU_LOWERING(lower_batchnorm);    // batchnorm_lowering.cc
 LOWP_CPU_LOWERING(lower_cast);         // cast_lowering.cc: f32 <-> bf16
+LOWP_CPU_LOWERING(lower_reduce);       // reduce_lowering.cc: ReduceMean
 
 #undef LOWP_CPU_LOWERING
 

@@ -365,10 +365,11 @@ void ProgramBuilder::lower(const Node& node, const std::vector<TensorInfo>& in,
     describe_current("fallback reference (slow)");
     return;
   }
-  // Float lowerings take f32 and bf16 tensors (each checks the mix it supports); others fall back.
+  // Float lowerings take f32 and bf16 tensors (each checks the mix it supports) and constant
+  // parameters of any type (ReduceMean's axes); others fall back.
   bool float_types = true;
   for (const TensorInfo& i : in)
-    float_types = float_types && (!i.present || is_float_dnnl(i.dtype));
+    float_types = float_types && (!i.present || is_float_dnnl(i.dtype) || i.value);
   for (const TensorInfo& o : out)
     float_types = float_types && (!o.present || is_float_dnnl(o.dtype));
   if (Lowering lowering = find_lowering(node.op_type); lowering && float_types) {

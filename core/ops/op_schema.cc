@@ -17,6 +17,8 @@ const std::map<std::string, OpSchema>& schema_table() {
     append_elementwise_schemas(all);
     append_tensor_schemas(all);
     append_quant_schemas(all);
+    append_math_schemas(all);
+    append_generator_schemas(all);
     std::map<std::string, OpSchema> by_type;
     for (const auto& s : all) by_type.emplace(s.op_type, s);
     return by_type;

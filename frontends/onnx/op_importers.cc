@@ -200,6 +200,10 @@ const std::map<std::string, Rewrite>& rewrites() {
        [](ImportContext& ctx, NodeImport& n) {
          if (ctx.opset < 13) attr_to_input(ctx, n, "axes", 1);
        }},
+      {"ReduceMean",
+       [](ImportContext& ctx, NodeImport& n) {
+         if (ctx.opset < 18) attr_to_input(ctx, n, "axes", 1);
+       }},
   };
   return table;
 }
