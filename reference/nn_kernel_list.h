@@ -5,10 +5,10 @@
 
 #include <vector>
 
-#include "reference/kernel_args.h"
+#include "core/ops/nn_geometry.h"
 #include "lowp/graph.h"
 #include "lowp/tensor.h"
-#include "core/ops/nn_geometry.h"
+#include "reference/kernel_args.h"
 
 namespace lowp::reference {
 
@@ -26,6 +26,7 @@ void gemm_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& 
 void matmul_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 // batch_norm.cc, softmax.cc, resize.cc, pad.cc
 void batch_norm_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
+void layer_norm_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 void softmax_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 void resize_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 void pad_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);

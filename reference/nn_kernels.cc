@@ -32,6 +32,7 @@ void append_nn_kernels(KernelTable& out) {
   out["Gemm"] = gemm_kernel;
   out["MatMul"] = matmul_kernel;
   out["BatchNormalization"] = batch_norm_kernel;
+  out["LayerNormalization"] = layer_norm_kernel;
   out["Softmax"] = softmax_kernel;
   out["Resize"] = resize_kernel;
   out["Pad"] = pad_kernel;

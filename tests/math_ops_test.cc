@@ -131,6 +131,51 @@ TEST(MathOps, LayerNormAndGeluDecompositions) {
   }
 }
 
+// LayerNormalization (opset 17) on oneDNN against the reference kernel, and the reference kernel
+// against the opset-13 decomposition (ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add).
+TEST(MathOps, LayerNormalizationOnOneDnnAndAgainstItsDecomposition) {
+  struct Case {
+    Dims x;
+    int64_t axis;
+    Dims scale;
+  };
+  const Case cases[] = {{{2, 5, 16}, -1, {16}}, {{2, 3, 4, 5}, 1, {4, 5}}, {{3, 8}, 0, {3, 8}}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(dims_to_string(c.x) + " axis " + std::to_string(c.axis));
+    Net n;
+    Value* x = n.input("x", c.x);
+    Value* scale = n.constant(random_tensor(c.scale, 31, 0.5f, 1.5f));
+    Value* bias = n.constant(random_tensor(c.scale, 32));
+    Tensor eps(DataType::kF32, {});
+    *eps.data<float>() = 1e-3f;
+    n.g->outputs = {
+        n.op("LayerNormalization", {x, scale, bias}, {{"axis", c.axis}, {"epsilon", 1e-3f}})};
+    const Tensor in = random_tensor(c.x, 33, -2.f, 2.f);
+    const auto lines = check_against_reference(n, {in});
+    EXPECT_TRUE(mentions(lines, "onednn layer_normalization")) << (lines.empty() ? "" : lines[0]);
+    // The decomposition, over the same axes.
+    Net d;
+    Value* dx = d.input("x", c.x);
+    std::vector<int64_t> axes;
+    for (auto a = static_cast<int64_t>(c.axis < 0 ? c.axis + c.x.size() : c.axis);
+         a < static_cast<int64_t>(c.x.size()); ++a) {
+      axes.push_back(a);
+    }
+    Value* ax = d.constant(ints(axes));
+    Value* centred = d.op("Sub", {dx, d.op("ReduceMean", {dx, ax})});
+    Tensor two(DataType::kF32, {});
+    *two.data<float>() = 2.f;
+    Value* var = d.op("ReduceMean", {d.op("Pow", {centred, d.constant(two)}), ax});
+    Value* norm = d.op("Div", {centred, d.op("Sqrt", {d.op("Add", {var, d.constant(eps)})})});
+    d.g->outputs = {d.op("Add", {d.op("Mul", {norm, d.constant(scale->constant->clone())}),
+                                 d.constant(bias->constant->clone())})};
+    propagate_shapes(*d.g);
+    EXPECT_LT(max_abs_diff(reference::run_graph(*n.g, {in}).at(0),
+                           reference::run_graph(*d.g, {in}).at(0)),
+              1e-5f);
+  }
+}
+
 // ViT / Swin shape arithmetic: ConstantOfShape, Equal, Where, Expand, Range, Mod, Not.
 TEST(MathOps, ShapeArithmeticOps) {
   Net n;

@@ -33,6 +33,7 @@ const LoweringTable& float_lowering_table() {
       {"BatchNormalization", lower_batchnorm},
       {"Cast", lower_cast},
       {"ReduceMean", lower_reduce},
+      {"LayerNormalization", lower_layer_norm},
       {"Sqrt", lower_eltwise},
   };
   return kTable;

@@ -22,6 +22,7 @@ LOWP_CPU_LOWERING(lower_softmax);      // softmax_lowering.cc: Softmax, LogSoftm
 LOWP_CPU_LOWERING(lower_batchnorm);    // batchnorm_lowering.cc
 LOWP_CPU_LOWERING(lower_cast);         // cast_lowering.cc: f32 <-> bf16
 LOWP_CPU_LOWERING(lower_reduce);       // reduce_lowering.cc: ReduceMean
+LOWP_CPU_LOWERING(lower_layer_norm);   // layer_norm_lowering.cc: LayerNormalization
 
 #undef LOWP_CPU_LOWERING
 

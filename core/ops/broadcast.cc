@@ -58,4 +58,20 @@ std::vector<int64_t> broadcast_strides(const Dims& in, const Dims& out) {
   return strides;
 }
 
+std::vector<float> broadcast_values(const std::vector<float>& values, const Dims& from,
+                                    const Dims& to) {
+  const std::vector<int64_t> strides = broadcast_strides(from, to);
+  const std::vector<int64_t> out_strides = row_major_strides(to);
+  std::vector<float> out(static_cast<size_t>(element_count(to)));
+  for (size_t i = 0; i < out.size(); ++i) {
+    int64_t offset = 0, rest = static_cast<int64_t>(i);
+    for (size_t d = 0; d < to.size(); ++d) {
+      offset += rest / out_strides[d] * strides[d];
+      rest %= out_strides[d];
+    }
+    out[i] = values[static_cast<size_t>(offset)];
+  }
+  return out;
+}
+
 }  // namespace lowp

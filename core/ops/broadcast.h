@@ -21,6 +21,10 @@ Dims broadcast_dims_or_throw(const Node& node, const std::vector<Dims>& inputs);
 // for dimensions that `in` lacks or holds as 1 while `out` does not.
 std::vector<int64_t> broadcast_strides(const Dims& in, const Dims& out);
 
+// `values` (row-major, dims `from`) broadcast to `to`, row-major.
+std::vector<float> broadcast_values(const std::vector<float>& values, const Dims& from,
+                                    const Dims& to);
+
 // Row-major element strides of `dims`.
 std::vector<int64_t> row_major_strides(const Dims& dims);
 

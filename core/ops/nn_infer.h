@@ -22,6 +22,7 @@ std::vector<TensorInfo> infer_gemm(const Node& node, const std::vector<TensorInf
 std::vector<TensorInfo> infer_matmul(const Node& node, const std::vector<TensorInfo>& in);
 // norm_shapes.cc
 std::vector<TensorInfo> infer_batch_norm(const Node& node, const std::vector<TensorInfo>& in);
+std::vector<TensorInfo> infer_layer_norm(const Node& node, const std::vector<TensorInfo>& in);
 std::vector<TensorInfo> infer_softmax(const Node& node, const std::vector<TensorInfo>& in);
 // resize_pad_shapes.cc
 std::vector<TensorInfo> infer_resize(const Node& node, const std::vector<TensorInfo>& in);

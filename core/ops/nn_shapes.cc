@@ -62,6 +62,8 @@ void append_nn_schemas(std::vector<OpSchema>& out) {
                  kAllActivations});
   out.push_back({"MatMul", 2, 2, nn::infer_matmul, Fp16Policy::kAlways});
   out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
+  // Mean and variance accumulate in f32: kept out of fp16 / bf16.
+  out.push_back({"LayerNormalization", 2, 3, nn::infer_layer_norm, Fp16Policy::kNever});
   out.push_back({"Softmax", 1, 1, nn::infer_softmax, Fp16Policy::kNever});
   out.push_back({"Resize", 1, 4, nn::infer_resize, Fp16Policy::kFollowInputs, 0b1110});
   out.push_back({"Pad", 2, 4, nn::infer_pad, Fp16Policy::kFollowInputs, 0b1010});
