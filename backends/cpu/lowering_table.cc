@@ -35,6 +35,7 @@ const LoweringTable& float_lowering_table() {
       {"ReduceMean", lower_reduce},
       {"LayerNormalization", lower_layer_norm},
       {"Sqrt", lower_eltwise},
+      {"Pow", lower_eltwise},
   };
   return kTable;
 }
