@@ -16,8 +16,10 @@
 #include "passes/conv_add_fusion.h"
 #include "passes/dead_node_removal.h"
 #include "passes/fp16_casting.h"
+#include "passes/gelu_fusion.h"
 #include "passes/identity_removal.h"
 #include "passes/int8_quantization.h"
+#include "passes/layer_norm_fusion.h"
 #include "passes/matmul_add_fusion.h"
 #include "passes/qdq_folding.h"
 #include "reference/reference_executor.h"
@@ -40,6 +42,9 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   all.push_back(std::make_unique<QdqFoldingPass>());
   // BatchNorm must fold before any fusion attaches an activation or residual to the Conv.
   all.push_back(std::make_unique<BatchNormFoldingPass>());
+  // Decomposed layer normalisation and GELU (opset < 17 / 20 exports) become one op each.
+  all.push_back(std::make_unique<LayerNormFusionPass>());
+  all.push_back(std::make_unique<GeluFusionPass>());
   // MatMul + bias becomes Gemm before activation fusion, which then attaches the activation.
   all.push_back(std::make_unique<MatMulAddFusionPass>());
   // Residual sum before activation: Conv + Add + Relu becomes one Conv (sum then eltwise).

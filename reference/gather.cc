@@ -1,9 +1,11 @@
-// Gather along any axis with s32 / s64 indices of any rank (scalar included); negative indices
-// count from the end, out-of-range ones are an error naming the node.
+// Gather along any axis with s32 / s64 indices of any rank (scalar included), and ScatterND, its
+// inverse; negative indices count from the end, out-of-range ones are an error naming the node.
+#include <algorithm>
 #include <cstring>
+#include <string>
 
-#include "reference/tensor_kernels.h"
 #include "lowp/error.h"
+#include "reference/tensor_kernels.h"
 
 namespace lowp::reference {
 
@@ -37,6 +39,85 @@ void gather_kernel(const Node& node, const KernelInputs& in, const KernelOutputs
         std::memcpy(dst, src + row * inner_bytes, inner_bytes);
       }
       dst += inner_bytes;
+    }
+  }
+}
+
+namespace {
+
+template <typename T>
+void combine(T* dst, const T* src, size_t n, const std::string& reduction) {
+  for (size_t i = 0; i < n; ++i) {
+    if (reduction == "add") {
+      dst[i] = static_cast<T>(dst[i] + src[i]);
+    } else if (reduction == "mul") {
+      dst[i] = static_cast<T>(dst[i] * src[i]);
+    } else if (reduction == "max") {
+      dst[i] = std::max(dst[i], src[i]);
+    } else {
+      dst[i] = std::min(dst[i], src[i]);
+    }
+  }
+}
+
+// dst[0, bytes) combined with src by `reduction` (add, mul, max, min), elements of `type`.
+void reduce_slice(const Node& node, DataType type, void* dst, const void* src, size_t bytes,
+                  const std::string& reduction) {
+  const size_t n = bytes / size_of(type);
+  switch (type) {
+    case DataType::kF32:
+      return combine(static_cast<float*>(dst), static_cast<const float*>(src), n, reduction);
+    case DataType::kS32:
+      return combine(static_cast<int32_t*>(dst), static_cast<const int32_t*>(src), n, reduction);
+    case DataType::kS64:
+      return combine(static_cast<int64_t*>(dst), static_cast<const int64_t*>(src), n, reduction);
+    case DataType::kS8:
+      return combine(static_cast<int8_t*>(dst), static_cast<const int8_t*>(src), n, reduction);
+    case DataType::kU8:
+      return combine(static_cast<uint8_t*>(dst), static_cast<const uint8_t*>(src), n, reduction);
+    default:
+      throw_error(ErrorCode::kUnsupported, node.describe() + ": reduction '" + reduction + "' on " +
+                                               name_of(type) + " is not supported");
+  }
+}
+
+}  // namespace
+
+// ScatterND: a copy of data with each slice data[indices[i, :k]] replaced by updates[i] (later
+// entries win when indices repeat), or combined with it by `reduction` (add, mul, max, min).
+void scatter_nd_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {
+  const Tensor& data = *in[0];
+  const std::vector<int64_t> indices = in[1]->to_int64();
+  const Tensor& updates = *in[2];
+  const auto k = static_cast<size_t>(in[1]->dims().back());
+  const std::string reduction = node.attr_string("reduction", "none");
+  size_t slice_bytes = size_of(data.dtype());
+  for (size_t d = k; d < data.dims().size(); ++d) {
+    slice_bytes *= static_cast<size_t>(data.dims()[d]);
+  }
+  auto* dst = static_cast<uint8_t*>(out[0]->raw());
+  std::memcpy(dst, data.raw(), static_cast<size_t>(data.numel()) * size_of(data.dtype()));
+  const auto* src = static_cast<const uint8_t*>(updates.raw());
+  const size_t count = k == 0 ? 0 : indices.size() / k;
+  for (size_t i = 0; i < count; ++i) {
+    int64_t offset = 0;  // in slices
+    for (size_t d = 0; d < k; ++d) {
+      const int64_t dim = data.dims()[d];
+      int64_t index = indices[i * k + d];
+      if (index < -dim || index >= dim) {
+        throw_error(ErrorCode::kInvalidArgument,
+                    node.describe() + ": index " + std::to_string(index) +
+                        " is out of range for dim " + std::to_string(d) + " of size " +
+                        std::to_string(dim));
+      }
+      if (index < 0) index += dim;
+      offset = offset * dim + index;
+    }
+    uint8_t* to = dst + static_cast<size_t>(offset) * slice_bytes;
+    if (reduction == "none") {
+      std::memcpy(to, src + i * slice_bytes, slice_bytes);
+    } else {
+      reduce_slice(node, data.dtype(), to, src + i * slice_bytes, slice_bytes, reduction);
     }
   }
 }

@@ -108,6 +108,13 @@ void matmul_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
       index[i] = 0;
     }
   }
+  // lowp's fused form: a bias of N added to every row, then the fused activation.
+  if (inputs.size() > 2 && inputs[2] != nullptr) {
+    const std::vector<float> bias = inputs[2]->to_float();
+    float* out = yf.data();
+    for (int64_t i = 0; i < y.numel(); ++i) out[i] += bias[static_cast<size_t>(i % n)];
+  }
+  apply_fused_activation(node, yf.data(), y.numel());
   yf.commit();
 }
 

@@ -73,6 +73,23 @@ void erf_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& o
   map_floats(node, in, out, [](float x) { return std::erf(x); });
 }
 
+// 0.5 x (1 + erf(x / sqrt 2)), or with approximate="tanh"
+// 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), in double.
+void gelu_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {
+  if (node.attr_string("approximate", "none") == "tanh") {
+    map_floats(node, in, out, [](float x) {
+      const double v = x;
+      const double inner = std::sqrt(2.0 / 3.14159265358979323846) * (v + 0.044715 * v * v * v);
+      return static_cast<float>(0.5 * v * (1.0 + std::tanh(inner)));
+    });
+  } else {
+    map_floats(node, in, out, [](float x) {
+      const double v = x;
+      return static_cast<float>(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
+    });
+  }
+}
+
 // The output has the base's dtype; an integer result is truncated toward zero.
 void pow_kernel(const Node&, const KernelInputs& in, const KernelOutputs& out) {
   const std::vector<float> base = in[0]->to_float();
@@ -180,6 +197,7 @@ void reduce_mean_kernel(const Node& node, const KernelInputs& in, const KernelOu
 void append_math_kernels(KernelTable& out) {
   out["Sqrt"] = sqrt_kernel;
   out["Erf"] = erf_kernel;
+  out["Gelu"] = gelu_kernel;
   out["Pow"] = pow_kernel;
   out["Mod"] = mod_kernel;
   out["Equal"] = equal_kernel;

@@ -24,6 +24,7 @@ void split_kernel(const Node& node, const KernelInputs& in, const KernelOutputs&
 void slice_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 // gather.cc
 void gather_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
+void scatter_nd_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 // cast.cc
 void cast_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 

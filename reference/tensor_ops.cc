@@ -17,6 +17,7 @@ void append_tensor_kernels(KernelTable& out) {
   out["Split"] = split_kernel;
   out["Slice"] = slice_kernel;
   out["Gather"] = gather_kernel;
+  out["ScatterND"] = scatter_nd_kernel;
   out["Cast"] = cast_kernel;
 }
 

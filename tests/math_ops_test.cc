@@ -13,62 +13,13 @@
 #include "lowp/lowp.h"
 #include "lowp/shape_propagation.h"
 #include "reference/reference_executor.h"
+#include "tests/net_builder.h"
 #include "tests/test_util.h"
 
 using namespace lowp;
 using namespace lowp::testing;
 
 namespace {
-
-Tensor ints(std::vector<int64_t> values) {
-  Tensor t(DataType::kS64, {static_cast<int64_t>(values.size())});
-  for (size_t i = 0; i < values.size(); ++i) t.data<int64_t>()[i] = values[i];
-  return t;
-}
-
-struct Net {
-  std::shared_ptr<Graph> g = std::make_shared<Graph>();
-  Value* input(const std::string& name, const Dims& dims, DataType t = DataType::kF32) {
-    Value* v = g->add_value(name, t, Shape::from_dims(dims));
-    g->inputs.push_back(v);
-    return v;
-  }
-  Value* op(const std::string& type, std::vector<Value*> in,
-            std::map<std::string, Attribute> attrs = {}) {
-    Value* y = g->add_value(g->unique_name(type + "_out"));
-    g->add_node(type, g->unique_name(type), std::move(in), {y})->attributes = std::move(attrs);
-    return y;
-  }
-  Value* constant(Tensor t) { return g->add_constant(g->unique_name("c"), std::move(t)); }
-};
-
-// Runs `net` (outputs set) through the CPU engine and the reference executor; returns describe().
-std::vector<std::string> check_against_reference(Net& net, const std::vector<Tensor>& inputs,
-                                                 float tolerance = 1e-5f) {
-  propagate_shapes(*net.g);
-  const std::vector<Tensor> want = reference::run_graph(*net.g, inputs);
-  auto engine = Engine::compile(net.g, CompileOptions{});
-  std::vector<TensorBinding> bindings;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    bindings.push_back({engine->inputs()[i].name, inputs[i]});
-  }
-  const std::vector<Tensor> got = engine->create_session()->run(bindings);
-  EXPECT_EQ(got.size(), want.size());
-  for (size_t i = 0; i < got.size() && i < want.size(); ++i) {
-    EXPECT_EQ(got[i].dims(), want[i].dims()) << "output " << i;
-    if (got[i].dims() == want[i].dims()) {
-      EXPECT_LE(max_abs_diff(got[i], want[i]), tolerance) << "output " << i;
-    }
-  }
-  return engine->describe();
-}
-
-bool mentions(const std::vector<std::string>& lines, const std::string& what) {
-  for (const std::string& l : lines) {
-    if (l.find(what) != std::string::npos) return true;
-  }
-  return false;
-}
 
 TEST(MathOps, ReduceMeanOnOneDnnMatchesTheReference) {
   struct Case {
@@ -114,7 +65,10 @@ TEST(MathOps, LayerNormAndGeluDecompositions) {
                              n.constant(std::move(half))});
   n.g->outputs = {gelu};
   const Tensor in = random_tensor({2, 5, 16}, 12, -4.f, 4.f);
-  const auto lines = check_against_reference(n, {in});
+  // As exported (the fusion passes off): Sqrt and Pow on oneDNN eltwise.
+  CompileOptions unfused;
+  unfused.disabled_passes = {"layer-norm-fusion", "gelu-fusion"};
+  const auto lines = check_against_reference(n, {in}, 1e-5f, unfused);
   int eltwise = 0;
   for (const std::string& line : lines) {  // Sqrt and Pow (scalar exponent, negative bases)
     if (line.find(" Sqrt -> ") != std::string::npos || line.find(" Pow -> ") != std::string::npos) {
@@ -123,6 +77,11 @@ TEST(MathOps, LayerNormAndGeluDecompositions) {
     }
   }
   EXPECT_EQ(eltwise, 2);
+  // Fused (the default): one LayerNormalization and one Gelu, both on oneDNN.
+  const auto fused = check_against_reference(n, {in});
+  EXPECT_TRUE(mentions(fused, "LayerNormalization -> onednn layer_normalization"));
+  EXPECT_TRUE(mentions(fused, "Gelu -> onednn eltwise"));
+  EXPECT_FALSE(mentions(fused, " Erf -> "));
   // Against a direct computation.
   const Tensor y = reference::run_graph(*n.g, {in}).at(0);
   for (int64_t row = 0; row < 10; ++row) {

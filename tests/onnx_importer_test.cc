@@ -128,6 +128,19 @@ TEST(OnnxImporter, DanglingInput) {
   EXPECT_NE(msg.find("ghost"), std::string::npos) << msg;
 }
 
+// MatMul's input 2 is lowp's fused bias (a pass makes it); a file may not give one.
+TEST(OnnxImporter, MatMulWithThreeInputs) {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {2, 4});
+  add_io(m.mutable_graph()->add_output(), "y", {2, 3});
+  add_initializer(m, "w", {4, 3}, std::vector<float>(12, 0.5f));
+  add_initializer(m, "b", {3}, {1.f, 2.f, 3.f});
+  add_node(m, "MatMul", "mm_node", {"x", "w", "b"}, {"y"});
+  std::string msg = import_error(m, "matmul3", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("node 'mm_node' (MatMul, opset 13)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("MatMul takes 2 inputs"), std::string::npos) << msg;
+}
+
 TEST(OnnxImporter, OpsetOutOfRange) {
   auto m = small_conv_model();
   m.mutable_opset_import(0)->set_version(99);

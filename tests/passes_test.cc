@@ -178,7 +178,7 @@ TEST(Passes, MatMulAddFusionMakesGemmThenFusesRelu) {
   EXPECT_TRUE(ActivationFusionPass().run(g, ctx));
   EXPECT_EQ(count_ops(g, "Relu"), 0);
   EXPECT_LT(max_abs_diff(before, reference::run_graph(g, {in}).at(0)), 1e-5f);
-  // A 3-D input is not a Gemm: the pass leaves it alone.
+  // A 3-D input is not a Gemm: it becomes MatMul with lowp's fused bias (input 2).
   Graph h;
   Value* x3 = h.add_value("x", DataType::kF32, Shape::from_dims({2, 3, 6}));
   h.inputs.push_back(x3);
@@ -188,5 +188,13 @@ TEST(Passes, MatMulAddFusionMakesGemmThenFusesRelu) {
   h.add_node("Add", "bias", {m3, constant(h, "b", {4}, 2)}, {y3});
   h.outputs.push_back(y3);
   propagate_shapes(h);
-  EXPECT_FALSE(MatMulAddFusionPass().run(h, ctx));
+  Tensor in3 = random_tensor({2, 3, 6}, 4);
+  Tensor before3 = reference::run_graph(h, {in3}).at(0);
+  EXPECT_TRUE(MatMulAddFusionPass().run(h, ctx));
+  h.topological_sort();
+  propagate_shapes(h);
+  EXPECT_EQ(count_ops(h, "Gemm"), 0);
+  ASSERT_EQ(count_ops(h, "MatMul"), 1);
+  EXPECT_EQ(h.nodes()[0]->inputs.size(), 3u);
+  EXPECT_LT(max_abs_diff(before3, reference::run_graph(h, {in3}).at(0)), 1e-5f);
 }

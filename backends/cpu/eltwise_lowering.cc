@@ -1,4 +1,4 @@
-// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish) Sqrt and Pow
+// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish), Gelu, Sqrt and Pow
 // with a scalar exponent ->
 // oneDNN eltwise in the input's layout, in place when the input dies here.
 #include <optional>
@@ -40,6 +40,10 @@ bool lower_eltwise(ProgramBuilder& b, const Node& node, const std::vector<Tensor
   std::vector<EltwiseOp> ops;
   if (node.op_type == "Sqrt") {
     ops = {{dnnl::algorithm::eltwise_sqrt, 0.f, 0.f}};
+  } else if (node.op_type == "Gelu") {
+    const bool tanh = node.attr_string("approximate", "none") == "tanh";
+    ops = {
+        {tanh ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f}};
   } else if (node.op_type == "Pow") {  // a known scalar exponent: 1 * x^beta
     if (in.size() != 2 || !in[1].value || element_count(in[1].dims) != 1) return false;
     if (in[1].dims.size() > x.size()) return false;  // the output would gain axes

@@ -1,4 +1,5 @@
-// Gemm (transA=0, constant B, bias C of N elements) and MatMul with a constant 2-D B ->
+// Gemm (transA=0, constant B, bias C of N elements) and MatMul with a constant 2-D B (and lowp's
+// fused bias of N elements) ->
 // oneDNN inner_product on plain row-major tensors, with the fused activation as a post-op.
 // alpha / beta / transB are folded into the packed weights and bias. Source and weights are f32 or
 // bf16 (AVX512-BF16), the bias always f32, the destination in the output value's dtype.
@@ -33,7 +34,8 @@ bool lower_gemm(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
 
   const DataType dt = in[0].dtype;
   if (in[1].dtype != dt || (dt != DataType::kF32 && dt != DataType::kBF16)) return false;
-  const bool has_bias = is_gemm && in.size() > 2 && in[2].present && beta != 0.f;
+  // Gemm's C, or MatMul's fused bias (lowp's form, beta 1).
+  const bool has_bias = in.size() > 2 && in[2].present && beta != 0.f;
   if (has_bias) {
     const TensorInfo& c = in[2];
     int64_t count = element_count(c.dims);

@@ -18,7 +18,7 @@ const LoweringTable& float_lowering_table() {
       {"GlobalAveragePool", lower_global_pool},
       {"GlobalMaxPool", lower_global_pool},
       {"Gemm", lower_gemm},
-      {"MatMul", lower_gemm},
+      {"MatMul", lower_matmul},
       {"Relu", lower_eltwise},
       {"LeakyRelu", lower_eltwise},
       {"Sigmoid", lower_eltwise},
@@ -35,7 +35,10 @@ const LoweringTable& float_lowering_table() {
       {"ReduceMean", lower_reduce},
       {"LayerNormalization", lower_layer_norm},
       {"Sqrt", lower_eltwise},
+      {"Gelu", lower_eltwise},
       {"Pow", lower_eltwise},
+      {"Transpose", lower_transpose},
+      {"Slice", lower_slice},
   };
   return kTable;
 }

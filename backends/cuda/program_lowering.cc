@@ -94,6 +94,8 @@ std::string describe_kernel(const Node& n, const char* precision);
 std::string describe_linear(const Node& n, const char* precision);
 bool plain_node(const Node& n) { return !n.activation.present(); }
 bool linear_node(const Node& n) { return epilogue_activation(n.activation.kind); }
+// MatMul's fused bias (input 2) is not lowered here; its activation goes as Gemm's does.
+bool matmul_node(const Node& n) { return n.inputs.size() == 2 && linear_node(n); }
 
 struct CudaOp {
   const char* op_type;
@@ -109,7 +111,7 @@ const std::vector<CudaOp>& cuda_ops() {
   static const std::vector<CudaOp> kOps = {
       {"Conv", {0, 3}, linear_node, &L::lower_conv, describe_linear},
       {"Gemm", {0}, linear_node, &L::lower_gemm, describe_linear},
-      {"MatMul", {0}, linear_node, &L::lower_gemm, describe_linear},
+      {"MatMul", {0}, matmul_node, &L::lower_gemm, describe_linear},
       {"MaxPool", {0}, plain_node, &L::lower_pool, describe_kernel},
       {"AveragePool", {0}, plain_node, &L::lower_pool, describe_kernel},
       {"GlobalAveragePool", {0}, plain_node, &L::lower_global_pool, describe_kernel},

@@ -88,6 +88,13 @@ std::vector<TensorInfo> infer_matmul(const Node& node, const std::vector<TensorI
   }
   if (!a_vec) out.push_back(a[a.size() - 2]);
   if (!b_vec) out.push_back(b.back());
+  if (has(in, 2)) {  // the fused bias: N elements of A's type, added to every row
+    if (in[2].dtype != in[0].dtype) throw_invalid(node, "the bias's dtype differs from A's");
+    if (b_vec || in[2].dims.size() != 1 || !dims_match(in[2].dims[0], b.back())) {
+      throw_invalid(node, "the bias " + dims_to_string(in[2].dims) + " is not one row of " +
+                              dims_to_string(Dims{b.back()}));
+    }
+  }
   return {output(in[0].dtype, out)};
 }
 

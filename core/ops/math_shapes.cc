@@ -19,6 +19,15 @@ std::vector<TensorInfo> infer_float_unary(const Node& node, const std::vector<Te
   return {make_info(in[0].dtype, in[0].dims)};
 }
 
+// Gelu (opset 20): approximate "none" (the erf form) or "tanh".
+std::vector<TensorInfo> infer_gelu(const Node& node, const std::vector<TensorInfo>& in) {
+  const std::string approximate = node.attr_string("approximate", "none");
+  if (approximate != "none" && approximate != "tanh") {
+    invalid(node, "approximate is '" + approximate + "', expected 'none' or 'tanh'");
+  }
+  return infer_float_unary(node, in);
+}
+
 // Inputs `first`.. have one dtype; returns their broadcast dims.
 Dims same_dtype_broadcast(const Node& node, const std::vector<TensorInfo>& in, size_t first) {
   std::vector<Dims> dims;
@@ -104,6 +113,7 @@ std::vector<TensorInfo> infer_reduce_mean(const Node& node, const std::vector<Te
 void append_math_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Sqrt", 1, 1, infer_float_unary});
   out.push_back({"Erf", 1, 1, infer_float_unary});
+  out.push_back({"Gelu", 1, 1, infer_gelu});
   out.push_back({"Pow", 2, 2, infer_pow, Fp16Policy::kNever});
   out.push_back({"Mod", 2, 2, infer_mod});
   out.push_back({"Equal", 2, 2, infer_equal});

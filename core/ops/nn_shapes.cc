@@ -60,7 +60,9 @@ void append_nn_schemas(std::vector<OpSchema>& out) {
   out.push_back({"GlobalMaxPool", 1, 1, nn::infer_global_pool});
   out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1,
                  kAllActivations});
-  out.push_back({"MatMul", 2, 2, nn::infer_matmul, Fp16Policy::kAlways});
+  // Input 2 (lowp's fused form, made by MatMulAddFusionPass): a bias of N elements.
+  out.push_back({"MatMul", 2, 3, nn::infer_matmul, Fp16Policy::kAlways, 0, Int8Role::kNone, 0,
+                 kAllActivations});
   out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
   // Mean and variance accumulate in f32: kept out of fp16 / bf16.
   out.push_back({"LayerNormalization", 2, 3, nn::infer_layer_norm, Fp16Policy::kNever});

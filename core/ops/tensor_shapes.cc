@@ -228,6 +228,38 @@ std::vector<TensorInfo> infer_gather(const Node& node, const std::vector<TensorI
   return {make_info(in[0].dtype, out)};
 }
 
+// ScatterND (opset 11-18; reduction none, add, mul, max, min): data's dtype and dims; indices [...,
+// k] with k <= rank(data); updates of dims indices.dims[:-1] + data.dims[k:] in data's dtype.
+std::vector<TensorInfo> infer_scatter_nd(const Node& node, const std::vector<TensorInfo>& in) {
+  require_index_dtype(node, in[1], "indices");
+  const std::string reduction = node.attr_string("reduction", "none");
+  if (reduction != "none" && reduction != "add" && reduction != "mul" && reduction != "max" &&
+      reduction != "min") {
+    invalid(node, "reduction is '" + reduction + "', expected none, add, mul, max or min");
+  }
+  const Dims& data = in[0].dims;
+  const Dims& indices = in[1].dims;
+  if (indices.empty()) invalid(node, "indices must have rank >= 1");
+  const int64_t k = indices.back();
+  if (k >= 0 && (k < 1 || k > static_cast<int64_t>(data.size()))) {
+    invalid(node, "indices address " + std::to_string(k) + " dims of a rank-" +
+                      std::to_string(data.size()) + " tensor");
+  }
+  if (in[2].dtype != in[0].dtype) invalid(node, "updates' dtype differs from data's");
+  if (k >= 0) {
+    Dims want(indices.begin(), indices.end() - 1);
+    want.insert(want.end(), data.begin() + k, data.end());
+    bool fits = want.size() == in[2].dims.size();
+    for (size_t i = 0; fits && i < want.size(); ++i) {
+      fits = want[i] < 0 || in[2].dims[i] < 0 || want[i] == in[2].dims[i];
+    }
+    if (!fits) {
+      invalid(node, "updates " + dims_to_string(in[2].dims) + " should be " + dims_to_string(want));
+    }
+  }
+  return {make_info(in[0].dtype, data)};
+}
+
 // Normalised, duplicate-free axes from input 1 against `rank`.
 std::vector<bool> axes_mask(const Node& node, const std::vector<TensorInfo>& in, int64_t rank) {
   require_index_dtype(node, in[1], "axes");
@@ -296,6 +328,7 @@ void append_tensor_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Slice", 3, 5, infer_slice, Fp16Policy::kFollowInputs, 0b11110});
   out.push_back({"Shape", 1, 1, infer_shape});
   out.push_back({"Gather", 2, 2, infer_gather});
+  out.push_back({"ScatterND", 3, 3, infer_scatter_nd});
   out.push_back({"Unsqueeze", 2, 2, infer_unsqueeze, Fp16Policy::kFollowInputs, 0b10});
   out.push_back({"Squeeze", 1, 2, infer_squeeze, Fp16Policy::kFollowInputs, 0b10});
   out.push_back({"Cast", 1, 1, infer_cast, Fp16Policy::kNever});

@@ -204,6 +204,14 @@ const std::map<std::string, Rewrite>& rewrites() {
        [](ImportContext& ctx, NodeImport& n) {
          if (ctx.opset < 18) attr_to_input(ctx, n, "axes", 1);
        }},
+      {"MatMul",  // input 2 is lowp's fused bias, never ONNX's
+       [](ImportContext& ctx, NodeImport& n) {
+         if (n.inputs.size() > 2) {
+           throw_error(ErrorCode::kInvalidModel,
+                       ctx.where + ": MatMul takes 2 inputs, the file gives " +
+                           std::to_string(n.inputs.size()));
+         }
+       }},
   };
   return table;
 }
