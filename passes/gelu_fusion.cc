@@ -22,17 +22,16 @@ struct GeluMatch {
 
 // x when `scaled` is x / sqrt(2) or x * (1 / sqrt(2)) computed by a node used only here.
 Node* scaling_of(const Graph& g, const Value* scaled, Value** x) {
-  for (const char* op : {"Div", "Mul"}) {
-    Node* n = sole_use_producer(g, scaled, op);
-    if (!n || n->inputs.size() != 2) continue;
-    const bool div = n->op_type == "Div";
-    for (size_t i = 0; i < 2; ++i) {
-      if (div && i == 1) break;  // x / c only
-      const Value* c = n->inputs[1 - i];
-      if (near(scalar_constant(c), div ? std::sqrt(2.0) : 1.0 / std::sqrt(2.0))) {
-        *x = n->inputs[i];
-        return n;
-      }
+  if (Node* div = sole_use_producer(g, scaled, "Div");
+      div && div->inputs.size() == 2 && near(scalar_constant(div->inputs[1]), std::sqrt(2.0))) {
+    *x = div->inputs[0];
+    return div;
+  }
+  Node* mul = sole_use_producer(g, scaled, "Mul");
+  for (size_t i = 0; mul && mul->inputs.size() == 2 && i < 2; ++i) {
+    if (near(scalar_constant(mul->inputs[1 - i]), 1.0 / std::sqrt(2.0))) {
+      *x = mul->inputs[i];
+      return mul;
     }
   }
   return nullptr;
@@ -43,7 +42,8 @@ std::optional<GeluMatch> match_gelu(const Graph& g, Node* erf) {
   Node* scale = scaling_of(g, erf->input(0), &m.x);
   if (!scale || !m.x || m.x->dtype != DataType::kF32) return std::nullopt;
   Node* add = sole_consumer(g, erf->outputs[0]);
-  if (!add || add->op_type != "Add" || !near(scalar_constant(other_operand(*add, erf->outputs[0])), 1.0))
+  if (!add || add->op_type != "Add" ||
+      !near(scalar_constant(other_operand(*add, erf->outputs[0])), 1.0))
     return std::nullopt;
   Node* mul = sole_consumer(g, add->outputs[0]);
   if (!mul || mul->op_type != "Mul") return std::nullopt;
@@ -58,8 +58,7 @@ std::optional<GeluMatch> match_gelu(const Graph& g, Node* erf) {
     m.y = half->outputs[0];
   } else {  // (x * 0.5) * (erf + 1)
     Node* half = sole_use_producer(g, factor, "Mul");
-    if (!half || other_operand(*half, m.x) == nullptr ||
-        !near(scalar_constant(other_operand(*half, m.x)), 0.5)) {
+    if (!half || !near(scalar_constant(other_operand(*half, m.x)), 0.5)) {
       return std::nullopt;
     }
     m.nodes = {scale, erf, add, half, mul};

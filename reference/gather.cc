@@ -45,24 +45,39 @@ void gather_kernel(const Node& node, const KernelInputs& in, const KernelOutputs
 
 namespace {
 
+enum class Reduction { kNone, kAdd, kMul, kMax, kMin };
+
+Reduction reduction_of(const Node& node) {
+  const std::string r = node.attr_string("reduction", "none");
+  if (r == "add") return Reduction::kAdd;
+  if (r == "mul") return Reduction::kMul;
+  if (r == "max") return Reduction::kMax;
+  if (r == "min") return Reduction::kMin;
+  return Reduction::kNone;  // the schema refused every other value
+}
+
 template <typename T>
-void combine(T* dst, const T* src, size_t n, const std::string& reduction) {
+void combine(T* dst, const T* src, size_t n, Reduction reduction) {
   for (size_t i = 0; i < n; ++i) {
-    if (reduction == "add") {
-      dst[i] = static_cast<T>(dst[i] + src[i]);
-    } else if (reduction == "mul") {
-      dst[i] = static_cast<T>(dst[i] * src[i]);
-    } else if (reduction == "max") {
-      dst[i] = std::max(dst[i], src[i]);
-    } else {
-      dst[i] = std::min(dst[i], src[i]);
+    switch (reduction) {
+      case Reduction::kAdd:
+        dst[i] = static_cast<T>(dst[i] + src[i]);
+        break;
+      case Reduction::kMul:
+        dst[i] = static_cast<T>(dst[i] * src[i]);
+        break;
+      case Reduction::kMax:
+        dst[i] = std::max(dst[i], src[i]);
+        break;
+      default:
+        dst[i] = std::min(dst[i], src[i]);
     }
   }
 }
 
-// dst[0, bytes) combined with src by `reduction` (add, mul, max, min), elements of `type`.
+// dst[0, bytes) combined with src by `reduction`, elements of `type`.
 void reduce_slice(const Node& node, DataType type, void* dst, const void* src, size_t bytes,
-                  const std::string& reduction) {
+                  Reduction reduction) {
   const size_t n = bytes / size_of(type);
   switch (type) {
     case DataType::kF32:
@@ -76,7 +91,8 @@ void reduce_slice(const Node& node, DataType type, void* dst, const void* src, s
     case DataType::kU8:
       return combine(static_cast<uint8_t*>(dst), static_cast<const uint8_t*>(src), n, reduction);
     default:
-      throw_error(ErrorCode::kUnsupported, node.describe() + ": reduction '" + reduction + "' on " +
+      throw_error(ErrorCode::kUnsupported, node.describe() + ": reduction '" +
+                                               node.attr_string("reduction", "") + "' on " +
                                                name_of(type) + " is not supported");
   }
 }
@@ -90,7 +106,7 @@ void scatter_nd_kernel(const Node& node, const KernelInputs& in, const KernelOut
   const std::vector<int64_t> indices = in[1]->to_int64();
   const Tensor& updates = *in[2];
   const auto k = static_cast<size_t>(in[1]->dims().back());
-  const std::string reduction = node.attr_string("reduction", "none");
+  const Reduction reduction = reduction_of(node);
   size_t slice_bytes = size_of(data.dtype());
   for (size_t d = k; d < data.dims().size(); ++d) {
     slice_bytes *= static_cast<size_t>(data.dims()[d]);
@@ -114,7 +130,7 @@ void scatter_nd_kernel(const Node& node, const KernelInputs& in, const KernelOut
       offset = offset * dim + index;
     }
     uint8_t* to = dst + static_cast<size_t>(offset) * slice_bytes;
-    if (reduction == "none") {
+    if (reduction == Reduction::kNone) {
       std::memcpy(to, src + i * slice_bytes, slice_bytes);
     } else {
       reduce_slice(node, data.dtype(), to, src + i * slice_bytes, slice_bytes, reduction);

@@ -1,6 +1,7 @@
+#include "core/ops/broadcast.h"
+#include "core/ops/transpose_params.h"
 #include "reference/strided_loop.h"
 #include "reference/tensor_kernels.h"
-#include "core/ops/broadcast.h"
 
 namespace lowp::reference {
 
@@ -8,10 +9,7 @@ void transpose_kernel(const Node& node, const KernelInputs& in, const KernelOutp
   const Tensor& src = *in[0];
   Tensor& dst = *out[0];
   const int64_t rank = src.rank();
-  std::vector<int64_t> perm = node.attr_ints("perm");
-  if (!node.has_attr("perm")) {
-    for (int64_t i = rank - 1; i >= 0; --i) perm.push_back(i);
-  }
+  const std::vector<int64_t> perm = transpose_permutation(node, rank);
   const std::vector<int64_t> src_strides = row_major_strides(src.dims());
   std::vector<int64_t> strides;
   for (int64_t p : perm) strides.push_back(src_strides[static_cast<size_t>(p)]);

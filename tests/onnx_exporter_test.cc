@@ -251,6 +251,41 @@ TEST(OnnxExporter, Int8GraphExportsAsQdqAndKeepsItsIntegers) {
   }
 }
 
+// The transformer fused forms are written in opset-13 ops: MatMul's bias (input 2) and fused
+// activation become Add and Relu after a two-input MatMul; Gelu (opset 20) its erf / tanh formula.
+TEST(OnnxExporter, MatMulBiasAndGeluAreWrittenInOpset13Ops) {
+  Graph g;
+  Value* x = g.add_value("x", DataType::kF32, batch_shape({5, 8}));
+  g.inputs.push_back(x);
+  Value* mm = g.add_value("mm");
+  g.add_node("MatMul", "fc", {x, weight(g, "w", {8, 6}, 31), weight(g, "b", {6}, 32)}, {mm})
+      ->activation = FusedActivation::of(ActivationKind::kRelu);
+  Value* erf_gelu = g.add_value("erf_gelu");
+  g.add_node("Gelu", "gelu_erf", {mm}, {erf_gelu});
+  Value* tanh_gelu = g.add_value("tanh_gelu");
+  g.add_node("Gelu", "gelu_tanh", {erf_gelu}, {tanh_gelu})->attributes["approximate"] =
+      std::string("tanh");
+  g.outputs.push_back(tanh_gelu);
+  propagate_shapes(g);
+  onnx::ModelProto proto;
+  auto back = round_trip(g, "transformer.onnx", &proto);
+  const auto& pg = proto.graph();
+  EXPECT_EQ(count_ops(pg, "Gelu"), 0);
+  EXPECT_EQ(count_ops(pg, "Erf"), 1);
+  EXPECT_EQ(count_ops(pg, "Tanh"), 1);
+  EXPECT_EQ(count_ops(pg, "Relu"), 1);
+  for (const auto& n : pg.node()) {
+    if (n.op_type() == "MatMul") {
+      EXPECT_EQ(n.input_size(), 2) << n.name();
+    }
+  }
+  const Tensor in = random_tensor({2, 5, 8}, 33, -2.f, 2.f);
+  std::string report;
+  EXPECT_TRUE(all_close(reference::run_graph(*back, {in}).at(0),
+                        reference::run_graph(g, {in}).at(0), 1e-5f, 1e-5f, &report))
+      << report;
+}
+
 TEST(OnnxExporter, ErrorsNameTheNode) {
   auto g = make_net(false);
   for (const auto& n : g->nodes()) {

@@ -138,7 +138,17 @@ TEST(OnnxImporter, MatMulWithThreeInputs) {
   add_node(m, "MatMul", "mm_node", {"x", "w", "b"}, {"y"});
   std::string msg = import_error(m, "matmul3", ErrorCode::kInvalidModel);
   EXPECT_NE(msg.find("node 'mm_node' (MatMul, opset 13)"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("MatMul takes 2 inputs"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("MatMul takes at most 2 inputs, the file gives 3"), std::string::npos) << msg;
+}
+
+// Conv's input 3 (the residual a pass fuses) likewise: a file's fourth input would be added to
+// the output.
+TEST(OnnxImporter, ConvWithFourInputs) {
+  auto m = small_conv_model();
+  m.mutable_graph()->mutable_node(0)->add_input("x");
+  std::string msg = import_error(m, "conv4", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("node 'conv' (Conv, opset 13)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("Conv takes at most 3 inputs, the file gives 4"), std::string::npos) << msg;
 }
 
 TEST(OnnxImporter, OpsetOutOfRange) {

@@ -7,6 +7,7 @@
 
 #include "backends/cpu/dnnl_util.h"
 #include "backends/cpu/lowerings.h"
+#include "core/ops/broadcast.h"
 #include "core/ops/slice_params.h"
 
 namespace lowp::cpu {
@@ -25,15 +26,15 @@ bool lower_slice(ProgramBuilder& b, const Node& node, const std::vector<TensorIn
   auto optional = [&](size_t i) { return in.size() > i && in[i].present ? in[i].value : nullptr; };
   const std::vector<SliceAxis> axes =
       resolve_slice(node, x, *in[1].value, *in[2].value, optional(3), optional(4));
+  const std::vector<int64_t> x_strides = row_major_strides(x);
   dnnl::memory::dims dims(x.size()), strides(x.size());
-  dnnl::memory::dim stride = 1, offset = 0;
-  for (size_t d = x.size(); d-- > 0;) {
+  dnnl::memory::dim offset = 0;
+  for (size_t d = 0; d < x.size(); ++d) {
     const SliceAxis& a = axes[d];
     if (a.step <= 0 || a.count <= 0) return false;
     dims[d] = a.count;
-    strides[d] = stride * a.step;
-    offset += stride * a.start;
-    stride *= x[d];
+    strides[d] = x_strides[d] * a.step;
+    offset += x_strides[d] * a.start;
   }
   if (Dims(dims.begin(), dims.end()) != out[0].dims) return false;
   dnnl::memory::desc view(dims, to_dnnl_type(dt), strides);

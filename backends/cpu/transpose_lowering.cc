@@ -6,26 +6,10 @@
 
 #include "backends/cpu/dnnl_util.h"
 #include "backends/cpu/lowerings.h"
+#include "core/ops/broadcast.h"
+#include "core/ops/transpose_params.h"
 
 namespace lowp::cpu {
-namespace {
-
-// perm, or the reversed axes when absent; empty when it is not a permutation of 0..rank-1.
-std::vector<int64_t> permutation(const Node& node, size_t rank) {
-  std::vector<int64_t> perm = node.attr_ints("perm");
-  if (!node.has_attr("perm")) {
-    for (size_t i = rank; i-- > 0;) perm.push_back(static_cast<int64_t>(i));
-  }
-  std::vector<bool> seen(rank, false);
-  if (perm.size() != rank) return {};
-  for (int64_t p : perm) {
-    if (p < 0 || p >= static_cast<int64_t>(rank) || seen[static_cast<size_t>(p)]) return {};
-    seen[static_cast<size_t>(p)] = true;
-  }
-  return perm;
-}
-
-}  // namespace
 
 bool lower_transpose(ProgramBuilder& b, const Node& node, const std::vector<TensorInfo>& in,
                      const std::vector<TensorInfo>& out) {
@@ -35,15 +19,10 @@ bool lower_transpose(ProgramBuilder& b, const Node& node, const std::vector<Tens
   const Dims& x = in[0].dims;
   const Dims& y = out[0].dims;
   if (x.empty() || x.size() > DNNL_MAX_NDIMS || element_count(x) == 0) return false;
-  const std::vector<int64_t> perm = permutation(node, x.size());
-  if (perm.empty() || y.size() != x.size()) return false;
+  if (y.size() != x.size()) return false;
+  const std::vector<int64_t> perm = transpose_permutation(node, static_cast<int64_t>(x.size()));
+  const std::vector<int64_t> x_strides = row_major_strides(x);
   dnnl::memory::dims strides(x.size());
-  dnnl::memory::dim stride = 1;
-  std::vector<dnnl::memory::dim> x_strides(x.size());
-  for (size_t i = x.size(); i-- > 0;) {
-    x_strides[i] = stride;
-    stride *= x[i];
-  }
   for (size_t i = 0; i < x.size(); ++i) {
     const size_t p = static_cast<size_t>(perm[i]);
     if (y[i] != x[p]) return false;

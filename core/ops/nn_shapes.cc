@@ -49,7 +49,7 @@ TensorInfo output(DataType dtype, Dims dims) {
 
 void append_nn_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1001,
-                 kAllActivations});
+                 kAllActivations, 3});
   out.push_back({"ConvTranspose", 2, 3, nn::infer_conv_transpose, Fp16Policy::kAlways});
   out.push_back({"MaxPool", 1, 1, nn::infer_max_pool, Fp16Policy::kFollowInputs, 0,
                  Int8Role::kPassThrough, 0b1});
@@ -62,7 +62,7 @@ void append_nn_schemas(std::vector<OpSchema>& out) {
                  kAllActivations});
   // Input 2 (lowp's fused form, made by MatMulAddFusionPass): a bias of N elements.
   out.push_back({"MatMul", 2, 3, nn::infer_matmul, Fp16Policy::kAlways, 0, Int8Role::kNone, 0,
-                 kAllActivations});
+                 kAllActivations, 2});
   out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
   // Mean and variance accumulate in f32: kept out of fp16 / bf16.
   out.push_back({"LayerNormalization", 2, 3, nn::infer_layer_norm, Fp16Policy::kNever});

@@ -7,6 +7,7 @@
 #include "core/ops/op_groups.h"
 #include "core/ops/slice_params.h"
 #include "core/ops/tensor_info_checks.h"
+#include "core/ops/transpose_params.h"
 #include "lowp/error.h"
 
 namespace lowp {
@@ -96,25 +97,9 @@ std::vector<TensorInfo> infer_reshape(const Node& node, const std::vector<Tensor
 }
 
 std::vector<TensorInfo> infer_transpose(const Node& node, const std::vector<TensorInfo>& in) {
-  const int64_t rank = rank_of(in[0]);
-  std::vector<int64_t> perm = node.attr_ints("perm");
-  if (!node.has_attr("perm")) {
-    for (int64_t i = rank - 1; i >= 0; --i) perm.push_back(i);
-  }
-  if (static_cast<int64_t>(perm.size()) != rank) {
-    invalid(node, "perm has " + std::to_string(perm.size()) + " entries for rank " +
-                      std::to_string(rank));
-  }
-  std::vector<bool> used(perm.size(), false);
-  Dims out(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i) {
-    const int64_t p = perm[i];
-    if (p < 0 || p >= rank || used[static_cast<size_t>(p)]) {
-      invalid(node, "perm is not a permutation");
-    }
-    used[static_cast<size_t>(p)] = true;
-    out[i] = in[0].dims[static_cast<size_t>(p)];
-  }
+  const std::vector<int64_t> perm = transpose_permutation(node, rank_of(in[0]));
+  Dims out;
+  for (int64_t p : perm) out.push_back(in[0].dims[static_cast<size_t>(p)]);
   return {make_info(in[0].dtype, out)};
 }
 

@@ -13,6 +13,7 @@
 
 #include "frontends/onnx/tensor_proto.h"
 #include "lowp/error.h"
+#include "lowp/op_schema.h"
 
 namespace lowp::onnx_frontend {
 namespace {
@@ -355,13 +356,19 @@ class Exporter {
                       const std::vector<std::string>& outs, DataType compute) {
     const std::string& op = n.op_type;
     const bool act = n.activation.present();
-    if (op == "Conv" || op == "Gemm") {
+    if (op == "Conv" || op == "Gemm" || op == "MatMul") {
+      // Inputs past ONNX's count (Conv's residual, MatMul's bias) are a summand added after the
+      // op, before its activation.
+      const OpSchema* schema = find_op_schema(op);
+      const auto onnx_inputs = static_cast<size_t>(
+          schema->onnx_max_inputs >= 0 ? schema->onnx_max_inputs : schema->max_inputs);
       std::string residual;
-      if (op == "Conv" && ins.size() > 3) {
-        residual = ins[3];
-        ins.resize(3);
-      } else if (ins.size() > 3) {
-        throw_error(ErrorCode::kUnsupported, "more than 3 inputs");
+      if (ins.size() > onnx_inputs + 1) {
+        throw_error(ErrorCode::kUnsupported,
+                    "more than " + std::to_string(onnx_inputs + 1) + " inputs");
+      } else if (ins.size() > onnx_inputs) {
+        residual = ins[onnx_inputs];
+        ins.resize(onnx_inputs);
       }
       const std::string& out = outs.at(0);
       std::string cur = residual.empty() && !act ? out : fresh(out + "_" + op);
@@ -386,6 +393,7 @@ class Exporter {
       return;
     }
     if (op == "HardSwish") return hard_swish(n.name, ins.at(0), outs.at(0));
+    if (op == "Gelu") return gelu(n, ins.at(0), outs.at(0), compute);
     if (op == "Split") {  // opset 13 splits evenly over the outputs without `num_outputs`
       copy_attributes(n, emit(op, own_name(n), ins, outs), {"num_outputs"});
       return;
@@ -442,6 +450,34 @@ class Exporter {
     add_attribute(p, "alpha", 1.f / 6.f);
     add_attribute(p, "beta", 0.5f);
     emit("Mul", fresh_node(base + "_HardSwish"), {x, gate}, {out});
+  }
+
+  // Gelu arrived in opset 20: 0.5 x (1 + erf(x / sqrt 2)), or with approximate="tanh"
+  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), in opset-13 ops.
+  void gelu(const Node& n, const std::string& x, const std::string& out, DataType compute) {
+    auto constant = [&](const char* what, float v) {
+      return initializer(n.name + "_" + what, scalar(compute, v));
+    };
+    auto step = [&](const char* op, const std::string& a, const std::string& b) {
+      const std::string y = fresh(out + "_" + op);
+      emit(op, fresh_node(n.name + "_" + op), {a, b}, {y});
+      return y;
+    };
+    std::string inner;
+    if (n.attr_string("approximate", "none") == "tanh") {
+      const std::string cube = step("Mul", x, step("Mul", x, x));
+      const std::string poly =
+          step("Add", x, step("Mul", cube, constant("coefficient", 0.044715f)));
+      const std::string arg = step("Mul", poly, constant("scale", 0.7978845608f));  // sqrt(2/pi)
+      inner = fresh(out + "_Tanh");
+      emit("Tanh", fresh_node(n.name + "_Tanh"), {arg}, {inner});
+    } else {
+      const std::string arg = step("Div", x, constant("sqrt2", 1.41421356f));
+      inner = fresh(out + "_Erf");
+      emit("Erf", fresh_node(n.name + "_Erf"), {arg}, {inner});
+    }
+    const std::string gate = step("Add", inner, constant("one", 1.f));
+    emit("Mul", own_name(n), {step("Mul", x, gate), constant("half", 0.5f)}, {out});
   }
 
   // Opset < 13 Softmax: over the 2-D view [prod(dims[:axis]), prod(dims[axis:])]. The same as

@@ -1,8 +1,9 @@
 // lowp IR -> ONNX. Writes a Graph (as imported, or a compiled plan's graph in fp32, fp16 or int8)
 // as an ONNX ModelProto (ir_version 8, default-domain opset 13) that ONNX Runtime runs:
-//  - fused forms are unfused: Conv / Gemm's fused activation becomes an activation node after the
-//  op, a
-//    Conv residual (input 3) an Add before it; internal attributes (leading '_') are not written;
+//  - fused forms are unfused: Conv / Gemm / MatMul's fused activation becomes an activation node
+//    after the op, a Conv residual (input 3) or MatMul bias (input 2) an Add before it; Gelu
+//    (opset 20) is written as Div, Erf, Add, Mul (or its tanh form); internal attributes (leading
+//    '_') are not written;
 //    Cast's `to` goes back to ONNX's integer; opset < 13 Softmax (`_coerce_2d`) becomes
 //    Flatten -> Softmax -> Reshape.
 //  - int8 (DESIGN.md "Precision in the IR") in QDQ form: every quantized Value is an integer tensor

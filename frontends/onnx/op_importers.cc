@@ -204,14 +204,6 @@ const std::map<std::string, Rewrite>& rewrites() {
        [](ImportContext& ctx, NodeImport& n) {
          if (ctx.opset < 18) attr_to_input(ctx, n, "axes", 1);
        }},
-      {"MatMul",  // input 2 is lowp's fused bias, never ONNX's
-       [](ImportContext& ctx, NodeImport& n) {
-         if (n.inputs.size() > 2) {
-           throw_error(ErrorCode::kInvalidModel,
-                       ctx.where + ": MatMul takes 2 inputs, the file gives " +
-                           std::to_string(n.inputs.size()));
-         }
-       }},
   };
   return table;
 }
@@ -234,6 +226,16 @@ void import_node(ImportContext& ctx, NodeImport n) {
     unsupported(ctx, "legacy (opset < 7) 'broadcast' attribute is not supported");
   }
   n.attributes.erase("broadcast");
+  // Inputs past ONNX's count are lowp's fused forms (Conv's residual, MatMul's bias), never a
+  // file's.
+  if (const OpSchema* schema = find_op_schema(n.op_type);
+      schema && schema->onnx_max_inputs >= 0 &&
+      n.inputs.size() > static_cast<size_t>(schema->onnx_max_inputs)) {
+    throw_error(ErrorCode::kInvalidModel, ctx.where + ": " + n.op_type + " takes at most " +
+                                              std::to_string(schema->onnx_max_inputs) +
+                                              " inputs, the file gives " +
+                                              std::to_string(n.inputs.size()));
+  }
   if (auto it = rewrites().find(n.op_type); it != rewrites().end()) it->second(ctx, n);
   Node* node = ctx.graph.add_node(n.op_type, n.name, std::move(n.inputs), std::move(n.outputs));
   node->attributes = std::move(n.attributes);

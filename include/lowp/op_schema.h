@@ -49,6 +49,9 @@ struct OpSchema {
   // activation_bit(kind) set: passes may fuse that activation into this op (Node::activation),
   // where the target backend supports the fused form too (PassContext::backend_supports).
   uint32_t fusable_activations = 0;
+  // Inputs a file may give (-1: max_inputs). Those beyond are lowp's fused forms that passes make
+  // (Conv's residual, MatMul's bias); the ONNX importer refuses them.
+  int onnx_max_inputs = -1;
 };
 
 // Every ActivationKind but kNone.
