@@ -151,6 +151,33 @@ TEST(OnnxImporter, ConvWithFourInputs) {
   EXPECT_NE(msg.find("Conv takes at most 3 inputs, the file gives 4"), std::string::npos) << msg;
 }
 
+// torch exports F.dropout(x, p=0) (training=True by default; Swin's attention) as Dropout with
+// training_mode true and ratio 0: the identity. Training mode with another ratio is refused.
+TEST(OnnxImporter, DropoutInTrainingModeWithRatioZero) {
+  auto dropout_model = [](float ratio) {
+    auto m = make_model(13);
+    add_io(m.mutable_graph()->add_input(), "x", {2, 3});
+    add_io(m.mutable_graph()->add_output(), "y", {2, 3});
+    add_initializer(m, "ratio", {}, {ratio});
+    auto* training = m.mutable_graph()->add_initializer();
+    training->set_name("training");
+    training->set_data_type(onnx::TensorProto_DataType_BOOL);
+    training->add_int32_data(1);
+    add_node(m, "Dropout", "drop", {"x", "ratio", "training"}, {"y"});
+    return m;
+  };
+  fs::path dir = temp_dir("dropout");
+  save_model(dropout_model(0.f), (dir / "m.onnx").string());
+  auto g = onnx_frontend::import_file((dir / "m.onnx").string());
+  ASSERT_EQ(g->nodes().size(), 1u);
+  EXPECT_EQ(g->nodes()[0]->inputs.size(), 1u);  // ratio and training_mode dropped
+  std::string msg = import_error(dropout_model(0.5f), "dropout_train", ErrorCode::kUnsupported);
+  EXPECT_NE(msg.find("node 'drop' (Dropout, opset 13)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("training_mode=true is supported only with a constant ratio of 0"),
+            std::string::npos)
+      << msg;
+}
+
 TEST(OnnxImporter, OpsetOutOfRange) {
   auto m = small_conv_model();
   m.mutable_opset_import(0)->set_version(99);

@@ -1,13 +1,137 @@
 // Add / Sub / Mul / Div -> oneDNN binary. The full-size operand is src0 (swapped for Add / Mul when
 // needed) and keeps its layout; a same-size src1 is brought to that layout, a broadcast src1 must
 // be plain. Anything oneDNN rejects falls back.
+//
+// oneDNN 2.6's fast (jit) binary takes only some broadcasts; others (a broadcast dim between two
+// full ones, e.g. Swin's window mask [1, W, 1, T, T] added to [N, W, H, T, T]) get its reference
+// implementation, ~70x slower. For those the plain operands are described with coalesced dims
+// (size-1 output dims dropped, neighbours that broadcast alike merged) and, when src1 is known
+// while building, src1 is expanded so that it broadcasts only over leading dims.
+#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backends/cpu/dnnl_util.h"
 #include "backends/cpu/lowerings.h"
 
 namespace lowp::cpu {
+namespace {
+
+struct BinaryDims {
+  Dims y;
+  Dims src1;  // same rank as y; 1 where src1 broadcasts
+};
+
+// Drops output dims of size 1 and merges neighbours where src1 is either full in both or
+// broadcast in both. The element order of plain operands is unchanged.
+BinaryDims coalesce(const Dims& y, const Dims& src1) {
+  BinaryDims c;
+  int last = -1;  // 1: the last kept dim is full in src1, 0: broadcast
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (y[i] == 1) continue;
+    const int full = src1[i] == y[i] ? 1 : 0;
+    if (full == last) {
+      c.y.back() *= y[i];
+      c.src1.back() *= src1[i];
+    } else {
+      c.y.push_back(y[i]);
+      c.src1.push_back(src1[i]);
+      last = full;
+    }
+  }
+  if (c.y.empty()) c.y = c.src1 = {1};
+  return c;
+}
+
+// src1's bytes repeated over every broadcast dim after its first full one (dims coalesced).
+std::shared_ptr<void> expand_past_first_full_dim(const BinaryDims& c, const void* data,
+                                                 size_t element_bytes, BinaryDims* expanded) {
+  size_t first_full = 0;
+  while (first_full < c.y.size() && c.src1[first_full] == 1) ++first_full;
+  *expanded = c;
+  for (size_t i = first_full; i < c.y.size(); ++i) expanded->src1[i] = c.y[i];
+  // Element e of the expanded tensor (leading broadcast dims 1, the others the output's) copies
+  // the element of src1 whose index counts only the dims where src1 is full; a full last dim is
+  // copied a row at a time.
+  const int64_t count = element_count(expanded->src1);
+  std::shared_ptr<void> out = make_shared_buffer(static_cast<size_t>(count) * element_bytes);
+  const auto* src = static_cast<const unsigned char*>(data);
+  auto* dst = static_cast<unsigned char*>(out.get());
+  const int64_t inner = c.src1.back() == c.y.back() ? c.y.back() : 1;
+  for (int64_t e = 0; e < count; e += inner) {
+    int64_t rest = e, offset = 0, stride = 1;
+    for (size_t i = c.y.size(); i-- > 0;) {
+      const int64_t index = rest % c.y[i];
+      rest /= c.y[i];
+      if (c.src1[i] != 1) offset += index * stride;
+      stride *= c.src1[i];
+    }
+    std::memcpy(dst + static_cast<size_t>(e) * element_bytes,
+                src + static_cast<size_t>(offset) * element_bytes,
+                static_cast<size_t>(inner) * element_bytes);
+  }
+  *expanded = coalesce(expanded->y, expanded->src1);
+  return out;
+}
+
+dnnl::binary::primitive_desc binary_pd(dnnl::algorithm algorithm, const dnnl::memory::desc& d0,
+                                       const dnnl::memory::desc& d1, const dnnl::engine& engine) {
+  dnnl::binary::desc d(algorithm, d0, d1, d0);
+  return dnnl::binary::primitive_desc(d, default_attr(), engine);
+}
+
+bool is_reference_impl(const dnnl::binary::primitive_desc& pd) {
+  return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+}
+
+// True when src1 (dims coalesced) broadcasts over a dim that follows one it does not.
+bool broadcasts_after_full_dim(const BinaryDims& c) {
+  bool full_seen = false;
+  for (size_t i = 0; i < c.y.size(); ++i) {
+    if (c.src1[i] != 1 || c.y[i] == 1)
+      full_seen = true;
+    else if (full_seen)
+      return true;
+  }
+  return false;
+}
+
+// The operands of one oneDNN binary: descriptors of src0 (and dst) and src1, src1's slot when it
+// is an expanded constant (-1: the value's own slot).
+struct BinaryArgs {
+  dnnl::binary::primitive_desc pd;
+  dnnl::memory::desc src0, src1;
+  int src1_slot = -1;
+};
+
+// The broadcast of plain operands with coalesced (and, for a known src1, expanded) dims, when
+// oneDNN has a fast implementation for it.
+bool coalesced_binary(ProgramBuilder& b, dnnl::algorithm algorithm, const Dims& y,
+                      const Dims& aligned, DataType dtype0, const Value* src1, BinaryArgs* args) {
+  const ProgramBuilder::ValueState& s1 = b.state(src1);
+  auto fast = [&](const BinaryDims& c) {
+    dnnl::memory::desc d0 = plain_desc(c.y, dtype0), d1 = plain_desc(c.src1, s1.dtype);
+    dnnl::binary::primitive_desc pd = binary_pd(algorithm, d0, d1, b.engine());
+    if (is_reference_impl(pd)) return false;
+    *args = {pd, d0, d1, -1};
+    return true;
+  };
+  const BinaryDims c = coalesce(y, aligned);
+  if (fast(c)) return true;
+  if (!broadcasts_after_full_dim(c) || s1.known == nullptr || s1.known->dtype() != s1.dtype) {
+    return false;
+  }
+  BinaryDims e;
+  std::shared_ptr<void> expanded =
+      expand_past_first_full_dim(c, s1.known->raw(), size_of(s1.dtype), &e);
+  if (!fast(e)) return false;
+  const size_t bytes = static_cast<size_t>(element_count(e.src1)) * size_of(s1.dtype);
+  args->src1_slot = b.constant_slot(b.keep(std::move(expanded)), bytes);
+  return true;
+}
+
+}  // namespace
 
 bool lower_binary(ProgramBuilder& b, const Node& node, const std::vector<TensorInfo>& in,
                   const std::vector<TensorInfo>& out) {
@@ -20,42 +144,47 @@ bool lower_binary(ProgramBuilder& b, const Node& node, const std::vector<TensorI
                               : op == "Mul" ? dnnl::algorithm::binary_mul
                                             : dnnl::algorithm::binary_div;
   const bool commutative = op == "Add" || op == "Mul";
-  int first = 0;
+  size_t first = 0;
   if (in[0].dims != y) {
     if (!commutative || in[1].dims != y) return false;
     first = 1;
   }
-  const Value* src0 = node.inputs[static_cast<size_t>(first)];
-  const Value* src1 = node.inputs[static_cast<size_t>(1 - first)];
-  const Dims& d1 = in[static_cast<size_t>(1 - first)].dims;
+  const Value* src0 = node.inputs[first];
+  const Value* src1 = node.inputs[1 - first];
+  const Dims& d1 = in[1 - first].dims;
   if (d1.size() > y.size()) return false;
   Dims aligned(y.size() - d1.size(), 1);
   aligned.insert(aligned.end(), d1.begin(), d1.end());
 
-  const dnnl::memory::desc desc0 = b.state(src0).desc;
+  const dnnl::memory::desc layout0 = b.state(src0).desc;
   // Same dims and rank: src1 is brought to src0's layout. A lower-rank src1 (even one whose
   // aligned dims equal the output's) stays plain, described with the aligned dims.
   const bool same = d1 == y;
-  const dnnl::memory::desc desc1 = same ? desc0 : plain_desc(aligned, in[1].dtype);
-  dnnl::binary::primitive_desc pd;
-  dnnl::primitive primitive;
+  BinaryArgs args;
+  args.src0 = layout0;
+  args.src1 = same ? layout0 : plain_desc(aligned, in[1 - first].dtype);
   try {
-    dnnl::binary::desc d(algorithm, desc0, desc1, desc0);
-    pd = dnnl::binary::primitive_desc(d, default_attr(), b.engine());
-    primitive = dnnl::binary(pd);
+    args.pd = binary_pd(algorithm, args.src0, args.src1, b.engine());
+    if (!same && is_reference_impl(args.pd) && is_plain(layout0)) {
+      coalesced_binary(b, algorithm, y, aligned, in[first].dtype, src1, &args);
+    }
   } catch (const dnnl::error&) {
     return false;
   }
+  dnnl::primitive primitive(args.pd);
   int slot0 = b.state(src0).slot;
-  int slot1 = same ? b.slot_in_layout(src1, desc1) : b.slot_plain(src1);
-  int dst_slot = b.place_elementwise_output(src0, node.outputs[0], y, desc0, {src1});
+  int slot1 = args.src1_slot >= 0 ? args.src1_slot
+              : same              ? b.slot_in_layout(src1, args.src1)
+                                  : b.slot_plain(src1);
+  int dst_slot = b.place_elementwise_output(src0, node.outputs[0], y, layout0, {src1});
   b.add_primitive(&node, "binary", primitive,
-                  {{DNNL_ARG_SRC_0, desc0, slot0},
-                   {DNNL_ARG_SRC_1, desc1, slot1},
-                   {DNNL_ARG_DST, desc0, dst_slot}},
-                  pd.scratchpad_desc());
+                  {{DNNL_ARG_SRC_0, args.src0, slot0},
+                   {DNNL_ARG_SRC_1, args.src1, slot1},
+                   {DNNL_ARG_DST, args.src0, dst_slot}},
+                  args.pd.scratchpad_desc());
   b.describe_current("onednn binary " + std::string(precision_tag(in[0].dtype)) + " " +
-                     layout_name(desc0) + (dst_slot == slot0 ? " (in-place)" : ""));
+                     layout_name(layout0) + (dst_slot == slot0 ? " (in-place)" : "") +
+                     (args.src1_slot >= 0 ? " (broadcast constant expanded)" : ""));
   return true;
 }
 

@@ -39,6 +39,9 @@ const LoweringTable& float_lowering_table() {
       {"Pow", lower_eltwise},
       {"Transpose", lower_transpose},
       {"Slice", lower_slice},
+      {"Gather", lower_gather},
+      {"Concat", lower_concat},
+      {"Pad", lower_pad},
   };
   return kTable;
 }

@@ -27,6 +27,9 @@ LOWP_CPU_LOWERING(lower_reduce);       // reduce_lowering.cc: ReduceMean
 LOWP_CPU_LOWERING(lower_layer_norm);   // layer_norm_lowering.cc: LayerNormalization
 LOWP_CPU_LOWERING(lower_transpose);    // transpose_lowering.cc: Transpose (a strided reorder)
 LOWP_CPU_LOWERING(lower_slice);        // slice_lowering.cc: Slice (a strided reorder)
+LOWP_CPU_LOWERING(lower_gather);       // gather_lowering.cc: Gather of one index (a reorder)
+LOWP_CPU_LOWERING(lower_concat);       // concat_lowering.cc: Concat
+LOWP_CPU_LOWERING(lower_pad);          // pad_lowering.cc: Pad of zero pads (an alias)
 
 #undef LOWP_CPU_LOWERING
 

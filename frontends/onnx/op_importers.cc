@@ -112,10 +112,18 @@ void import_dropout(ImportContext& ctx, NodeImport& n) {
   n.attributes.erase("ratio");
   n.attributes.erase("is_test");
   n.attributes.erase("seed");
+  // Training mode with ratio 0 keeps every element and scales by 1/(1-0): the identity, as in
+  // inference. torch exports F.dropout(x, p=0) (training=True by default) this way (Swin).
   if (n.inputs.size() > 2 && n.inputs[2]) {
     const Value* training = n.inputs[2];
-    if (!training->constant || training->constant->to_int64().at(0) != 0) {
-      unsupported(ctx, "training_mode must be a constant false");
+    if (!training->constant || training->constant->numel() != 1) {
+      unsupported(ctx, "training_mode must be a constant scalar");
+    }
+    const Value* ratio = n.inputs[1];
+    bool ratio_zero = ratio && ratio->constant && ratio->constant->numel() == 1 &&
+                      ratio->constant->to_float().at(0) == 0.0f;
+    if (training->constant->to_int64().at(0) != 0 && !ratio_zero) {
+      unsupported(ctx, "training_mode=true is supported only with a constant ratio of 0");
     }
   }
   n.inputs.resize(1);
