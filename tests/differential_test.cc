@@ -1,7 +1,9 @@
 // Differential testing: random valid graphs (branches, concats, residuals, pads, pools, batch
 // norms, fusable conv + activation patterns, a dynamic batch, shared inputs, graph outputs taken
-// from the middle) run through the engine (pass pipeline + CPU backend) and through the reference
-// executor on the unoptimised graph. fp32 must match within 1e-5 relative L2; fp16 and bf16 plans
+// from the middle; and, in the Transformer tests, token MLPs with the opset-13 LayerNorm / GELU /
+// MatMul + bias patterns, attention with a plain or windowed mask, rolls, Gathers, zero Pads)
+// run through the engine (pass pipeline + CPU backend) and through the reference executor on the
+// unoptimised graph. fp32 must match within 1e-5 relative L2; fp16 and bf16 plans
 // must not be grossly wrong (below). A fixed seed in CI; LOWP_DIFFERENTIAL_GRAPHS=N runs more by
 // hand. Every mismatch found is kept below as a regression seed. It finds the Concat liveness bug
 // (Inception-v3's wrong answer) when that fix is reverted.
@@ -36,9 +38,16 @@ std::string numbered(const std::string& prefix, uint64_t n) {
 
 constexpr int64_t kSize = 6;  // every activation is [N, C, 6, 6]
 
+// Which steps a random graph is made of: the convolutional ones (the seeds of RegressionSeeds
+// name graphs of this kind and must keep building the same graphs), or those plus the transformer
+// steps (token MLP with the LayerNorm / GELU decompositions, attention with a windowed mask,
+// roll, one-channel Gather, zero Pad).
+enum class Steps { kConvolutional, kWithTransformer };
+
 class RandomGraph {
  public:
-  explicit RandomGraph(uint32_t seed) : rng_(seed), seed_(seed) {}
+  explicit RandomGraph(uint32_t seed, Steps steps = Steps::kConvolutional)
+      : rng_(seed), seed_(seed), steps_(steps) {}
 
   std::shared_ptr<Graph> build() {
     g_ = std::make_shared<Graph>();
@@ -116,10 +125,12 @@ class RandomGraph {
   }
 
   void step() {
-    const int kind = pick(0, 9);
+    const int kind = pick(0, steps_ == Steps::kConvolutional ? 9 : 14);
     const Activation a = recent();
     Activation made{nullptr, a.channels};
-    if (kind <= 2) {  // Conv (+ BatchNorm) (+ activation)
+    if (kind >= 10) {
+      made = transformer_step(kind, a);
+    } else if (kind <= 2) {  // Conv (+ BatchNorm) (+ activation)
       made.channels = pick(1, 6);
       made.value = conv(a, made.channels, pick(0, 1) ? 3 : 1);
       if (pick(0, 2) == 0) {
@@ -171,6 +182,79 @@ class RandomGraph {
     pool_.push_back(made);
   }
 
+  // [N, C, 6, 6] <-> [N, 36, C] as ViT / Swin exports reshape and transpose.
+  Value* to_tokens(const Activation& a) {
+    Value* flat = node("Reshape", {a.value, ints({-1, a.channels, kSize * kSize})});
+    return node("Transpose", {flat}, {{"perm", std::vector<int64_t>{0, 2, 1}}});
+  }
+  Value* from_tokens(Value* tokens, int64_t channels) {
+    Value* chw = node("Transpose", {tokens}, {{"perm", std::vector<int64_t>{0, 2, 1}}});
+    return node("Reshape", {chw, ints({-1, channels, kSize, kSize})});
+  }
+  Value* scalar(float v) { return constant({}, v, v); }
+  // torch.onnx's opset-13 LayerNorm over the last axis, with gamma and beta.
+  Value* layer_norm(Value* x, int64_t channels) {
+    Value* axes = ints({-1});
+    Value* centred = node("Sub", {x, node("ReduceMean", {x, axes})});
+    Value* var = node("ReduceMean", {node("Pow", {centred, scalar(2.f)}), axes});
+    Value* y = node("Div", {centred, node("Sqrt", {node("Add", {var, scalar(1e-5f)})})});
+    y = node("Mul", {y, constant({channels}, 0.5f, 1.5f)});
+    return node("Add", {y, constant({channels}, -0.3f, 0.3f)});
+  }
+  // x * 0.5 * (1 + erf(x / sqrt 2)) in two of the orders exporters emit.
+  Value* gelu(Value* x) {
+    Value* plus =
+        node("Add", {node("Erf", {node("Div", {x, scalar(std::sqrt(2.f))})}), scalar(1.f)});
+    if (pick(0, 1)) return node("Mul", {node("Mul", {x, scalar(0.5f)}), plus});
+    return node("Mul", {node("Mul", {x, plus}), scalar(0.5f)});
+  }
+  Value* linear(Value* x, int64_t in, int64_t out) {
+    const float bound = 1.5f / std::sqrt(static_cast<float>(in));
+    Value* y = node("MatMul", {x, constant({in, out}, -bound, bound)});
+    return node("Add", {y, constant({out}, -0.2f, 0.2f)});
+  }
+  // Scores [N, 36, 36] -> softmax -> times the tokens; the mask either plain [36, 36] or per
+  // window as Swin adds it: [N, 4, 9, 36] + [4, 1, 36] (a broadcast between full dims).
+  Value* attention(Value* tokens, int64_t channels) {
+    const float bound = 1.f / std::sqrt(static_cast<float>(channels));
+    Value* q = node("MatMul", {tokens, constant({channels, channels}, -bound, bound)});
+    Value* k = node("MatMul", {tokens, constant({channels, channels}, -bound, bound)});
+    Value* kt = node("Transpose", {k}, {{"perm", std::vector<int64_t>{0, 2, 1}}});
+    Value* scores = node("Mul", {node("MatMul", {q, kt}), scalar(bound)});
+    const int64_t t = kSize * kSize;
+    if (pick(0, 1)) {
+      Value* windows = node("Reshape", {scores, ints({-1, 4, t / 4, t})});
+      windows = node("Add", {windows, constant({4, 1, t}, -2.f, 2.f)});
+      scores = node("Reshape", {windows, ints({-1, t, t})});
+    } else {
+      scores = node("Add", {scores, constant({t, t}, -2.f, 2.f)});
+    }
+    Value* p = node("Softmax", {scores}, {{"axis", int64_t{-1}}});
+    return node("MatMul", {p, tokens});
+  }
+  Activation transformer_step(int kind, const Activation& a) {
+    if (kind == 10) {  // token MLP: LayerNorm -> Linear -> GELU (-> Linear), back to [N, C, 6, 6]
+      const int64_t hidden = pick(1, 8);
+      Value* t = gelu(linear(layer_norm(to_tokens(a), a.channels), a.channels, hidden));
+      if (pick(0, 1)) return {from_tokens(t, hidden), hidden};
+      return {from_tokens(linear(t, hidden, a.channels), a.channels), a.channels};
+    }
+    if (kind == 11)
+      return {from_tokens(attention(to_tokens(a), a.channels), a.channels), a.channels};
+    if (kind == 12) {  // torch.roll along a spatial axis: two Slices and a Concat
+      const int64_t axis = pick(2, 3), shift = pick(1, kSize - 1);
+      Value* head = node("Slice", {a.value, ints({shift}), ints({kSize}), ints({axis})});
+      Value* tail = node("Slice", {a.value, ints({0}), ints({shift}), ints({axis})});
+      return {node("Concat", {head, tail}, {{"axis", axis}}), a.channels};
+    }
+    if (kind == 13) {  // one channel picked by Gather
+      return {
+          node("Gather", {a.value, ints({pick(0, int(a.channels) - 1)})}, {{"axis", int64_t{1}}}),
+          1};
+    }
+    return {node("Pad", {a.value, ints({0, 0, 0, 0, 0, 0, 0, 0})}), a.channels};  // zero pads
+  }
+
   Value* ints(std::vector<int64_t> values) {
     Tensor t(DataType::kS64, {static_cast<int64_t>(values.size())});
     for (size_t i = 0; i < values.size(); ++i) t.data<int64_t>()[i] = values[i];
@@ -190,6 +274,7 @@ class RandomGraph {
 
   std::mt19937 rng_;
   uint32_t seed_;
+  Steps steps_;
   std::shared_ptr<Graph> g_;
   std::vector<Activation> pool_;
   int counter_ = 0;
@@ -205,8 +290,8 @@ std::string printed(const Graph& g) {
 // reference executor: on the unoptimised fp32 graph, or for int8 on the engine's own quantized
 // graph (the int8 lowering against the int8 reference kernels). Returns "" or what differs.
 std::string check_seed(uint32_t seed, Precision precision, double tolerance,
-                       bool* quantized = nullptr) {
-  std::shared_ptr<Graph> graph = RandomGraph(seed).build();
+                       bool* quantized = nullptr, Steps steps = Steps::kConvolutional) {
+  std::shared_ptr<Graph> graph = RandomGraph(seed, steps).build();
   std::unique_ptr<Graph> reference_graph = graph->clone();
   CompileOptions options;
   options.precision = precision;
@@ -257,13 +342,14 @@ int graph_count(int default_count) {
   return env ? std::max(1, std::atoi(env)) : default_count;
 }
 
-void run_seeds(const std::vector<uint32_t>& seeds, Precision precision, double tolerance) {
+void run_seeds(const std::vector<uint32_t>& seeds, Precision precision, double tolerance,
+               Steps steps = Steps::kConvolutional) {
   int failures = 0;
   for (uint32_t seed : seeds) {
-    const std::string what = check_seed(seed, precision, tolerance);
+    const std::string what = check_seed(seed, precision, tolerance, nullptr, steps);
     if (what.empty()) continue;
     ADD_FAILURE() << precision_name(precision) << " graph seed " << seed << ": " << what << "\n"
-                  << printed(*RandomGraph(seed).build());
+                  << printed(*RandomGraph(seed, steps).build());
     if (++failures >= 3) return;  // enough to debug from
   }
 }
@@ -313,6 +399,19 @@ TEST(Differential, Int8MatchesTheInt8Reference) {
   }
   std::printf("%d of %zu graphs had int8 values\n", quantized_graphs, seeds.size());
   EXPECT_GE(quantized_graphs * 4, static_cast<int>(seeds.size()));  // the test tests int8
+}
+
+// Graphs with the transformer steps too: the LayerNorm / GELU / MatMul-bias fusions, batched
+// MatMul, Softmax, the windowed-mask broadcast, Transpose / Slice / Gather reorders, Concat along
+// a spatial axis, Pad as an alias.
+TEST(Differential, TransformerStepsFp32MatchTheReference) {
+  run_seeds(seed_range(400000, graph_count(600)), Precision::kFp32, 1e-5, Steps::kWithTransformer);
+}
+
+TEST(Differential, TransformerStepsBf16StayCloseToTheReference) {
+  if (!cpu::cpu_has_bf16()) return;  // Bf16StaysCloseToTheReference checks the refusal
+  run_seeds(seed_range(500000, graph_count(150)), Precision::kBf16, kReducedPrecisionTolerance,
+            Steps::kWithTransformer);
 }
 
 // Seeds that once found a wrong answer. Found so far: the Concat liveness bug this test was
