@@ -6,7 +6,9 @@
 #include "frontends/onnx/onnx_exporter.h"
 
 #include <gtest/gtest.h>
+#include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -113,10 +115,17 @@ std::shared_ptr<Graph> round_trip(const Graph& g, const std::string& name,
   const std::string path = temp_path(name);
   onnx_frontend::export_onnx_file(g, path);
   auto back = onnx_frontend::import_file(path);
-  if (proto) {
-    const std::string bytes = onnx_frontend::export_onnx(g);
-    EXPECT_TRUE(proto->ParseFromString(bytes));
+  // ONNX's checker with its strict shape inference: every node valid at the opset written.
+  onnx::ModelProto written;
+  EXPECT_TRUE(written.ParseFromString(onnx_frontend::export_onnx(g)));
+  try {
+    onnx::checker::check_model(written);
+    onnx::shape_inference::InferShapes(written, onnx::OpSchemaRegistry::Instance(),
+                                       onnx::ShapeInferenceOptions(true, 1));
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << name << ": ONNX's checker refuses the export: " << e.what();
   }
+  if (proto) *proto = written;
   std::filesystem::remove(path);
   return back;
 }
@@ -284,6 +293,64 @@ TEST(OnnxExporter, MatMulBiasAndGeluAreWrittenInOpset13Ops) {
   EXPECT_TRUE(all_close(reference::run_graph(*back, {in}).at(0),
                         reference::run_graph(g, {in}).at(0), 1e-5f, 1e-5f, &report))
       << report;
+}
+
+// LayerNormalization (opset 17) is written as its opset-13 formula and ReduceMean's axes input
+// (opset 18) as the axes attribute; ScatterND with a reduction (opset 16 / 18) is refused.
+TEST(OnnxExporter, LayerNormAndReduceMeanAreWrittenInOpset13Ops) {
+  Graph g;
+  Value* x = g.add_value("x", DataType::kF32, batch_shape({5, 8}));
+  g.inputs.push_back(x);
+  Value* ln = g.add_value("ln");
+  Node* norm = g.add_node("LayerNormalization", "norm",
+                          {x, weight(g, "gamma", {8}, 34), weight(g, "beta", {8}, 35)}, {ln});
+  norm->attributes["axis"] = int64_t{-1};
+  norm->attributes["epsilon"] = 1e-3f;
+  Value* ln2 = g.add_value("ln2");
+  g.add_node("LayerNormalization", "norm_no_bias", {ln, weight(g, "gamma2", {5, 8}, 36)}, {ln2})
+      ->attributes["axis"] = int64_t{1};
+  Tensor axes(DataType::kS64, {1});
+  axes.data<int64_t>()[0] = 1;
+  Value* mean = g.add_value("mean");
+  g.add_node("ReduceMean", "mean", {ln2, g.add_constant("axes", std::move(axes))}, {mean});
+  g.outputs = {ln, mean};
+  propagate_shapes(g);
+  onnx::ModelProto proto;
+  auto back = round_trip(g, "layer_norm.onnx", &proto);
+  EXPECT_EQ(count_ops(proto.graph(), "LayerNormalization"), 0);
+  for (const auto& n : proto.graph().node()) {
+    if (n.op_type() == "ReduceMean") {
+      EXPECT_EQ(n.input_size(), 1) << n.name();
+    }
+  }
+  const Tensor in = random_tensor({2, 5, 8}, 37, -2.f, 2.f);
+  const auto want = reference::run_graph(g, {in});
+  const auto got = reference::run_graph(*back, {in});
+  for (size_t i = 0; i < want.size(); ++i) {
+    std::string report;
+    EXPECT_TRUE(all_close(got.at(i), want[i], 1e-5f, 1e-5f, &report)) << i << ": " << report;
+  }
+
+  Graph scatter;
+  Value* data = scatter.add_value("data", DataType::kF32, Shape::from_dims({4, 3}));
+  Value* updates = scatter.add_value("updates", DataType::kF32, Shape::from_dims({1, 3}));
+  scatter.inputs = {data, updates};
+  Tensor index(DataType::kS64, {1, 1});
+  index.data<int64_t>()[0] = 2;
+  Value* y = scatter.add_value("y");
+  scatter
+      .add_node("ScatterND", "scatter_add",
+                {data, scatter.add_constant("index", std::move(index)), updates}, {y})
+      ->attributes["reduction"] = std::string("add");
+  scatter.outputs = {y};
+  propagate_shapes(scatter);
+  try {
+    onnx_frontend::export_onnx(scatter);
+    FAIL() << "a ScatterND with a reduction was exported at opset 13";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("scatter_add"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("reduction"), std::string::npos) << e.what();
+  }
 }
 
 TEST(OnnxExporter, ErrorsNameTheNode) {

@@ -11,63 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "frontends/onnx/onnx_export_util.h"
 #include "frontends/onnx/tensor_proto.h"
 #include "lowp/error.h"
 #include "lowp/op_schema.h"
 
 namespace lowp::onnx_frontend {
 namespace {
-
-bool is_integer_storage(DataType t) {
-  return t == DataType::kS8 || t == DataType::kU8 || t == DataType::kS32;
-}
-
-// A Value in int8 form (DESIGN.md "Precision in the IR"): an integer tensor with QuantParams.
-bool is_quantized(const Value* v) { return v && v->quant && is_integer_storage(v->dtype); }
-
-bool per_axis(const QuantParams& q) { return q.axis >= 0 && q.scales.size() > 1; }
-
-int onnx_type(DataType t, const std::string& what) {
-  const int type = to_onnx_dtype(t);
-  if (type == onnx::TensorProto_DataType_UNDEFINED) {
-    throw_error(ErrorCode::kUnsupported,
-                what + " has element type " + name_of(t) + ", which ONNX cannot hold");
-  }
-  return type;
-}
-
-void fill_tensor(const Tensor& t, const std::string& name, onnx::TensorProto& p) {
-  p.set_name(name);
-  p.set_data_type(onnx_type(t.dtype(), "tensor '" + name + "'"));
-  for (int64_t d : t.dims()) p.add_dims(d);
-  if (t.bytes() == 0) return;
-  if (t.raw() == nullptr) {
-    throw_error(ErrorCode::kInternal, "tensor '" + name + "' has no data");
-  }
-  p.set_raw_data(t.raw(), t.bytes());
-}
-
-void fill_value_info(const Value& v, onnx::ValueInfoProto& info) {
-  info.set_name(v.name);
-  auto* tensor = info.mutable_type()->mutable_tensor_type();
-  tensor->set_elem_type(onnx_type(v.dtype, "value '" + v.name + "'"));
-  if (!v.shape.has_rank()) return;
-  auto* shape = tensor->mutable_shape();
-  for (const Dim& d : v.shape.dims()) {
-    auto* dim = shape->add_dim();
-    if (d.known()) {
-      dim->set_dim_value(d.size);
-    } else if (!d.symbol.empty()) {
-      dim->set_dim_param(d.symbol);
-    }
-  }
-}
-
-Tensor scalar(DataType dtype, float value) {
-  Tensor t(DataType::kF32, {});
-  *t.data<float>() = value;
-  return dtype == DataType::kF32 ? t : t.cast(dtype);
-}
 
 class Exporter {
  public:
@@ -393,6 +343,12 @@ class Exporter {
       return;
     }
     if (op == "HardSwish") return hard_swish(n.name, ins.at(0), outs.at(0));
+    if (op == "LayerNormalization") return layer_norm(n, ins, outs, compute);
+    if (op == "ReduceMean") return reduce_mean(n, ins, outs);
+    if (op == "ScatterND" && n.attr_string("reduction", "none") != "none") {
+      throw_error(ErrorCode::kUnsupported,
+                  "ScatterND with a reduction needs opset 16 or 18 (lowp writes 13)");
+    }
     if (op == "Gelu") return gelu(n, ins.at(0), outs.at(0), compute);
     if (op == "Split") {  // opset 13 splits evenly over the outputs without `num_outputs`
       copy_attributes(n, emit(op, own_name(n), ins, outs), {"num_outputs"});
@@ -425,8 +381,10 @@ class Exporter {
       }
       case ActivationKind::kClip: {
         std::vector<std::string> ins = {x, "", ""};
-        if (std::isfinite(a.lo)) ins[1] = initializer(n.name + "_clip_min", scalar(compute, a.lo));
-        if (std::isfinite(a.hi)) ins[2] = initializer(n.name + "_clip_max", scalar(compute, a.hi));
+        if (std::isfinite(a.lo))
+          ins[1] = initializer(n.name + "_clip_min", scalar_tensor(compute, a.lo));
+        if (std::isfinite(a.hi))
+          ins[2] = initializer(n.name + "_clip_max", scalar_tensor(compute, a.hi));
         emit(act, name, ins, {out});
         return;
       }
@@ -456,7 +414,7 @@ class Exporter {
   // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), in opset-13 ops.
   void gelu(const Node& n, const std::string& x, const std::string& out, DataType compute) {
     auto constant = [&](const char* what, float v) {
-      return initializer(n.name + "_" + what, scalar(compute, v));
+      return initializer(n.name + "_" + what, scalar_tensor(compute, v));
     };
     auto step = [&](const char* op, const std::string& a, const std::string& b) {
       const std::string y = fresh(out + "_" + op);
@@ -478,6 +436,57 @@ class Exporter {
     }
     const std::string gate = step("Add", inner, constant("one", 1.f));
     emit("Mul", own_name(n), {step("Mul", x, gate), constant("half", 0.5f)}, {out});
+  }
+
+  // ReduceMean's axes input (opset 18) as ReduceMean-13's attribute.
+  void reduce_mean(const Node& n, const std::vector<std::string>& ins,
+                   const std::vector<std::string>& outs) {
+    onnx::NodeProto& p = emit("ReduceMean", own_name(n), {ins.at(0)}, outs);
+    copy_attributes(n, p, {"noop_with_empty_axes"});
+    const Value* axes = n.input(1);
+    if (!axes) return;
+    if (!axes->is_constant()) {
+      throw_error(ErrorCode::kUnsupported, "ReduceMean's axes computed at run time need opset 18");
+    }
+    if (axes->constant->numel() == 0 && n.attr_int("noop_with_empty_axes", 0) != 0) {
+      throw_error(ErrorCode::kUnsupported, "ReduceMean noop_with_empty_axes needs opset 18");
+    }
+    if (axes->constant->numel() > 0) add_attribute(p, "axes", axes->constant->to_int64());
+  }
+
+  // LayerNormalization arrived in opset 17: (x - mean) / sqrt(var + epsilon) * scale + bias over
+  // the axes from `axis` on, in opset-13 ops.
+  void layer_norm(const Node& n, const std::vector<std::string>& ins,
+                  const std::vector<std::string>& outs, DataType compute) {
+    for (size_t i = 1; i < n.outputs.size(); ++i) {
+      if (n.outputs[i] && !n.outputs[i]->consumers.empty()) {
+        throw_error(ErrorCode::kUnsupported, "LayerNormalization's Mean / InvStdDev outputs");
+      }
+    }
+    const Value* x = n.input(0);
+    if (!x || !x->shape.has_rank()) {
+      throw_error(ErrorCode::kUnsupported, "LayerNormalization of an input of unknown rank");
+    }
+    const auto rank = static_cast<int64_t>(x->shape.rank());
+    int64_t axis = n.attr_int("axis", -1);
+    if (axis < 0) axis += rank;
+    std::vector<int64_t> axes;
+    for (int64_t a = axis; a < rank; ++a) axes.push_back(a);
+    const std::string& out = outs.at(0);
+    auto step = [&](const char* op, std::vector<std::string> in, const std::string& y = "") {
+      const std::string name = y.empty() ? fresh(out + "_" + op) : y;
+      onnx::NodeProto& p = emit(op, fresh_node(n.name + "_" + op), std::move(in), {name});
+      if (std::string(op) == "ReduceMean") add_attribute(p, "axes", axes);
+      return name;
+    };
+    const std::string centred = step("Sub", {ins.at(0), step("ReduceMean", {ins.at(0)})});
+    const std::string var = step("ReduceMean", {step("Mul", {centred, centred})});
+    const std::string eps =
+        initializer(n.name + "_epsilon", scalar_tensor(compute, n.attr_float("epsilon", 1e-5f)));
+    const std::string normed = step("Div", {centred, step("Sqrt", {step("Add", {var, eps})})});
+    const bool bias = ins.size() > 2 && !ins[2].empty();
+    const std::string scaled = step("Mul", {normed, ins.at(1)}, bias ? "" : out);
+    if (bias) step("Add", {scaled, ins[2]}, out);
   }
 
   // Opset < 13 Softmax: over the 2-D view [prod(dims[:axis]), prod(dims[axis:])]. The same as
