@@ -4,6 +4,7 @@
 // meet in real graphs (a convolution's blocked output), and with the inputs they must refuse.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -111,15 +112,39 @@ TEST(DataMovement, GatherOfAnIndexOutOfRangeIsAnError) {
   }
 }
 
-TEST(DataMovement, PadOfZeroPadsIsAnAlias) {
-  for (bool zero : {true, false}) {
-    Net n;
-    Value* x = n.input("x", {1, 7, 7, 4});
-    Value* pads =
-        n.constant(zero ? ints({0, 0, 0, 0, 0, 0, 0, 0}) : ints({0, 0, 1, 0, 0, 0, 2, 0}));
-    n.g->outputs = {n.op("Relu", {n.op("Pad", {x, pads})})};
-    const auto lines = check_against_reference(n, {random_tensor({1, 7, 7, 4}, 77)}, 0.f);
-    EXPECT_EQ(mentions(lines, "alias (zero padding"), zero) << lines.at(0);
+// Zero pads make an alias; constant pads two reorders (fill, interior), with the pad value given
+// or not, in fp32 and bf16; other modes the reference kernel.
+TEST(DataMovement, PadOnOneDnn) {
+  struct Case {
+    std::vector<int64_t> pads;
+    std::string mode;
+    float value;  // NaN: no constant_value input
+    std::string lowered;
+  };
+  const float none = std::nanf("");
+  const Case cases[] = {
+      {{0, 0, 0, 0, 0, 0, 0, 0}, "constant", none, "alias (zero padding"},
+      {{0, 0, 1, 1, 0, 0, 1, 1}, "constant", none, "onednn reorder (pad)"},  // Inception
+      {{0, 0, 1, 0, 0, 3, 2, 0}, "constant", 1.5f, "onednn reorder (pad)"},
+      {{0, 0, 1, 1, 0, 0, 1, 1}, "reflect", none, "fallback reference"},
+      {{0, 0, -1, 0, 0, 0, 2, 0}, "constant", none, "fallback reference"},  // a crop
+  };
+  for (Precision precision : {Precision::kFp32, Precision::kBf16}) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(c.mode + " " + dims_to_string(c.pads));
+      Net n;
+      Value* x = n.input("x", {1, 7, 7, 4});
+      std::vector<Value*> in = {n.op("Relu", {x}), n.constant(ints(c.pads))};
+      if (!std::isnan(c.value)) in.push_back(n.constant(scalar(c.value)));
+      // Sigmoid (1 ulp from the reference's) keeps the Pad's output inside the arena.
+      n.g->outputs = {n.op("Sigmoid", {n.op("Pad", in, {{"mode", c.mode}})})};
+      CompileOptions options;
+      options.precision = precision;
+      const auto lines =
+          check_against_reference(n, {random_tensor({1, 7, 7, 4}, 77)},
+                                  precision == Precision::kFp32 ? 1e-6f : 0.01f, options);
+      EXPECT_TRUE(mentions(lines, c.lowered)) << lines.at(0);
+    }
   }
 }
 

@@ -38,6 +38,15 @@ TEST(MathOps, ReduceMeanOnOneDnnMatchesTheReference) {
     const auto lines = check_against_reference(n, {random_tensor(c.x, 11, -3.f, 3.f)});
     EXPECT_TRUE(mentions(lines, "onednn reduction mean")) << (lines.empty() ? "" : lines[0]);
   }
+  // A mean over axes of size 1 (ShuffleNetV2's x.mean([2, 3]) of a 1x1 map) is the input.
+  for (int64_t keepdims : {0, 1}) {
+    Net n;
+    Value* x = n.input("x", {2, 8, 1, 1});
+    n.g->outputs = {n.op("Relu", {n.op("ReduceMean", {n.op("Relu", {x}), n.constant(ints({2, 3}))},
+                                       {{"keepdims", keepdims}})})};
+    const auto lines = check_against_reference(n, {random_tensor({2, 8, 1, 1}, 12)}, 0.f);
+    EXPECT_TRUE(mentions(lines, "alias (mean over axes of size 1")) << lines.at(0);
+  }
 }
 
 // LayerNorm as torch.onnx exports it at opset 13 (ConvNeXt, ViT): ReduceMean, Sub, Pow, Sqrt, Div.
@@ -250,6 +259,35 @@ TEST(MathOps, BadInputsAreClearErrors) {
     n.g->outputs = {n.op("Mod", {x, y})};  // floats need fmod=1
     EXPECT_NE(error_of(n, {Tensor(DataType::kF32, {2}), Tensor(DataType::kF32, {2})}).find("fmod"),
               std::string::npos);
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// Standalone activations (not fused into a producer: the input is a graph input, or, as in
+// MobileNetV3's x * HardSigmoid(x), the producer's output is used twice) on oneDNN eltwise;
+// HardSigmoid as linear, then clip in place.
+TEST(MathOps, StandaloneActivationsOnOneDnn) {
+  const std::vector<std::pair<std::string, std::map<std::string, Attribute>>> ops = {
+      {"Relu", {}},
+      {"LeakyRelu", {{"alpha", 0.2f}}},
+      {"Sigmoid", {}},
+      {"Tanh", {}},
+      {"HardSwish", {}},
+      {"HardSigmoid", {}},
+      {"HardSigmoid", {{"alpha", 0.25f}, {"beta", 0.4f}}}};
+  // 1-D takes oneDNN's reference implementation (whose eltwise post-ops are broken in 2.6).
+  for (const Dims& dims : {Dims{2, 3, 5, 5}, Dims{7}}) {
+    for (const auto& [op, attrs] : ops) {
+      SCOPED_TRACE(op + " " + dims_to_string(dims));
+      Net n;
+      Value* x = n.input("x", dims);
+      n.g->outputs = {n.op("Mul", {x, n.op(op, {x}, attrs)})};
+      const auto lines = check_against_reference(n, {random_tensor(dims, 80, -5.f, 5.f)});
+      EXPECT_TRUE(mentions(lines, " " + op + " -> onednn eltwise")) << lines.at(0);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
-// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish), Gelu, Sqrt and Pow
-// with a scalar exponent ->
-// oneDNN eltwise in the input's layout, in place when the input dies here.
+// Standalone activations (Relu, LeakyRelu, Sigmoid, Tanh, Clip, HardSwish, HardSigmoid), Gelu,
+// Sqrt and Pow with a scalar exponent -> oneDNN eltwise in the input's layout (an activation of
+// two steps, HardSigmoid's linear then clip, as two, the second in place), in place when the
+// input dies here.
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,27 +52,33 @@ bool lower_eltwise(ProgramBuilder& b, const Node& node, const std::vector<Tensor
   } else if (const auto activation = standalone_activation(node, in)) {
     ops = activation_to_eltwise(*activation);
   }
-  if (ops.size() != 1) return false;
+  if (ops.empty() || ops.size() > 2) return false;
   const Value* src = node.inputs[0];
   const dnnl::memory::desc desc = b.state(src).desc;
-  dnnl::eltwise_forward::primitive_desc pd;
-  dnnl::primitive primitive;
+  // One primitive per step, the later ones in place on the output. (Not as post-ops: oneDNN
+  // 2.6's reference eltwise with an eltwise post-op writes zeros and corrupts memory.)
+  std::vector<dnnl::eltwise_forward::primitive_desc> pds;
   try {
-    dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, ops[0].algorithm, desc,
-                                  ops[0].alpha, ops[0].beta);
-    pd = dnnl::eltwise_forward::primitive_desc(d, default_attr(), b.engine());
-    primitive = dnnl::eltwise_forward(pd);
+    for (const EltwiseOp& op : ops) {
+      dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, op.algorithm, desc,
+                                    op.alpha, op.beta);
+      pds.emplace_back(d, default_attr(), b.engine());
+    }
   } catch (const dnnl::error&) {
     return false;
   }
+  const dnnl::memory::desc dst = pds[0].dst_desc();
   int src_slot = b.state(src).slot;
-  int dst_slot = b.place_elementwise_output(src, node.outputs[0], x, pd.dst_desc(), {});
-  b.add_primitive(
-      &node, "eltwise", primitive,
-      {{DNNL_ARG_SRC, pd.src_desc(), src_slot}, {DNNL_ARG_DST, pd.dst_desc(), dst_slot}},
-      pd.scratchpad_desc());
+  int dst_slot = b.place_elementwise_output(src, node.outputs[0], x, dst, {});
+  for (size_t i = 0; i < pds.size(); ++i) {
+    b.add_primitive(
+        &node, "eltwise", dnnl::eltwise_forward(pds[i]),
+        {{DNNL_ARG_SRC, dst, i == 0 ? src_slot : dst_slot}, {DNNL_ARG_DST, dst, dst_slot}},
+        pds[i].scratchpad_desc());
+  }
   b.describe_current("onednn eltwise " + std::string(precision_tag(in[0].dtype)) + " " +
-                     layout_name(pd.dst_desc()) + (dst_slot == src_slot ? " (in-place)" : ""));
+                     layout_name(dst) + (dst_slot == src_slot ? " (in-place)" : "") +
+                     (pds.size() > 1 ? " (2 steps)" : ""));
   return true;
 }
 

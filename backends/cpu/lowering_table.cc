@@ -25,6 +25,7 @@ const LoweringTable& float_lowering_table() {
       {"Tanh", lower_eltwise},
       {"Clip", lower_eltwise},
       {"HardSwish", lower_eltwise},
+      {"HardSigmoid", lower_eltwise},
       {"Add", lower_binary},
       {"Sub", lower_binary},
       {"Mul", lower_binary},

@@ -29,7 +29,7 @@ LOWP_CPU_LOWERING(lower_transpose);    // transpose_lowering.cc: Transpose (a st
 LOWP_CPU_LOWERING(lower_slice);        // slice_lowering.cc: Slice (a strided reorder)
 LOWP_CPU_LOWERING(lower_gather);       // gather_lowering.cc: Gather of one index (a reorder)
 LOWP_CPU_LOWERING(lower_concat);       // concat_lowering.cc: Concat
-LOWP_CPU_LOWERING(lower_pad);          // pad_lowering.cc: Pad of zero pads (an alias)
+LOWP_CPU_LOWERING(lower_pad);          // pad_lowering.cc: Pad (reorders; zero pads: an alias)
 
 #undef LOWP_CPU_LOWERING
 

@@ -1,5 +1,6 @@
 // ReduceMean -> oneDNN reduction (mean) on the plain tensor. The destination is described with
-// the reduced axes kept as 1 (the same bytes whether or not the node keeps them).
+// the reduced axes kept as 1 (the same bytes whether or not the node keeps them). A mean over axes
+// of size 1 only is an alias of the input (a global pool of a 1x1 map).
 #include <vector>
 
 #include "backends/cpu/dnnl_util.h"
@@ -23,7 +24,12 @@ bool lower_reduce(ProgramBuilder& b, const Node& node, const std::vector<TensorI
   } else if (node.attr_int("noop_with_empty_axes", 0) == 0) {
     kept.assign(kept.size(), 1);
   }
-  if (kept == x) return false;  // nothing reduced: the reference kernel copies
+  if (kept == x) {  // every reduced axis has size 1: the mean is the input (an alias)
+    b.define(node.outputs[0], DataType::kF32, out[0].dims, b.slot_plain(node.inputs[0]),
+             plain_desc(out[0].dims));
+    b.describe_current("alias (mean over axes of size 1, no copy)");
+    return true;
+  }
   const dnnl::memory::desc src = plain_desc(x);
   const dnnl::memory::desc dst = plain_desc(kept);
   dnnl::primitive primitive;
