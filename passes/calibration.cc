@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <list>
 #include <set>
 
 #include "lowp/error.h"
@@ -10,6 +11,7 @@
 #include "passes/calibration_cache.h"
 #include "passes/calibrators.h"
 #include "passes/progress_bar.h"
+#include "reference/reference_executor.h"
 
 namespace lowp {
 namespace {
@@ -63,9 +65,11 @@ std::vector<Observed> plan_observation(Graph& probe, const std::vector<std::stri
   return observed;
 }
 
-// Output tensors for one set of input dims.
+// Output tensors for one set of input dims. Shape computations (Shape -> Gather -> Concat ->
+// Reshape, as ViT, Swin and ShuffleNetV2 exports have) are evaluated for these dims.
 std::vector<Tensor> allocate_outputs(const Graph& probe, const std::vector<Dims>& input_dims) {
-  auto known = infer_concrete(probe, input_dims);
+  std::list<Tensor> storage;
+  auto known = infer_concrete(probe, input_dims, reference::run_node, storage);
   std::vector<Tensor> outputs;
   for (const Value* o : probe.outputs) {
     auto it = known.find(o);
