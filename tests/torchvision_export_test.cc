@@ -39,17 +39,30 @@ int fallbacks(const Engine& engine) {
   return n;
 }
 
-class TorchvisionExport : public ::testing::TestWithParam<const char*> {};
+class TorchvisionExport : public ::testing::TestWithParam<const char*> {
+ protected:
+  const std::string name_ = GetParam();
+  const std::string path_ = test_data("torchvision/" + name_ + ".onnx");
+  const Tensor x_ = io::read_npy(test_data("torchvision/input.npy"));
+  const Tensor want_ = io::read_npy(test_data("torchvision/" + name_ + "_ort.npy"));
+
+  // Relative L2 of `engine`'s logits against ONNX Runtime's; prints it with the top-1 agreement.
+  double report(const Engine& engine, const char* precision) const {
+    const Tensor got = run_once(engine, x_);
+    const std::vector<int64_t> a = top1(got), b = top1(want_);
+    const double err = relative_l2(got, want_);
+    std::cout << name_ << ": " << precision << " relative L2 " << err << ", top-1 agrees on "
+              << (a[0] == b[0]) + (a[1] == b[1]) << " / 2\n";
+    return err;
+  }
+};
 
 TEST_P(TorchvisionExport, Fp32MatchesOnnxRuntime) {
-  const std::string name = GetParam();
-  const Tensor x = io::read_npy(test_data("torchvision/input.npy"));
-  const Tensor want = io::read_npy(test_data("torchvision/" + name + "_ort.npy"));
-  auto engine = Engine::compile_onnx(test_data("torchvision/" + name + ".onnx"));
-  const double err2 = relative_l2(run_once(*engine, x), want);
-  const double err1 = relative_l2(run_once(*engine, first_row(x)), first_row(want));
-  std::cout << name << ": fp32 relative L2 " << err2 << " (batch 2), " << err1 << " (batch 1), "
-            << fallbacks(*engine) << " reference fallbacks\n";
+  auto engine = Engine::compile_onnx(path_);
+  const double err2 = report(*engine, "fp32");
+  const double err1 = relative_l2(run_once(*engine, first_row(x_)), first_row(want_));
+  std::cout << name_ << ": fp32 batch 1 relative L2 " << err1 << ", " << fallbacks(*engine)
+            << " reference fallbacks\n";
   EXPECT_LE(err2, 1e-5);
   EXPECT_LE(err1, 1e-5);
 }
@@ -57,49 +70,30 @@ TEST_P(TorchvisionExport, Fp32MatchesOnnxRuntime) {
 // bf16 rounds every activation: a check for gross errors (a wrong layout, a wrong op: 0.5 and
 // more), not a precision figure; BENCHMARKS.md has those on the full-size models.
 TEST_P(TorchvisionExport, Bf16StaysCloseToOnnxRuntime) {
-  const std::string name = GetParam();
-  const Tensor x = io::read_npy(test_data("torchvision/input.npy"));
-  const Tensor want = io::read_npy(test_data("torchvision/" + name + "_ort.npy"));
   CompileOptions options;
   options.precision = Precision::kBf16;
   options.keep_io_types = true;
-  const std::string path = test_data("torchvision/" + name + ".onnx");
   if (!cpu::cpu_has_bf16()) {  // refused with the reason, on CPUs without AVX512-BF16
     try {
-      Engine::compile_onnx(path, options);
+      Engine::compile_onnx(path_, options);
       FAIL() << "bf16 compiled on a CPU without AVX512-BF16";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("AVX512-BF16"), std::string::npos) << e.what();
     }
     return;
   }
-  auto engine = Engine::compile_onnx(path, options);
-  const Tensor got = run_once(*engine, x);
-  const std::vector<int64_t> a = top1(got), b = top1(want);
-  const int agree = (a[0] == b[0]) + (a[1] == b[1]);
-  const double err = relative_l2(got, want);
-  std::cout << name << ": bf16 relative L2 " << err << ", top-1 agrees on " << agree << " / 2\n";
-  EXPECT_LE(err, 0.05);
+  EXPECT_LE(report(*Engine::compile_onnx(path_, options), "bf16"), 0.05);
 }
 
 // int8 calibrated on the two inputs themselves: the calibration and quantization of exports with
 // shape computations (Shape -> Gather -> Concat -> Reshape; ViT, Swin, ShuffleNetV2 were refused
 // at calibration) and a gross-error bound; the agreement on photos is in BENCHMARKS.md.
 TEST_P(TorchvisionExport, Int8CompilesAndStaysNearOnnxRuntime) {
-  const std::string name = GetParam();
-  const Tensor x = io::read_npy(test_data("torchvision/input.npy"));
-  const Tensor want = io::read_npy(test_data("torchvision/" + name + "_ort.npy"));
   CompileOptions options;
   options.precision = Precision::kInt8;
   options.calibration.source =
-      io::make_calibration_source(test_data("torchvision/input.npy"), "npy", 2, 2, "", x.dims());
-  auto engine = Engine::compile_onnx(test_data("torchvision/" + name + ".onnx"), options);
-  const Tensor got = run_once(*engine, x);
-  const std::vector<int64_t> a = top1(got), b = top1(want);
-  const double err = relative_l2(got, want);
-  std::cout << name << ": int8 relative L2 " << err << ", top-1 agrees on "
-            << (a[0] == b[0]) + (a[1] == b[1]) << " / 2\n";
-  EXPECT_LE(err, 0.2);
+      io::make_calibration_source(test_data("torchvision/input.npy"), "npy", 2, 2, "", x_.dims());
+  EXPECT_LE(report(*Engine::compile_onnx(path_, options), "int8"), 0.2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TorchvisionExport, ::testing::ValuesIn(kModels),
