@@ -387,18 +387,23 @@ TEST(Differential, Bf16StaysCloseToTheReference) {
 // int8: the CPU backend's int8 lowering against the reference executor's int8 kernels on the
 // same quantized graph (calibrated on random data). Both requantize the same way, so they differ by
 // rounding (a step of one quantum on a few elements).
-TEST(Differential, Int8MatchesTheInt8Reference) {
+// Runs the int8 seeds; at least a quarter of the graphs must have had int8 values (so the test
+// tests int8).
+void run_int8_seeds(const std::vector<uint32_t>& seeds, Steps steps) {
   int quantized_graphs = 0;
-  const std::vector<uint32_t> seeds = seed_range(300000, graph_count(200));
   for (uint32_t seed : seeds) {
     bool quantized = false;
-    const std::string what = check_seed(seed, Precision::kInt8, kInt8Tolerance, &quantized);
+    const std::string what = check_seed(seed, Precision::kInt8, kInt8Tolerance, &quantized, steps);
     ASSERT_TRUE(what.empty()) << "int8 graph seed " << seed << ": " << what << "\n"
-                              << printed(*RandomGraph(seed).build());
+                              << printed(*RandomGraph(seed, steps).build());
     quantized_graphs += quantized;
   }
   std::printf("%d of %zu graphs had int8 values\n", quantized_graphs, seeds.size());
-  EXPECT_GE(quantized_graphs * 4, static_cast<int>(seeds.size()));  // the test tests int8
+  EXPECT_GE(quantized_graphs * 4, static_cast<int>(seeds.size()));
+}
+
+TEST(Differential, Int8MatchesTheInt8Reference) {
+  run_int8_seeds(seed_range(300000, graph_count(200)), Steps::kConvolutional);
 }
 
 // Graphs with the transformer steps too: the LayerNorm / GELU / MatMul-bias fusions, batched
@@ -406,6 +411,15 @@ TEST(Differential, Int8MatchesTheInt8Reference) {
 // a spatial axis, Pad as an alias.
 TEST(Differential, TransformerStepsFp32MatchTheReference) {
   run_seeds(seed_range(400000, graph_count(600)), Precision::kFp32, 1e-5, Steps::kWithTransformer);
+}
+
+TEST(Differential, TransformerStepsFp16StayCloseToTheReference) {
+  run_seeds(seed_range(600000, graph_count(150)), Precision::kFp16, kReducedPrecisionTolerance,
+            Steps::kWithTransformer);
+}
+
+TEST(Differential, TransformerStepsInt8MatchTheInt8Reference) {
+  run_int8_seeds(seed_range(700000, graph_count(150)), Steps::kWithTransformer);
 }
 
 TEST(Differential, TransformerStepsBf16StayCloseToTheReference) {
