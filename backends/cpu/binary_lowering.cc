@@ -14,6 +14,8 @@
 
 #include "backends/cpu/dnnl_util.h"
 #include "backends/cpu/lowerings.h"
+#include "core/ops/broadcast.h"
+#include "reference/strided_loop.h"
 
 namespace lowp::cpu {
 namespace {
@@ -44,34 +46,24 @@ BinaryDims coalesce(const Dims& y, const Dims& src1) {
   return c;
 }
 
-// src1's bytes repeated over every broadcast dim after its first full one (dims coalesced).
+// src1's bytes repeated over every broadcast dim after its first full one (dims coalesced), as
+// the reference Expand kernel does.
 std::shared_ptr<void> expand_past_first_full_dim(const BinaryDims& c, const void* data,
                                                  size_t element_bytes, BinaryDims* expanded) {
   size_t first_full = 0;
   while (first_full < c.y.size() && c.src1[first_full] == 1) ++first_full;
-  *expanded = c;
-  for (size_t i = first_full; i < c.y.size(); ++i) expanded->src1[i] = c.y[i];
-  // Element e of the expanded tensor (leading broadcast dims 1, the others the output's) copies
-  // the element of src1 whose index counts only the dims where src1 is full; a full last dim is
-  // copied a row at a time.
-  const int64_t count = element_count(expanded->src1);
-  std::shared_ptr<void> out = make_shared_buffer(static_cast<size_t>(count) * element_bytes);
-  const auto* src = static_cast<const unsigned char*>(data);
-  auto* dst = static_cast<unsigned char*>(out.get());
-  const int64_t inner = c.src1.back() == c.y.back() ? c.y.back() : 1;
-  for (int64_t e = 0; e < count; e += inner) {
-    int64_t rest = e, offset = 0, stride = 1;
-    for (size_t i = c.y.size(); i-- > 0;) {
-      const int64_t index = rest % c.y[i];
-      rest /= c.y[i];
-      if (c.src1[i] != 1) offset += index * stride;
-      stride *= c.src1[i];
-    }
-    std::memcpy(dst + static_cast<size_t>(e) * element_bytes,
-                src + static_cast<size_t>(offset) * element_bytes,
-                static_cast<size_t>(inner) * element_bytes);
-  }
-  *expanded = coalesce(expanded->y, expanded->src1);
+  Dims to = c.src1;
+  for (size_t i = first_full; i < c.y.size(); ++i) to[i] = c.y[i];
+  std::shared_ptr<void> out =
+      make_shared_buffer(static_cast<size_t>(element_count(to)) * element_bytes);
+  const auto* src = static_cast<const char*>(data);
+  auto* dst = static_cast<char*>(out.get());
+  reference::for_each_strided(
+      to, {broadcast_strides(c.src1, to)}, [&](int64_t i, const int64_t* o) {
+        std::memcpy(dst + i * static_cast<int64_t>(element_bytes),
+                    src + o[0] * static_cast<int64_t>(element_bytes), element_bytes);
+      });
+  *expanded = coalesce(c.y, to);
   return out;
 }
 
@@ -183,8 +175,7 @@ bool lower_binary(ProgramBuilder& b, const Node& node, const std::vector<TensorI
   const Value* src1 = node.inputs[1 - first];
   const Dims& d1 = in[1 - first].dims;
   if (d1.size() > y.size()) return false;
-  Dims aligned(y.size() - d1.size(), 1);
-  aligned.insert(aligned.end(), d1.begin(), d1.end());
+  const Dims aligned = left_padded(d1, y.size());
 
   dnnl::memory::desc layout0 = b.state(src0).desc;
   // Same dims and rank: src1 is brought to src0's layout. A lower-rank src1 (even one whose

@@ -9,18 +9,9 @@
 #include "backends/cpu/dnnl_util.h"
 #include "backends/cpu/fused_activation.h"
 #include "backends/cpu/lowerings.h"
+#include "core/ops/broadcast.h"
 
 namespace lowp::cpu {
-namespace {
-
-// `dims` with leading 1s up to `rank`.
-Dims padded_to(const Dims& dims, size_t rank) {
-  Dims out(rank - dims.size(), 1);
-  out.insert(out.end(), dims.begin(), dims.end());
-  return out;
-}
-
-}  // namespace
 
 bool lower_matmul(ProgramBuilder& b, const Node& node, const std::vector<TensorInfo>& in,
                   const std::vector<TensorInfo>& out) {
@@ -39,8 +30,8 @@ bool lower_matmul(ProgramBuilder& b, const Node& node, const std::vector<TensorI
   const size_t rank = std::max(ad.size(), bd.size());
   if (rank > DNNL_MAX_NDIMS || y.size() != rank || element_count(y) == 0) return false;
   if (element_count(ad) == 0 || element_count(bd) == 0) return false;
-  const Dims a = padded_to(ad, rank);
-  const Dims w = padded_to(bd, rank);
+  const Dims a = left_padded(ad, rank);
+  const Dims w = left_padded(bd, rank);
   for (size_t i = 0; i + 2 < rank; ++i) {
     if (a[i] != w[i] && a[i] != 1 && w[i] != 1) return false;
   }

@@ -74,4 +74,10 @@ std::vector<float> broadcast_values(const std::vector<float>& values, const Dims
   return out;
 }
 
+Dims left_padded(const Dims& dims, size_t rank) {
+  Dims out(rank - dims.size(), 1);
+  out.insert(out.end(), dims.begin(), dims.end());
+  return out;
+}
+
 }  // namespace lowp

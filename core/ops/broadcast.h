@@ -25,6 +25,9 @@ std::vector<int64_t> broadcast_strides(const Dims& in, const Dims& out);
 std::vector<float> broadcast_values(const std::vector<float>& values, const Dims& from,
                                     const Dims& to);
 
+// `dims` with leading 1s up to `rank` (>= its size): the dims numpy broadcasting aligns.
+Dims left_padded(const Dims& dims, size_t rank);
+
 // Row-major element strides of `dims`.
 std::vector<int64_t> row_major_strides(const Dims& dims);
 

@@ -112,6 +112,14 @@ class Exporter {
     return p;
   }
 
+  // One node of the opset-13 spelling of `n` (whose output is `out`): `op` on `inputs`, named
+  // after `n`, into a fresh value named after `out`. Returns the node.
+  onnx::NodeProto& decomposition_step(const Node& n, const std::string& out, const char* op,
+                                      std::vector<std::string> inputs) {
+    return emit(op, fresh_node(n.name + "_" + op), std::move(inputs),
+                {fresh(out + "_" + std::string(op))});
+  }
+
   std::string initializer(const std::string& base, const Tensor& t) {
     const std::string name = fresh(base);
     fill_tensor(t, name, *out_.add_initializer());
@@ -416,26 +424,21 @@ class Exporter {
     auto constant = [&](const char* what, float v) {
       return initializer(n.name + "_" + what, scalar_tensor(compute, v));
     };
-    auto step = [&](const char* op, const std::string& a, const std::string& b) {
-      const std::string y = fresh(out + "_" + op);
-      emit(op, fresh_node(n.name + "_" + op), {a, b}, {y});
-      return y;
+    auto step = [&](const char* op, std::vector<std::string> in) {
+      return decomposition_step(n, out, op, std::move(in)).output(0);
     };
     std::string inner;
     if (n.attr_string("approximate", "none") == "tanh") {
-      const std::string cube = step("Mul", x, step("Mul", x, x));
+      const std::string cube = step("Mul", {x, step("Mul", {x, x})});
       const std::string poly =
-          step("Add", x, step("Mul", cube, constant("coefficient", 0.044715f)));
-      const std::string arg = step("Mul", poly, constant("scale", 0.7978845608f));  // sqrt(2/pi)
-      inner = fresh(out + "_Tanh");
-      emit("Tanh", fresh_node(n.name + "_Tanh"), {arg}, {inner});
+          step("Add", {x, step("Mul", {cube, constant("coefficient", 0.044715f)})});
+      const std::string arg = step("Mul", {poly, constant("scale", 0.7978845608f)});  // sqrt(2/pi)
+      inner = step("Tanh", {arg});
     } else {
-      const std::string arg = step("Div", x, constant("sqrt2", 1.41421356f));
-      inner = fresh(out + "_Erf");
-      emit("Erf", fresh_node(n.name + "_Erf"), {arg}, {inner});
+      inner = step("Erf", {step("Div", {x, constant("sqrt2", 1.41421356f)})});
     }
-    const std::string gate = step("Add", inner, constant("one", 1.f));
-    emit("Mul", own_name(n), {step("Mul", x, gate), constant("half", 0.5f)}, {out});
+    const std::string gate = step("Add", {inner, constant("one", 1.f)});
+    emit("Mul", own_name(n), {step("Mul", {x, gate}), constant("half", 0.5f)}, {out});
   }
 
   // ReduceMean's axes input (opset 18) as ReduceMean-13's attribute.
@@ -473,20 +476,21 @@ class Exporter {
     std::vector<int64_t> axes;
     for (int64_t a = axis; a < rank; ++a) axes.push_back(a);
     const std::string& out = outs.at(0);
-    auto step = [&](const char* op, std::vector<std::string> in, const std::string& y = "") {
-      const std::string name = y.empty() ? fresh(out + "_" + op) : y;
-      onnx::NodeProto& p = emit(op, fresh_node(n.name + "_" + op), std::move(in), {name});
+    auto step = [&](const char* op, std::vector<std::string> in) {
+      onnx::NodeProto& p = decomposition_step(n, out, op, std::move(in));
       if (std::string(op) == "ReduceMean") add_attribute(p, "axes", axes);
-      return name;
+      return p.output(0);
     };
     const std::string centred = step("Sub", {ins.at(0), step("ReduceMean", {ins.at(0)})});
     const std::string var = step("ReduceMean", {step("Mul", {centred, centred})});
     const std::string eps =
         initializer(n.name + "_epsilon", scalar_tensor(compute, n.attr_float("epsilon", 1e-5f)));
     const std::string normed = step("Div", {centred, step("Sqrt", {step("Add", {var, eps})})});
-    const bool bias = ins.size() > 2 && !ins[2].empty();
-    const std::string scaled = step("Mul", {normed, ins.at(1)}, bias ? "" : out);
-    if (bias) step("Add", {scaled, ins[2]}, out);
+    if (ins.size() > 2 && !ins[2].empty()) {
+      emit("Add", own_name(n), {step("Mul", {normed, ins.at(1)}), ins[2]}, {out});
+    } else {
+      emit("Mul", own_name(n), {normed, ins.at(1)}, {out});
+    }
   }
 
   // Opset < 13 Softmax: over the 2-D view [prod(dims[:axis]), prod(dims[axis:])]. The same as
