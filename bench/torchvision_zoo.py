@@ -72,10 +72,15 @@ def export(args):
     for name in names:
         size = INPUT_SIZE.get(name, 224)
         for opset in [int(o) for o in args.opsets.split(",")]:
-            path = os.path.join(args.out, f"{name}_op{opset}.onnx")
+            model = build_model(name)
+            stem = f"{name}_op{opset}"
+            path = os.path.join(args.out, stem + ".onnx")
+            if sum(p.numel() * 4 for p in model.parameters()) > 1.5 * 2**30:
+                # torch writes one external data file per parameter past 2 GiB: a folder each.
+                os.makedirs(os.path.join(args.out, stem), exist_ok=True)
+                path = os.path.join(args.out, stem, stem + ".onnx")
             if os.path.exists(path):
                 continue
-            model = build_model(name)
             x = torch.randn(1, 3, size, size)
             start = time.time()
             torch.onnx.export(model, x, path, opset_version=opset, input_names=["x"],
@@ -214,8 +219,9 @@ def fmt(row):
 
 
 def measure(args):
-    models = args.model or sorted(os.path.join(args.models, f) for f in os.listdir(args.models)
-                                  if f.endswith(".onnx"))
+    models = args.model or sorted(
+        os.path.join(root, f) for root, _, files in os.walk(args.models)
+        for f in files if f.endswith(".onnx"))
     print("| model | fp32 rel. L2 b1 / b2 | bf16 rel. L2 (top-1 of 2) | bf16 top-1 on photos "
           "| int8 top-1 on photos (rel. L2) | lowp / ONNX Runtime fp32 ms |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -15,6 +15,7 @@
 #include "passes/constant_folding.h"
 #include "passes/conv_add_fusion.h"
 #include "passes/dead_node_removal.h"
+#include "passes/einsum_decomposition.h"
 #include "passes/fp16_casting.h"
 #include "passes/gelu_fusion.h"
 #include "passes/identity_removal.h"
@@ -42,6 +43,8 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   all.push_back(std::make_unique<QdqFoldingPass>());
   // BatchNorm must fold before any fusion attaches an activation or residual to the Conv.
   all.push_back(std::make_unique<BatchNormFoldingPass>());
+  // Einsum becomes Transpose / MatMul, which the backends lower and the fusions below see.
+  all.push_back(std::make_unique<EinsumDecompositionPass>());
   // Decomposed layer normalisation and GELU (opset < 17 / 20 exports) become one op each.
   all.push_back(std::make_unique<LayerNormFusionPass>());
   all.push_back(std::make_unique<GeluFusionPass>());

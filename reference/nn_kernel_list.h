@@ -24,6 +24,8 @@ void global_max_pool_kernel(const Node& node, const KernelInputs& in, const Kern
 // gemm.cc
 void gemm_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 void matmul_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
+// einsum.cc
+void einsum_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 // batch_norm.cc, softmax.cc, resize.cc, pad.cc
 void batch_norm_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);
 void layer_norm_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out);

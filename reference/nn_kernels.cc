@@ -31,6 +31,7 @@ void append_nn_kernels(KernelTable& out) {
   out["GlobalMaxPool"] = global_max_pool_kernel;
   out["Gemm"] = gemm_kernel;
   out["MatMul"] = matmul_kernel;
+  out["Einsum"] = einsum_kernel;
   out["BatchNormalization"] = batch_norm_kernel;
   out["LayerNormalization"] = layer_norm_kernel;
   out["Softmax"] = softmax_kernel;

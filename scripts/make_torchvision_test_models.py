@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerates tests/data/torchvision: small instances of torchvision 0.14's model classes (the
 families whose exports need the transformer and mobile ops: ViT, Swin, ConvNeXt, ShuffleNetV2,
-MobileNetV3, EfficientNet, DenseNet, RegNet) with random weights, 32x32 inputs and 10
+MobileNetV3, EfficientNet, DenseNet, RegNet, MaxViT's Einsum) with random weights, 32x32 inputs and 10
 classes, exported by torch.onnx with a dynamic batch at opset 13 (and 17 for the families whose
 export changes there: LayerNormalization), and ONNX Runtime's outputs on one fixed input batch.
 MNASNet is left out (its fixed 1280-channel tail makes 1.3 MB; MobileNet and EfficientNet cover
@@ -9,8 +9,8 @@ its ops). tests/torchvision_export_test.cc runs them through lowp.
 
 Two steps, because torch comes from Debian and ONNX Runtime from PyPI:
 
-    /usr/bin/python3 scripts/make_torchvision_test_models.py export     # torch 1.13, torchvision 0.14
-    venv/bin/python scripts/make_torchvision_test_models.py reference   # numpy, onnxruntime
+    /usr/bin/python3 scripts/make_torchvision_test_models.py export [NAME...]    # torch 1.13
+    venv/bin/python scripts/make_torchvision_test_models.py reference [NAME...]  # onnxruntime
 
 The full-size models are measured by bench/torchvision_zoo.py (BENCHMARKS.md).
 """
@@ -61,10 +61,13 @@ def tiny_models():
         "densenet": lambda: tv.DenseNet(growth_rate=4, block_config=(2, 2),
                                         num_init_features=8, num_classes=10),
         "regnet_y": regnet_y,
+        "maxvit": lambda: tv.MaxVit(input_size=(SIZE, SIZE), stem_channels=8, partition_size=2,
+                                    block_channels=[8, 16], block_layers=[1, 1], head_dim=4,
+                                    stochastic_depth_prob=0.0, num_classes=10),
     }, torch, partial
 
 
-def export():
+def export(names):
     models, torch, _ = tiny_models()
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -72,6 +75,8 @@ def export():
     import numpy as np
     np.save(os.path.join(OUT, "input.npy"), x.numpy())
     for name, make in models.items():
+        if names and name not in names:
+            continue
         torch.manual_seed(1)
         model = make().eval()
         with torch.no_grad():  # zero-initialised heads (ViT) would make every logit 0
@@ -85,12 +90,12 @@ def export():
             print(path, os.path.getsize(path))
 
 
-def reference():
+def reference(names):
     import numpy as np
     import onnxruntime as ort
     x = np.load(os.path.join(OUT, "input.npy"))
     for f in sorted(os.listdir(OUT)):
-        if not f.endswith(".onnx"):
+        if not f.endswith(".onnx") or (names and f.rsplit("_op", 1)[0] not in names):
             continue
         sess = ort.InferenceSession(os.path.join(OUT, f), providers=["CPUExecutionProvider"])
         y = sess.run(None, {"x": x})[0]
@@ -99,4 +104,4 @@ def reference():
 
 
 if __name__ == "__main__":
-    {"export": export, "reference": reference}[sys.argv[1]]()
+    {"export": export, "reference": reference}[sys.argv[1]](sys.argv[2:])

@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "lowp/graph_verifier.h"
 #include "lowp/lowp.h"
 #include "lowp/shape_propagation.h"
+#include "passes/pass.h"
 #include "reference/reference_executor.h"
 #include "tests/test_util.h"
 
@@ -77,6 +79,23 @@ inline int count_ops(const Graph& g, const std::string& op) {
   int n = 0;
   for (const auto& node : g.nodes()) n += node->op_type == op ? 1 : 0;
   return n;
+}
+
+// Runs `pass` on `n`, checking the graph computes the same before and after (reference
+// kernels); returns whether it changed.
+inline bool run_pass_checked(const Pass& pass, Net& n, const std::vector<Tensor>& inputs,
+                             PassContext ctx = {}) {
+  propagate_shapes(*n.g);
+  const std::vector<Tensor> before = reference::run_graph(*n.g, inputs);
+  const bool changed = pass.run(*n.g, ctx);
+  n.g->topological_sort();
+  propagate_shapes(*n.g);
+  verify_graph(*n.g, pass.name());
+  const std::vector<Tensor> after = reference::run_graph(*n.g, inputs);
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_LE(max_abs_diff(after.at(i), before[i]), 2e-5f) << pass.name() << " output " << i;
+  }
+  return changed;
 }
 
 }  // namespace lowp::testing

@@ -114,23 +114,6 @@ TEST(TransformerOps, GeluAgainstItsDefinitionAndOnOneDnn) {
   }
 }
 
-// Runs `pass` on `n`, checking the graph computes the same before and after (reference
-// kernels); returns whether it changed.
-bool run_pass_checked(const Pass& pass, Net& n, const std::vector<Tensor>& inputs,
-                      PassContext ctx = {}) {
-  propagate_shapes(*n.g);
-  const std::vector<Tensor> before = reference::run_graph(*n.g, inputs);
-  const bool changed = pass.run(*n.g, ctx);
-  n.g->topological_sort();
-  propagate_shapes(*n.g);
-  verify_graph(*n.g, pass.name());
-  const std::vector<Tensor> after = reference::run_graph(*n.g, inputs);
-  for (size_t i = 0; i < before.size(); ++i) {
-    EXPECT_LE(max_abs_diff(after.at(i), before[i]), 2e-5f) << pass.name() << " output " << i;
-  }
-  return changed;
-}
-
 // torch.onnx's opset-13 LayerNorm over the trailing axes from `axis`, optionally with gamma and
 // beta of `row` dims; returns its output.
 Value* layer_norm_pattern(Net& n, Value* x, const std::vector<int64_t>& axes, const Dims& row,

@@ -1,8 +1,9 @@
-// Shape inference for Gemm (transA / transB, C broadcast, fused activation) and MatMul (numpy
-// broadcasting of the batch dims, 1-D operands).
+// Shape inference for Gemm (transA / transB, C broadcast, fused activation), MatMul (numpy
+// broadcasting of the batch dims, 1-D operands) and Einsum (core/ops/einsum_equation.h).
 #include <algorithm>
 #include <string>
 
+#include "core/ops/einsum_equation.h"
 #include "core/ops/nn_infer.h"
 #include "core/ops/quant_infer.h"
 
@@ -95,6 +96,23 @@ std::vector<TensorInfo> infer_matmul(const Node& node, const std::vector<TensorI
                               dims_to_string(Dims{b.back()}));
     }
   }
+  return {output(in[0].dtype, out)};
+}
+
+std::vector<TensorInfo> infer_einsum(const Node& node, const std::vector<TensorInfo>& in) {
+  if (!node.has_attr("equation")) throw_invalid(node, "the 'equation' attribute is missing");
+  std::vector<size_t> ranks;
+  std::vector<Dims> dims;
+  for (size_t i = 0; i < in.size(); ++i) {
+    require_float(node, in, i);
+    if (in[i].dtype != in[0].dtype) throw_invalid(node, "input dtypes differ");
+    ranks.push_back(in[i].dims.size());
+    dims.push_back(in[i].dims);
+  }
+  const EinsumEquation eq = parse_einsum(node.attr_string("equation", ""), ranks, node.describe());
+  const std::vector<int64_t> sizes = einsum_label_sizes(eq, dims, node.describe());
+  Dims out;
+  for (int label : eq.output) out.push_back(sizes[static_cast<size_t>(label)]);
   return {output(in[0].dtype, out)};
 }
 

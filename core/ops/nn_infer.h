@@ -20,6 +20,7 @@ std::vector<TensorInfo> infer_global_pool(const Node& node, const std::vector<Te
 // linalg_shapes.cc
 std::vector<TensorInfo> infer_gemm(const Node& node, const std::vector<TensorInfo>& in);
 std::vector<TensorInfo> infer_matmul(const Node& node, const std::vector<TensorInfo>& in);
+std::vector<TensorInfo> infer_einsum(const Node& node, const std::vector<TensorInfo>& in);
 // norm_shapes.cc
 std::vector<TensorInfo> infer_batch_norm(const Node& node, const std::vector<TensorInfo>& in);
 std::vector<TensorInfo> infer_layer_norm(const Node& node, const std::vector<TensorInfo>& in);

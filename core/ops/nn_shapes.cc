@@ -63,6 +63,9 @@ void append_nn_schemas(std::vector<OpSchema>& out) {
   // Input 2 (lowp's fused form, made by MatMulAddFusionPass): a bias of N elements.
   out.push_back({"MatMul", 2, 3, nn::infer_matmul, Fp16Policy::kAlways, 0, Int8Role::kNone, 0,
                  kAllActivations, 2});
+  // Runs on the reference kernel unless EinsumDecompositionPass turns it into MatMul/Transpose,
+  // which it does for every equation exporters emit in vision models; summed in f32.
+  out.push_back({"Einsum", 1, 8, nn::infer_einsum, Fp16Policy::kNever});
   out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
   // Mean and variance accumulate in f32: kept out of fp16 / bf16.
   out.push_back({"LayerNormalization", 2, 3, nn::infer_layer_norm, Fp16Policy::kNever});
