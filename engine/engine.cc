@@ -3,6 +3,7 @@
 #include <set>
 
 #include "core/lru_cache.h"
+#include "core/out_of_memory.h"
 #include "engine/pass_pipeline.h"
 #include "engine/plan_format.h"
 #include "lowp/backend.h"
@@ -141,24 +142,13 @@ Engine::Engine(std::shared_ptr<Graph> graph, CompileOptions options,
 
 Engine::~Engine() = default;
 
-namespace {
-
-// Runs `fn`, turning an allocation failure into lowp::Error (the API's one exception type).
-template <typename Fn>
-auto out_of_memory_as_error(const std::string& what, Fn&& fn) {
-  try {
-    return fn();
-  } catch (const std::bad_alloc&) {
-    throw Error(ErrorCode::kInternal, "out of memory while " + what);
-  }
-}
-
-}  // namespace
-
 std::shared_ptr<const Engine> Engine::compile(std::shared_ptr<Graph> graph,
                                               const CompileOptions& options) {
-  return out_of_memory_as_error("compiling '" + graph->name + "'",
-                                [&] { return compile_impl(std::move(graph), options); });
+  return out_of_memory_as_error("compiling '" + graph->name + "'", [&] {
+    // The passes rewrite the graph: they work on a copy, never on the caller's.
+    if (graph.use_count() > 1) graph = graph->clone();
+    return compile_impl(std::move(graph), options);
+  });
 }
 
 std::shared_ptr<const Engine> Engine::compile_impl(std::shared_ptr<Graph> graph,

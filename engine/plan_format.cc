@@ -1,5 +1,8 @@
 #include "engine/plan_format.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include <cstring>
@@ -8,6 +11,7 @@
 #include <map>
 
 #include "lowp/error.h"
+#include "lowp/graph_verifier.h"
 
 namespace lowp {
 namespace {
@@ -389,6 +393,32 @@ LoadedPlan parse_payload(Reader& r, uint32_t version) {
 
 }  // namespace
 
+namespace {
+
+// Writes `bytes` to a temporary file of its own beside `path` (mkstemp: two writers never share
+// one) and renames it over `path`, so readers see the old plan or the new one, never half; the
+// temporary file is removed when anything fails.
+void write_file_atomically(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw_error(ErrorCode::kIo, path + ": cannot open for writing");
+  bool ok = ::fchmod(fd, 0644) == 0;
+  for (size_t done = 0; ok && done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    ok = n > 0;
+    done += ok ? static_cast<size_t>(n) : 0;
+  }
+  ok = ::close(fd) == 0 && ok;
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, path, ec);
+  if (!ok || ec) {
+    std::filesystem::remove(tmp, ec);
+    throw_error(ErrorCode::kIo, path + ": write failed");
+  }
+}
+
+}  // namespace
+
 void write_plan(const std::string& path, const Graph& graph, const CompileOptions& options,
                 const std::map<std::string, std::string>& tactics, uint32_t version) {
   if (version < 2 || version > kPlanVersion) {
@@ -405,17 +435,7 @@ void write_plan(const std::string& path, const Graph& graph, const CompileOption
   std::memcpy(header + 12, &header_size, 4);
   std::memcpy(header + 16, &size, 8);
   std::memcpy(header + 24, &checksum, 8);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw_error(ErrorCode::kIo, path + ": cannot open for writing");
-    out.write(header, kHeaderSize);
-    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-    if (!out) throw_error(ErrorCode::kIo, path + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw_error(ErrorCode::kIo, path + ": cannot write (" + ec.message() + ")");
+  write_file_atomically(path, std::string(header, kHeaderSize) + payload);
 }
 
 LoadedPlan read_plan(const std::string& path) {
@@ -461,7 +481,16 @@ LoadedPlan read_plan(const std::string& path) {
   if (XXH3_64bits(payload, size) != checksum)
     throw_error(ErrorCode::kInvalidModel, path + ": plan checksum mismatch (file corrupted)");
   Reader r(payload, size, path, buffer);
-  return parse_payload(r, version);
+  LoadedPlan plan = parse_payload(r, version);
+  // The checksum finds corruption, not intent: the graph gets the checks a compiled one passes
+  // (structure, quantization parameters against dims, every node's shape inference) before
+  // anything runs it.
+  try {
+    verify_graph(*plan.graph, "loading a plan");
+  } catch (const Error& e) {
+    throw_error(ErrorCode::kInvalidModel, path + ": the plan's graph is inconsistent: " + e.what());
+  }
+  return plan;
 }
 
 }  // namespace lowp

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -28,22 +29,33 @@ double number_field(const json& obj, const char* key, const std::string& path,
   return v;
 }
 
+// A number_field that must stay finite as the float it is used as (1e39 would become inf).
+float float_field(const json& obj, const char* key, const std::string& path,
+                  const std::string& where) {
+  const auto v = static_cast<float>(number_field(obj, key, path, where));
+  if (!std::isfinite(v)) malformed(path, where + "\"" + key + "\" does not fit a float");
+  return v;
+}
+
 TensorRange parse_range(const json& entry, const std::string& path, const std::string& name) {
   const std::string where = "tensor '" + name + "': ";
   if (!entry.is_object()) malformed(path, where + "expected an object");
   TensorRange r;
-  r.min = static_cast<float>(number_field(entry, "min", path, where));
-  r.max = static_cast<float>(number_field(entry, "max", path, where));
-  r.scale = static_cast<float>(number_field(entry, "scale", path, where));
+  r.min = float_field(entry, "min", path, where);
+  r.max = float_field(entry, "max", path, where);
+  r.scale = float_field(entry, "scale", path, where);
   auto zp = entry.find("zero_point");
   if (zp == entry.end() || !zp->is_number_integer()) {
     malformed(path, where + "missing or non-integer \"zero_point\"");
   }
   const int64_t z = zp->get<int64_t>();
-  if (z < -128 || z > 255)
+  if (z < 0 || z > 255)  // asymmetric ranges are stored as u8 (symmetric ones use 0)
     malformed(path, where + "zero_point " + std::to_string(z) + " out of range");
   r.zero_point = static_cast<int32_t>(z);
-  if (!(r.scale > 0.f)) malformed(path, where + "scale must be positive");
+  // Below the smallest normal float, 1 / scale overflows when requantizing.
+  if (!(r.scale >= std::numeric_limits<float>::min())) {
+    malformed(path, where + "scale must be positive and normal");
+  }
   if (r.min > r.max) malformed(path, where + "min > max");
   return r;
 }

@@ -19,7 +19,8 @@ inline double round_half_even(double v) {
 
 // q for `real`, saturated to the storage type's range (s8, u8 or s32).
 inline int32_t quantize_value(float real, float scale, int32_t zero_point, DataType storage) {
-  const double q = round_half_even(static_cast<double>(real / scale)) + zero_point;
+  double q = round_half_even(static_cast<double>(real / scale)) + zero_point;
+  if (std::isnan(q)) q = zero_point;  // NaN has no integer: it quantizes to the zero point
   return static_cast<int32_t>(std::clamp(q, static_cast<double>(storage_min(storage)),
                                          static_cast<double>(storage_max(storage))));
 }

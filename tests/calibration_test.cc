@@ -14,12 +14,12 @@
 #include <iostream>
 #include <random>
 
+#include "engine/pass_pipeline.h"
 #include "lowp/graph.h"
 #include "lowp/lowp.h"
 #include "passes/activation_histogram.h"
 #include "passes/calibration_cache.h"
 #include "passes/calibrators.h"
-#include "engine/pass_pipeline.h"
 #include "passes/quant_params.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"
@@ -237,6 +237,19 @@ TEST(CalibrationCache, RoundTripAndMalformedFiles) {
   write(R"({"calibrator": "minmax", "percentile": 99.99, "images": 3,
             "tensors": {"x": {"min": 0, "max": 1, "scale": -1, "zero_point": 0}}})");
   EXPECT_NE(error_of([&] { read_calibration_cache(path); }).find("scale"), std::string::npos);
+  // Numbers valid as doubles that are not usable as the floats they become, and a zero point
+  // outside u8 (asymmetric ranges are stored as u8; it would wrap on the GPU).
+  const std::pair<const char*, const char*> unusable[] = {
+      {R"("min": 0, "max": 1e39, "scale": 1, "zero_point": 0)", "does not fit a float"},
+      {R"("min": 0, "max": 1, "scale": 1e-40, "zero_point": 0)", "positive and normal"},
+      {R"("min": 0, "max": 1, "scale": 0.01, "zero_point": -5)", "zero_point -5 out of range"}};
+  for (const auto& [fields, says] : unusable) {
+    write(std::string(R"({"calibrator": "minmax", "percentile": 99.99, "images": 3,
+              "tensors": {"x": {)") +
+          fields + "}}}");
+    e = error_of([&] { read_calibration_cache(path); });
+    EXPECT_NE(e.find(says), std::string::npos) << e;
+  }
   write("[1, 2]");
   EXPECT_NE(error_of([&] { read_calibration_cache(path); }), "");
   e = error_of([&] { read_calibration_cache((dir / "missing.json").string()); }, &code);

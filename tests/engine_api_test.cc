@@ -2,13 +2,16 @@
 // buffers, dynamic batch, many threads on one engine, clear errors for wrong inputs.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/lowp.h"
 #include "reference/reference_executor.h"
+#include "tests/net_builder.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 
@@ -123,6 +126,49 @@ TEST(EngineApi, RefusesBadPlans) {
       std::string::npos);
   std::string empty = write("empty.plan", "");
   EXPECT_NE(error_of([&] { Engine::load_plan(empty); }).find(empty), std::string::npos);
+}
+
+// A failed write leaves no temporary file behind, and writers saving to one path at once each
+// write their own temporary file: the plan that remains is whole.
+TEST(EngineApi, PlanWritesAreAtomicAndCleanUp) {
+  auto f = make_fixture("planwrite");
+  auto engine = Engine::compile_onnx(f.onnx_path);
+  const fs::path into_dir = f.dir / "a_folder.plan";
+  fs::create_directory(into_dir);
+  EXPECT_NE(error_of([&] { engine->save_plan(into_dir.string()); }), "");
+  EXPECT_NE(error_of([&] { engine->save_plan((f.dir / "no" / "such.plan").string()); }), "");
+  const std::string plan = (f.dir / "shared.plan").string();
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        if (!error_of([&] { engine->save_plan(plan); }).empty()) ++failures;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_NO_THROW(Engine::load_plan(plan));
+  for (const auto& entry : fs::directory_iterator(f.dir)) {
+    EXPECT_EQ(entry.path().string().find(".tmp"), std::string::npos) << entry.path();
+  }
+}
+
+// The passes work on a copy: the caller's graph is what it was.
+TEST(EngineApi, CompileLeavesTheCallersGraphAlone) {
+  Net n;
+  Value* x = n.input("x", {1, 4});
+  n.g->outputs = {n.op("Relu", {n.op("Identity", {n.op("Identity", {x})})})};
+  propagate_shapes(*n.g);
+  std::ostringstream before, after;
+  n.g->print(before);
+  const size_t nodes = n.g->nodes().size();
+  auto engine = Engine::compile(n.g, {});
+  n.g->print(after);
+  EXPECT_EQ(n.g->nodes().size(), nodes);
+  EXPECT_EQ(after.str(), before.str());
+  EXPECT_EQ(engine->create_session()->run({{"x", random_tensor({1, 4}, 3)}}).size(), 1u);
 }
 
 TEST(EngineApi, WrongInputsAreClearErrors) {

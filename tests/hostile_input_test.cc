@@ -8,10 +8,13 @@
 #include <fstream>
 #include <random>
 
+#include "engine/plan_format.h"
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/lowp.h"
+#include "tests/net_builder.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
+#include "tools/io/calibration_sources.h"
 
 using namespace lowp;
 using namespace lowp::testing;
@@ -127,4 +130,75 @@ TEST(HostileInput, MutatedPlanPayloadsWithValidChecksumNeverCrash) {
     });
   }
   std::cout << loaded << " of 3000 mutated plans parsed (the rest were refused cleanly)\n";
+}
+
+// A plan whose checksum is right but whose graph is not (here: a per-channel weight with one scale
+// too few, which the int8 kernels would index past) is refused on load, naming the file, before
+// anything runs it.
+TEST(HostileInput, PlanWithInconsistentQuantParamsIsRefusedOnLoad) {
+  Net n;
+  Value* x = n.input("x", {1, 2, 8, 8});
+  Value* w = n.constant(random_tensor({4, 2, 3, 3}, 5));
+  n.g->outputs = {n.op("Conv", {x, w}, {{"pads", std::vector<int64_t>{1, 1, 1, 1}}})};
+  CompileOptions options;
+  options.precision = Precision::kInt8;
+  options.calibration.source =
+      io::make_calibration_source("random", "random", 4, 2, "", {-1, 2, 8, 8});
+  const std::string plan =
+      (fs::temp_directory_path() / ("lowp_bad_quant_" + std::to_string(::getpid()) + ".plan"))
+          .string();
+  Engine::compile(n.g, options)->save_plan(plan);
+  LoadedPlan loaded = read_plan(plan);
+  int edited = 0;
+  for (const auto& v : loaded.graph->values()) {
+    if (v->quant && v->quant->axis >= 0 && v->quant->scales.size() > 1) {
+      v->quant->scales.pop_back();
+      v->quant->zero_points.pop_back();
+      ++edited;
+    }
+  }
+  ASSERT_GT(edited, 0) << "no per-channel quantized value in the int8 plan";
+  write_plan(plan, *loaded.graph, loaded.options, loaded.tactics);
+  try {
+    Engine::load_plan(plan);
+    FAIL() << "loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+    EXPECT_NE(std::string(e.what()).find(plan), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("3 scales for 4 channels"), std::string::npos) << e.what();
+  }
+  fs::remove(plan);
+}
+
+// Values no integer can hold: Resize scales that make an infinite (or absurd) axis are refused
+// at compile; NaN quantizes to the zero point (a cast of NaN to an integer is undefined).
+TEST(HostileInput, InfiniteResizeScalesAndNanQuantizationAreDefined) {
+  for (float scale : {INFINITY, 1e30f}) {
+    Net n;
+    Tensor scales(DataType::kF32, {4});
+    const float s[4] = {1.f, 1.f, scale, 1.f};
+    std::copy(s, s + 4, scales.data<float>());
+    n.g->outputs = {n.op("Resize", {n.input("x", {1, 1, 2, 2}), nullptr, n.constant(scales)})};
+    try {
+      Engine::compile(n.g, {});
+      FAIL() << "compiled with scale " << scale;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("the scales make an output axis"), std::string::npos)
+          << e.what();
+    }
+  }
+  Net q;
+  Tensor zero(DataType::kU8, {});
+  *zero.data<uint8_t>() = 3;
+  q.g->outputs = {
+      q.op("QuantizeLinear", {q.input("x", {3}), q.constant(scalar(1.f)), q.constant(zero)})};
+  propagate_shapes(*q.g);
+  Tensor x(DataType::kF32, {3});
+  x.data<float>()[0] = NAN;
+  x.data<float>()[1] = 1.f;
+  x.data<float>()[2] = -INFINITY;
+  const Tensor y = reference::run_graph(*q.g, {x}).at(0);
+  EXPECT_EQ(y.data<uint8_t>()[0], 3);
+  EXPECT_EQ(y.data<uint8_t>()[1], 4);
+  EXPECT_EQ(y.data<uint8_t>()[2], 0);
 }

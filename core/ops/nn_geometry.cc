@@ -17,6 +17,15 @@ namespace {
   throw_error(ErrorCode::kUnsupported, node.describe() + ": " + what);
 }
 
+// A resized axis length computed in double: an infinite or NaN scale, or one that makes the axis
+// longer than any tensor lowp holds (2^40 elements), is refused instead of cast (undefined).
+int64_t resized_length(const Node& node, double length) {
+  if (!(length >= 0.0 && length <= static_cast<double>(int64_t{1} << 40))) {
+    invalid(node, "the scales make an output axis of length " + std::to_string(length));
+  }
+  return static_cast<int64_t>(length);
+}
+
 // Reads an ints attribute of `n` positive values, `fallback` filling each when absent.
 Dims positive_ints(const Node& node, const char* key, size_t n, int64_t fallback) {
   Dims v = node.attr_ints(key, Dims(n, fallback));
@@ -242,7 +251,7 @@ ResizeGeometry resize_geometry(const Node& node, const Dims& in, const Tensor* r
       }
       double len = static_cast<double>(in[a]);
       if (ctm == "tf_crop_and_resize") len *= static_cast<double>(g.roi_end[a] - g.roi_start[a]);
-      g.out[a] = static_cast<int64_t>(std::floor(len * static_cast<double>(s[j])));
+      g.out[a] = resized_length(node, std::floor(len * static_cast<double>(s[j])));
     }
     return g;
   }
@@ -280,7 +289,8 @@ ResizeGeometry resize_geometry(const Node& node, const Dims& in, const Tensor* r
   for (size_t j = 0; j < na; ++j) {
     const size_t a = static_cast<size_t>(axes[j]);
     g.scales[a] = common;
-    g.out[a] = static_cast<int64_t>(std::floor(common * static_cast<float>(in[a]) + 0.5f));
+    g.out[a] = resized_length(
+        node, std::floor(static_cast<double>(common) * static_cast<double>(in[a]) + 0.5));
   }
   return g;
 }

@@ -95,14 +95,22 @@ std::string read_external(const onnx::TensorProto& proto, const std::string& bas
   in.seekg(0, std::ios::end);
   auto file_size = static_cast<int64_t>(in.tellg());
   if (length < 0) length = static_cast<int64_t>(expected_bytes);
-  if (offset < 0 || length < 0 || offset + length > file_size) {
+  // Checked before anything is allocated, written so that offset + length cannot overflow.
+  if (offset < 0 || offset > file_size || length > file_size - offset) {
     fail(context, "external data range [" + std::to_string(offset) + ", +" +
                       std::to_string(length) + ") exceeds " + full.string() + " (" +
                       std::to_string(file_size) + " bytes)");
   }
+  if (static_cast<size_t>(length) != expected_bytes) {
+    fail(context, "external data holds " + std::to_string(length) + " bytes, the dims need " +
+                      std::to_string(expected_bytes));
+  }
   std::string bytes(static_cast<size_t>(length), '\0');
   in.seekg(offset);
   in.read(bytes.data(), length);
+  if (in.gcount() != length) {
+    throw_error(ErrorCode::kIo, context + ": short read of external data file " + full.string());
+  }
   return bytes;
 }
 
@@ -110,6 +118,43 @@ template <typename Field, typename T>
 void copy_field(const Field& field, Tensor& t) {
   T* out = t.data<T>();
   for (int i = 0; i < field.size(); ++i) out[i] = static_cast<T>(field.Get(i));
+}
+
+// How many values the typed field that holds `dtype` has (-1: the type has none).
+int64_t typed_field_size(const onnx::TensorProto& proto, DataType dtype) {
+  switch (dtype) {
+    case DataType::kF32:
+      return proto.float_data_size();
+    case DataType::kS64:
+      return proto.int64_data_size();
+    case DataType::kS32:
+    case DataType::kS8:
+    case DataType::kU8:
+    case DataType::kBool:
+    case DataType::kF16:
+    case DataType::kBF16:
+      return proto.int32_data_size();
+    default:
+      return -1;
+  }
+}
+
+void copy_typed_field(const onnx::TensorProto& proto, Tensor& t) {
+  switch (t.dtype()) {
+    case DataType::kF32:
+      return copy_field<decltype(proto.float_data()), float>(proto.float_data(), t);
+    case DataType::kS64:
+      return copy_field<decltype(proto.int64_data()), int64_t>(proto.int64_data(), t);
+    case DataType::kS32:
+      return copy_field<decltype(proto.int32_data()), int32_t>(proto.int32_data(), t);
+    case DataType::kS8:
+      return copy_field<decltype(proto.int32_data()), int8_t>(proto.int32_data(), t);
+    case DataType::kU8:
+    case DataType::kBool:
+      return copy_field<decltype(proto.int32_data()), uint8_t>(proto.int32_data(), t);
+    default:  // f16, bf16: the bit patterns
+      return copy_field<decltype(proto.int32_data()), uint16_t>(proto.int32_data(), t);
+  }
 }
 
 }  // namespace
@@ -130,8 +175,9 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base
       fail(context, "invalid dims " + dims_to_string(dims));
     count *= d;
   }
-  Tensor t(dtype, dims);
-  size_t expected = t.bytes();
+  // Every size is checked against the file before the tensor is allocated: a file cannot make
+  // lowp allocate what it does not hold.
+  const size_t expected = static_cast<size_t>(count) * size_of(dtype);
   const bool external = proto.data_location() == onnx::TensorProto_DataLocation_EXTERNAL;
   if (external || proto.has_raw_data()) {
     std::string ext;
@@ -144,45 +190,18 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base
       fail(context, "holds " + std::to_string(raw->size()) + " bytes, dims " +
                         dims_to_string(dims) + " need " + std::to_string(expected));
     }
+    Tensor t(dtype, dims);
     if (expected) std::memcpy(t.raw(), raw->data(), expected);
     return t;
   }
-  auto check = [&](int n) {
-    if (n != count) {
-      fail(context, "holds " + std::to_string(n) + " values, dims " + dims_to_string(dims) +
-                        " need " + std::to_string(count));
-    }
-  };
-  switch (dtype) {
-    case DataType::kF32:
-      check(proto.float_data_size());
-      copy_field<decltype(proto.float_data()), float>(proto.float_data(), t);
-      break;
-    case DataType::kS64:
-      check(proto.int64_data_size());
-      copy_field<decltype(proto.int64_data()), int64_t>(proto.int64_data(), t);
-      break;
-    case DataType::kS32:
-      check(proto.int32_data_size());
-      copy_field<decltype(proto.int32_data()), int32_t>(proto.int32_data(), t);
-      break;
-    case DataType::kS8:
-      check(proto.int32_data_size());
-      copy_field<decltype(proto.int32_data()), int8_t>(proto.int32_data(), t);
-      break;
-    case DataType::kU8:
-    case DataType::kBool:
-      check(proto.int32_data_size());
-      copy_field<decltype(proto.int32_data()), uint8_t>(proto.int32_data(), t);
-      break;
-    case DataType::kF16:
-    case DataType::kBF16:
-      check(proto.int32_data_size());
-      copy_field<decltype(proto.int32_data()), uint16_t>(proto.int32_data(), t);
-      break;
-    default:
-      fail(context, "no data");
+  const int64_t n = typed_field_size(proto, dtype);
+  if (n < 0) fail(context, "no data");
+  if (n != count) {
+    fail(context, "holds " + std::to_string(n) + " values, dims " + dims_to_string(dims) +
+                      " need " + std::to_string(count));
   }
+  Tensor t(dtype, dims);
+  copy_typed_field(proto, t);
   return t;
 }
 

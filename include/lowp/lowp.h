@@ -58,6 +58,7 @@ class Engine : public std::enable_shared_from_this<Engine> {
  public:
   static std::shared_ptr<const Engine> compile_onnx(const std::string& onnx_path,
                                                     const CompileOptions& options = {});
+  // Compiles a copy of `graph` (the caller's graph is left as it was; constants are shared).
   static std::shared_ptr<const Engine> compile(std::shared_ptr<Graph> graph,
                                                const CompileOptions& options = {});
   static std::shared_ptr<const Engine> load_plan(const std::string& plan_path,

@@ -53,6 +53,24 @@ class GzReader {
     }
   }
 
+  // Reads `size` bytes into `out` a chunk at a time, so a header that claims more than the file
+  // holds costs at most about twice what the file really decompresses to.
+  void read_growing(size_t size, const char* what, std::vector<uint8_t>& out) {
+    constexpr size_t kChunk = size_t{1} << 20;
+    out.clear();
+    while (out.size() < size) {
+      const size_t at = out.size();
+      const size_t want = std::min(kChunk, size - at);
+      out.resize(at + want);
+      const size_t n = read_some(out.data() + at, want);
+      if (n != want) {
+        throw_error(ErrorCode::kInvalidModel, path_ + ": idx file is truncated (" + what +
+                                                  ": expected " + std::to_string(size) +
+                                                  " bytes, got " + std::to_string(at + n) + ")");
+      }
+    }
+  }
+
   uint32_t read_u32(const char* what) {
     unsigned char b[4];
     read(b, 4, what);
@@ -96,8 +114,7 @@ IdxImages read_idx_images(const std::string& path) {
   images.count = count;
   images.rows = static_cast<int>(rows);
   images.cols = static_cast<int>(cols);
-  images.pixels.resize(static_cast<size_t>(count) * rows * cols);
-  in.read(images.pixels.data(), images.pixels.size(), "pixels");
+  in.read_growing(static_cast<size_t>(count) * rows * cols, "pixels", images.pixels);
   in.expect_end();
   return images;
 }
@@ -106,8 +123,8 @@ std::vector<uint8_t> read_idx_labels(const std::string& path) {
   GzReader in(path);
   check_magic(path, in.read_u32("magic number"), kLabelsMagic, "label");
   const uint32_t count = in.read_u32("label count");
-  std::vector<uint8_t> labels(count);
-  in.read(labels.data(), labels.size(), "labels");
+  std::vector<uint8_t> labels;
+  in.read_growing(count, "labels", labels);
   in.expect_end();
   return labels;
 }

@@ -20,6 +20,10 @@ constexpr int kFashionSide = 28;
 constexpr int kFashionModelSide = 64;
 constexpr int kImagenetResize = 256;
 constexpr int kImagenetCrop = 224;
+// Limits on what a small compressed file may make lowp allocate: decoded pixels (PIL refuses
+// above 2 x 89,478,485) and the longer side after the shorter-side resize.
+constexpr int64_t kMaxImagePixels = int64_t{1} << 26;
+constexpr int64_t kMaxResizedSide = 1 << 14;
 
 // Writes (x - mean[c]) / std[c] of 3 planes into a new 1x3xHxW tensor. `plane(c)` gives the
 // [0,1]-scaled source plane for output channel c.
@@ -49,6 +53,13 @@ int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }
 using StbPixels = std::unique_ptr<stbi_uc, void (*)(void*)>;
 
 StbPixels decode(const std::string& path, int* width, int* height, int* channels) {
+  // The header first: the pixel count is checked before stb allocates the decoded image.
+  if (stbi_info(path.c_str(), width, height, channels) &&
+      static_cast<int64_t>(*width) * *height > kMaxImagePixels) {
+    throw_error(ErrorCode::kInvalidArgument,
+                path + ": image of " + std::to_string(*width) + "x" + std::to_string(*height) +
+                    " pixels is over the limit of " + std::to_string(kMaxImagePixels) + " pixels");
+  }
   StbPixels pixels(stbi_load(path.c_str(), width, height, channels, 0), stbi_image_free);
   if (!pixels) {
     const char* reason = stbi_failure_reason();
@@ -93,6 +104,15 @@ Tensor preprocess_imagenet_rgb(const uint8_t* rgb, int width, int height) {
   }
   // Resize(256): the shorter side becomes 256 and the longer round(256 * long / short), which
   // reproduces the shared reference inputs (truncating instead is off by one pixel there).
+  const double longer_after = static_cast<double>(kImagenetResize) * std::max(width, height) /
+                              std::max(1, std::min(width, height));
+  if (width <= 0 || height <= 0 || longer_after > kMaxResizedSide) {
+    throw_error(ErrorCode::kInvalidArgument,
+                "image of " + std::to_string(width) + "x" + std::to_string(height) +
+                    ": too elongated for the imagenet preprocessing (the shorter side resized to " +
+                    std::to_string(kImagenetResize) + " makes the longer one over " +
+                    std::to_string(kMaxResizedSide) + " pixels)");
+  }
   int new_w = kImagenetResize, new_h = kImagenetResize;
   if (width < height) {
     new_h = round_half_even(static_cast<double>(kImagenetResize) * height / width);
@@ -126,7 +146,11 @@ Tensor load_image_preprocessed(const std::string& path, Preprocess preprocess) {
     for (size_t i = 0; i < n; ++i) {
       for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = p[i * channels + (channels >= 3 ? c : 0)];
     }
-    return preprocess_imagenet_rgb(rgb.data(), width, height);
+    try {
+      return preprocess_imagenet_rgb(rgb.data(), width, height);
+    } catch (const Error& e) {
+      throw Error(e.code(), path + ": " + e.what());
+    }
   }
 
   // Greyscale: colour images use ITU-R 601-2 luma (as PIL's convert("L")); alpha is ignored.

@@ -2,6 +2,9 @@
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_ONLY_JPEG
 #define STBI_ONLY_PNG
+// Neither side of a decoded image may exceed this (stb's default is 2^24); the pixel count is
+// limited before decoding too (image_preprocess.cc).
+#define STBI_MAX_DIMENSIONS (1 << 14)
 #if defined(__GNUC__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wall"
