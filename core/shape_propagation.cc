@@ -42,6 +42,7 @@ std::string batch_symbol(const Graph& graph) {
 }
 
 constexpr int64_t kMaxEvaluatedElements = 4096;  // shape arithmetic, never activations
+constexpr double kMaxEvaluatedWork = 1e6;
 
 // Evaluates `node` when that is cheap and useful: Shape of known dims, or small known inputs.
 bool evaluate_small(const Node& node, const std::vector<TensorInfo>& inputs,
@@ -58,6 +59,11 @@ bool evaluate_small(const Node& node, const std::vector<TensorInfo>& inputs,
     }
     if (values.empty()) return false;
   }
+  // Shape arithmetic is small and cheap; anything else waits for constant folding's budget.
+  for (const TensorInfo& out : outs) {
+    if (out.present && element_count(out.dims) > kMaxEvaluatedElements) return false;
+  }
+  if (estimated_work(node, inputs, outs) > kMaxEvaluatedWork) return false;
   std::vector<Tensor> results = evaluate(node, values);
   for (size_t i = 0; i < results.size() && i < outs.size(); ++i) {
     if (!outs[i].present) continue;

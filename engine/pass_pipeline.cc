@@ -36,7 +36,7 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   std::vector<std::unique_ptr<Pass>> all;
   // Clean-up first so the fusions see the real producer/consumer pairs.
   all.push_back(std::make_unique<IdentityRemovalPass>());
-  all.push_back(std::make_unique<ConstantFoldingPass>());
+  all.push_back(std::make_unique<ConstantFoldingPass>(options.folding));
   all.push_back(std::make_unique<DeadNodeRemovalPass>());
   // Pre-quantized (QDQ) models: Q/DQ pairs become QuantParams on values before the fusions, which
   // Q/DQ nodes would otherwise block. Nothing to do for float models.
@@ -112,7 +112,14 @@ void apply_precision(Graph& graph, const CompileOptions& options, PassContext& c
   const Precision p = options.precision;
   if (p == Precision::kFp16 || p == Precision::kBf16) {
     std::map<std::string, float> max_abs;
-    if (p == Precision::kFp16 && has_calibration(options.calibration)) {
+    // fp16 measures max |x| on data; an int8 calibration cache holds clipped ranges, so a cache
+    // alone (no source) is no help here.
+    if (p == Precision::kFp16 && !options.calibration.source) {
+      ctx.note("fp16-casting",
+               "no calibration data: activations are not checked against fp16's range (65504); "
+               "give calibration data (lowp: --calib PATH) to keep layers that exceed it in fp32");
+    }
+    if (p == Precision::kFp16 && options.calibration.source) {
       CalibrationOptions minmax = options.calibration;
       minmax.calibrator = Calibrator::kMinMax;
       minmax.cache_path.clear();  // an int8 cache holds clipped ranges: measure afresh

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/folding_budget.h"
 #include "lowp/error.h"
 #include "reference/reference_executor.h"
 
@@ -29,26 +30,37 @@ bool foldable(const Node& n) {
   return any;
 }
 
-std::vector<Tensor> evaluate(const Node& n) {
+std::vector<Tensor> evaluate(const Node& n, FoldingBudget& budget) {
+  std::vector<const Tensor*> inputs;
+  Tensor stand_in;
   if (n.op_type == "Shape" && !n.input(0)->constant) {
     // Only the dims matter: a zero-sized stand-in avoids materialising the input.
-    Tensor stand_in = Tensor::view(n.input(0)->dtype, *n.input(0)->shape.concrete(), nullptr);
-    return reference::run_node(n, {&stand_in});
+    stand_in = Tensor::view(n.input(0)->dtype, *n.input(0)->shape.concrete(), nullptr);
+    inputs.push_back(&stand_in);
+  } else {
+    for (const Value* in : n.inputs) inputs.push_back(in ? in->constant.get() : nullptr);
   }
-  std::vector<const Tensor*> inputs;
-  for (const Value* in : n.inputs) inputs.push_back(in ? in->constant.get() : nullptr);
+  std::vector<TensorInfo> infos;
+  for (const Tensor* t : inputs) {
+    TensorInfo info;
+    info.present = t != nullptr;
+    if (t) info = {t->dtype(), t->dims(), t};
+    infos.push_back(info);
+  }
+  budget.charge(n, infos, infer_node(n, infos));
   return reference::run_node(n, inputs);
 }
 
 }  // namespace
 
-int fold_constants(Graph& graph) {
+int fold_constants(Graph& graph, const FoldingLimits& limits) {
+  FoldingBudget budget(limits);
   int folded = 0;
   std::vector<Node*> order;
   for (const auto& n : graph.nodes()) order.push_back(n.get());
   for (Node* n : order) {
     if (!foldable(*n)) continue;
-    std::vector<Tensor> results = evaluate(*n);
+    std::vector<Tensor> results = evaluate(*n, budget);
     std::vector<Value*> outputs = n->outputs;
     graph.remove_node(n);
     for (size_t i = 0; i < outputs.size(); ++i) {
@@ -64,7 +76,7 @@ int fold_constants(Graph& graph) {
 }
 
 bool ConstantFoldingPass::run(Graph& graph, PassContext& ctx) const {
-  int n = fold_constants(graph);
+  int n = fold_constants(graph, limits_);
   if (n) ctx.note(name(), "folded " + std::to_string(n) + " nodes into constants");
   return n > 0;
 }

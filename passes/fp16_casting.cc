@@ -1,6 +1,7 @@
 #include "passes/fp16_casting.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "lowp/op_schema.h"
@@ -65,7 +66,19 @@ class Rewriter {
       auto it = o_.activation_ranges.find(v->name);
       if (it != o_.activation_ranges.end() && !(it->second <= kHalfMax)) return true;
     }
+    // A float constant input that fp16 cannot hold (it would become inf) keeps the node fp32.
+    for (size_t i : float_data_inputs(n)) {
+      const Value* v = n.inputs[i];
+      if (v->is_constant() && !fits_half(*v->constant)) return true;
+    }
     return false;
+  }
+
+  static bool fits_half(const Tensor& t) {
+    for (float x : t.to_float()) {
+      if (std::isfinite(x) && std::fabs(x) > kHalfMax) return false;
+    }
+    return true;
   }
 
   bool decide_low(const Node& n) const {

@@ -4,8 +4,10 @@
 #include "passes/fp16_casting.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -168,6 +170,49 @@ TEST(Fp16Casting, KeepFp32ByNameOpTypeAndRange) {
   Tensor x = random_tensor({2, 3, 8, 8}, 5);
   EXPECT_LT(max_abs_diff(reference::run_graph(*h, {x})[0], reference::run_graph(*g, {x})[0]),
             2e-3f);
+}
+
+// A weight fp16 cannot hold (|w| > 65504) keeps its node fp32 instead of becoming inf.
+TEST(Fp16Casting, ConstantsBeyondHalfRangeKeepTheirNodeFp32) {
+  auto g = std::make_shared<Graph>();
+  Value* x = g->add_value("x", DataType::kF32, Shape::from_dims({1, 4}));
+  g->inputs = {x};
+  Tensor big(DataType::kF32, {4});
+  Tensor small(DataType::kF32, {4});
+  for (int i = 0; i < 4; ++i) {
+    big.data<float>()[i] = 1e5f;
+    small.data<float>()[i] = 1e-5f;
+  }
+  Value* scaled = g->add_value("scaled");
+  Value* y = g->add_value("y");
+  g->add_node("Mul", "up", {x, g->add_constant("big", big)}, {scaled});
+  g->add_node("Mul", "down", {scaled, g->add_constant("small", small)}, {y});
+  g->outputs = {y};
+  propagate_shapes(*g);
+  Tensor in = random_tensor({1, 4}, 9);
+  const Tensor want = reference::run_graph(*g, {in})[0];
+  run_pass(*g, options_for(DataType::kF16));
+  EXPECT_EQ(find_node(*g, "up")->inputs[1]->dtype, DataType::kF32);
+  const Tensor got = reference::run_graph(*g, {in})[0];
+  for (float v : got.to_float()) EXPECT_TRUE(std::isfinite(v));
+  EXPECT_LT(max_abs_diff(got, want), 1e-3f);
+}
+
+// fp16 checks ranges on calibration data only: a calibration cache alone (int8's clipped ranges)
+// is not data, and must not make fp16 fail asking for a source.
+TEST(Fp16CastingCpu, Fp16WithOnlyACalibrationCacheCompiles) {
+  auto g = small_graph();
+  const std::string cache = (std::filesystem::temp_directory_path() /
+                             ("lowp_fp16_cache_" + std::to_string(::getpid()) + ".json"))
+                                .string();
+  std::FILE* f = std::fopen(cache.c_str(), "w");
+  std::fputs(R"({"calibrator": "minmax", "percentile": 99.99, "images": 1, "tensors": {}})", f);
+  std::fclose(f);
+  CompileOptions o;
+  o.precision = Precision::kFp16;
+  o.calibration.cache_path = cache;
+  EXPECT_NO_THROW(Engine::compile(g, o));
+  std::filesystem::remove(cache);
 }
 
 TEST(Fp16Casting, Bf16MarksTheSameRegionAndReferenceAgrees) {

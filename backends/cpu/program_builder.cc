@@ -404,6 +404,7 @@ bool ProgramBuilder::fold(const Node& node, const std::vector<TensorInfo>& in,
   } else if (any && all_known) {
     std::vector<const Tensor*> inputs;
     for (const TensorInfo& i : in) inputs.push_back(i.present ? i.value : nullptr);
+    fold_budget_.charge(node, in, out);
     results = reference::run_node(node, inputs);
   } else {
     return false;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backends/cpu/program.h"
+#include "core/folding_budget.h"
 #include "lowp/graph.h"
 #include "lowp/op_schema.h"
 
@@ -117,6 +118,9 @@ class ProgramBuilder {
   std::vector<bool> output_taken_;
   int node_index_ = 0;
   std::string current_line_;
+  // Nodes whose inputs are all known (value-dependent shapes) are folded here with the reference
+  // kernels: under the default limits, as the constant-folding pass's.
+  FoldingBudget fold_budget_{FoldingLimits{}};
 };
 
 // Per-op lowerings; each returns false (having changed nothing) when it does not handle the node.

@@ -29,6 +29,18 @@ std::vector<TensorInfo> infer_softmax(const Node& node, const std::vector<Tensor
 std::vector<TensorInfo> infer_resize(const Node& node, const std::vector<TensorInfo>& in);
 std::vector<TensorInfo> infer_pad(const Node& node, const std::vector<TensorInfo>& in);
 
+// nn_work.cc: OpSchema::work of the ops that reduce over many inputs per output element.
+double conv_work(const Node& node, const std::vector<TensorInfo>& in,
+                 const std::vector<TensorInfo>& out);
+double conv_transpose_work(const Node& node, const std::vector<TensorInfo>& in,
+                           const std::vector<TensorInfo>& out);
+double pool_work(const Node& node, const std::vector<TensorInfo>& in,
+                 const std::vector<TensorInfo>& out);
+double matmul_work(const Node& node, const std::vector<TensorInfo>& in,
+                   const std::vector<TensorInfo>& out);
+double einsum_work(const Node& node, const std::vector<TensorInfo>& in,
+                   const std::vector<TensorInfo>& out);
+
 // Helpers (nn_shapes.cc).
 [[noreturn]] void throw_invalid(const Node& node, const std::string& what);
 [[noreturn]] void throw_unsupported(const Node& node, const std::string& what);

@@ -50,22 +50,29 @@ TensorInfo output(DataType dtype, Dims dims) {
 void append_nn_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Conv", 2, 4, nn::infer_conv, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1001,
                  kAllActivations, 3});
+  out.back().work = nn::conv_work;
   out.push_back({"ConvTranspose", 2, 3, nn::infer_conv_transpose, Fp16Policy::kAlways});
+  out.back().work = nn::conv_transpose_work;
   out.push_back({"MaxPool", 1, 1, nn::infer_max_pool, Fp16Policy::kFollowInputs, 0,
                  Int8Role::kPassThrough, 0b1});
+  out.back().work = nn::pool_work;
   out.push_back({"AveragePool", 1, 1, nn::infer_average_pool, Fp16Policy::kFollowInputs, 0,
                  Int8Role::kCompute, 0b1});
+  out.back().work = nn::pool_work;
   out.push_back({"GlobalAveragePool", 1, 1, nn::infer_global_pool, Fp16Policy::kFollowInputs, 0,
                  Int8Role::kCompute, 0b1});
   out.push_back({"GlobalMaxPool", 1, 1, nn::infer_global_pool});
   out.push_back({"Gemm", 2, 3, nn::infer_gemm, Fp16Policy::kAlways, 0, Int8Role::kCompute, 0b1,
                  kAllActivations});
+  out.back().work = nn::matmul_work;
   // Input 2 (lowp's fused form, made by MatMulAddFusionPass): a bias of N elements.
   out.push_back({"MatMul", 2, 3, nn::infer_matmul, Fp16Policy::kAlways, 0, Int8Role::kNone, 0,
                  kAllActivations, 2});
+  out.back().work = nn::matmul_work;
   // Runs on the reference kernel unless EinsumDecompositionPass turns it into MatMul/Transpose,
   // which it does for every equation exporters emit in vision models; summed in f32.
   out.push_back({"Einsum", 1, 8, nn::infer_einsum, Fp16Policy::kNever});
+  out.back().work = nn::einsum_work;
   out.push_back({"BatchNormalization", 5, 5, nn::infer_batch_norm, Fp16Policy::kNever});
   // Mean and variance accumulate in f32: kept out of fp16 / bf16.
   out.push_back({"LayerNormalization", 2, 3, nn::infer_layer_norm, Fp16Policy::kNever});

@@ -89,4 +89,16 @@ std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInf
   return out;
 }
 
+double estimated_work(const Node& node, const std::vector<TensorInfo>& inputs,
+                      const std::vector<TensorInfo>& outputs) {
+  const OpSchema* schema = find_op_schema(node.op_type);
+  if (schema && schema->work) return schema->work(node, inputs, outputs);
+  double n = 0;
+  for (const auto* list : {&inputs, &outputs}) {
+    for (const TensorInfo& t : *list)
+      n += t.present ? static_cast<double>(element_count(t.dims)) : 0;
+  }
+  return n;
+}
+
 }  // namespace lowp

@@ -25,6 +25,11 @@ struct TensorInfo {
 using InferFn = std::vector<TensorInfo> (*)(const Node& node,
                                             const std::vector<TensorInfo>& inputs);
 
+// Roughly how many arithmetic operations running the node takes (multiply-adds for the
+// reductions), from its inputs' and outputs' dims: what constant folding budgets.
+using WorkFn = double (*)(const Node& node, const std::vector<TensorInfo>& inputs,
+                          const std::vector<TensorInfo>& outputs);
+
 enum class Fp16Policy { kAlways, kFollowInputs, kNever };
 
 // How an op runs in int8 (the int8 quantization and QDQ folding passes read this).
@@ -52,6 +57,8 @@ struct OpSchema {
   // Inputs a file may give (-1: max_inputs). Those beyond are lowp's fused forms that passes make
   // (Conv's residual, MatMul's bias); the ONNX importer refuses them.
   int onnx_max_inputs = -1;
+  // Null: one operation per input and output element (element-wise ops, data movement).
+  WorkFn work = nullptr;
 };
 
 // Every ActivationKind but kNone.
@@ -75,5 +82,9 @@ std::vector<std::string> supported_op_types();
 
 // Infers a node's outputs, checking input count first. Errors name the node.
 std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInfo>& inputs);
+
+// The schema's work estimate for a node whose inputs and outputs were inferred.
+double estimated_work(const Node& node, const std::vector<TensorInfo>& inputs,
+                      const std::vector<TensorInfo>& outputs);
 
 }  // namespace lowp

@@ -48,6 +48,16 @@ struct CalibrationOptions {
   bool symmetric_activations = false;  // s8 symmetric instead of u8 with a zero point
 };
 
+// What compiling may compute on constants (constant folding runs the reference kernels on
+// whatever a file asks, at compile time). A node over a limit is refused with a lowp::Error naming
+// it and the limit; raise these for models with large constant subgraphs.
+struct FoldingLimits {
+  size_t max_node_bytes = size_t{1} << 30;   // outputs of one folded node
+  size_t max_total_bytes = size_t{4} << 30;  // everything folding makes
+  double max_node_work = 2e10;               // operations (multiply-adds) for one node
+  double max_total_work = 1e11;
+};
+
 struct CompileOptions {
   Device device = Device::kCpu;
   Precision precision = Precision::kFp32;
@@ -71,6 +81,7 @@ struct CompileOptions {
   // plans (RuntimeOptions::cuda_device picks it when loading).
   int cuda_device = -1;
   CalibrationOptions calibration;  // int8 (and fp16 range checks)
+  FoldingLimits folding;
   // Compiled programs an engine keeps, least recently used evicted: one per set of input dims (and
   // per value of inputs whose contents decide shapes). Bounds memory when callers vary shapes.
   size_t program_cache_size = 16;
