@@ -141,6 +141,25 @@ TEST(OnnxImporter, MatMulWithThreeInputs) {
   EXPECT_NE(msg.find("MatMul takes at most 2 inputs, the file gives 3"), std::string::npos) << msg;
 }
 
+// ReduceMean's axes became an input at opset 18; before, an axes input is not ONNX (it was taken).
+TEST(OnnxImporter, ReduceMeanAxesInputBeforeOpset18) {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {2, 4});
+  add_io(m.mutable_graph()->add_output(), "y", {2, 1});
+  m.mutable_graph()->add_initializer()->CopyFrom([] {
+    onnx::TensorProto t;
+    t.set_name("axes");
+    t.set_data_type(onnx::TensorProto_DataType_INT64);
+    t.add_dims(1);
+    t.add_int64_data(1);
+    return t;
+  }());
+  add_node(m, "ReduceMean", "mean_node", {"x", "axes"}, {"y"});
+  std::string msg = import_error(m, "reducemean_input", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("node 'mean_node' (ReduceMean, opset 13)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("axes as an attribute before opset 18"), std::string::npos) << msg;
+}
+
 // Conv's input 3 (the residual a pass fuses) likewise: a file's fourth input would be added to
 // the output.
 TEST(OnnxImporter, ConvWithFourInputs) {

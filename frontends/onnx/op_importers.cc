@@ -210,7 +210,15 @@ const std::map<std::string, Rewrite>& rewrites() {
        }},
       {"ReduceMean",
        [](ImportContext& ctx, NodeImport& n) {
-         if (ctx.opset < 18) attr_to_input(ctx, n, "axes", 1);
+         if (ctx.opset >= 18) return;
+         // Before opset 18 the axes are an attribute only: a second input is not ONNX.
+         if (n.inputs.size() > 1) {
+           throw_error(ErrorCode::kInvalidModel,
+                       ctx.where +
+                           ": ReduceMean takes its axes as an attribute before opset 18, "
+                           "the file gives an axes input");
+         }
+         attr_to_input(ctx, n, "axes", 1);
        }},
   };
   return table;
