@@ -225,9 +225,12 @@ std::shared_ptr<const EngineVariant> Engine::variant_for(
     key += dims_to_string(t.dims()) + ":";
     key.append(static_cast<const char*>(t.raw()), t.bytes());
   }
-  std::lock_guard<std::mutex> lock(variants_mutex_);
-  if (const auto* cached = variants_->lru.find(key)) return *cached;
-  // Bake the values in as constants, fold what they decide, and compile that graph.
+  {
+    std::lock_guard<std::mutex> lock(variants_mutex_);
+    if (const auto* cached = variants_->lru.find(key)) return *cached;
+  }
+  // Bake the values in as constants, fold what they decide, and compile that graph: without the
+  // lock, so runs of variants already compiled never wait for a new one.
   std::shared_ptr<Graph> g = graph_->clone();
   std::vector<size_t> runtime_inputs;
   std::vector<Value*> kept;
@@ -246,6 +249,8 @@ std::shared_ptr<const EngineVariant> Engine::variant_for(
   run_pipeline(*g, options_, ctx);
   propagate_shapes(*g);
   auto variant = make_variant(std::move(g), std::move(runtime_inputs), options_, tactics_);
+  std::lock_guard<std::mutex> lock(variants_mutex_);
+  if (const auto* built = variants_->lru.find(key)) return *built;  // another thread was first
   variants_->lru.insert(key, variant);  // sessions running an evicted variant keep it alive
   return variant;
 }

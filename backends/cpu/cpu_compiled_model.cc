@@ -66,14 +66,19 @@ CpuCompiledModel::ProgramKey CpuCompiledModel::key_for(
 
 std::shared_ptr<const Program> CpuCompiledModel::program_for(
     const ProgramKey& key, const std::vector<const Tensor*>& inputs) const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (const auto* cached = programs_.find(key)) return *cached;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (const auto* cached = programs_.find(key)) return *cached;
+  }
+  // Built without the lock, so runs of programs already built never wait for a new shape's build.
   std::vector<const Tensor*> known(inputs.size(), nullptr);
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (keyed_[i] && inputs[i] && inputs[i]->numel() <= kMaxKeyedElements) known[i] = inputs[i];
   }
   ProgramBuilder builder(*graph_, engine_, weights_, key.dims, known);
   std::shared_ptr<const Program> program = builder.build();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (const auto* built = programs_.find(key)) return *built;  // another thread was first
   programs_.insert(key, program);  // an evicted Program lives on in contexts still running it
   return program;
 }
@@ -166,14 +171,13 @@ std::vector<std::string> CpuCompiledModel::describe_nodes() const {
         if (const auto* cached = programs_.find(key)) program = *cached;
       }
       if (!program) {
-        std::lock_guard<std::mutex> lock(mutex_);
         ProgramBuilder builder(*graph_, engine_, weights_, dims, none);
         program = builder.build();
+        std::lock_guard<std::mutex> lock(mutex_);
         programs_.insert(key, program);
       }
       return program->node_lines;
     }
-    std::lock_guard<std::mutex> lock(mutex_);
     ProgramBuilder builder(*graph_, engine_, weights_, dims,
                            std::vector<const Tensor*>(dims.size(), nullptr));
     return builder.build()->node_lines;

@@ -49,7 +49,9 @@ class CpuCompiledModel : public CompiledModel {
   std::vector<bool> keyed_;                 // per graph input: contents select the Program
   void (*set_num_threads_)(int) = nullptr;  // OpenMP's omp_set_num_threads when threads > 0
 
-  mutable std::mutex mutex_;  // guards the two caches below
+  // Guards programs_ (lookups and inserts only: programs are built without it). weights_ has a
+  // lock of its own.
+  mutable std::mutex mutex_;
   mutable LruCache<ProgramKey, std::shared_ptr<const Program>> programs_;
   mutable WeightCache weights_;
 };

@@ -246,14 +246,28 @@ std::shared_ptr<void> ProgramBuilder::reorder_now(const Node* node,
 const void* ProgramBuilder::pack_weights(const Node* node, int which,
                                          const dnnl::memory::desc& src_desc, const void* src,
                                          const dnnl::memory::desc& want) {
-  for (const PackedWeights& w : weights_) {
-    if (w.node == node && w.which == which && w.desc == want) {
-      program_->keep_alive.push_back(w.data);
-      return w.data.get();
+  auto find = [&]() -> std::shared_ptr<void> {
+    for (const PackedWeights& w : weights_.entries) {
+      if (w.node == node && w.which == which && w.desc == want) return w.data;
+    }
+    return nullptr;
+  };
+  std::shared_ptr<void> buffer;
+  {
+    std::lock_guard<std::mutex> lock(weights_.mutex);
+    buffer = find();
+  }
+  if (!buffer) {
+    // Packed outside the lock; when another builder packed the same weights meanwhile, its copy
+    // is the one kept.
+    std::shared_ptr<void> packed = reorder_now(node, src_desc, src, want);
+    std::lock_guard<std::mutex> lock(weights_.mutex);
+    buffer = find();
+    if (!buffer) {
+      buffer = packed;
+      weights_.entries.push_back({node, which, want, buffer});
     }
   }
-  std::shared_ptr<void> buffer = reorder_now(node, src_desc, src, want);
-  weights_.push_back({node, which, want, buffer});
   program_->keep_alive.push_back(buffer);
   return buffer.get();
 }

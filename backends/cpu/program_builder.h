@@ -7,6 +7,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 #include <utility>
@@ -26,7 +27,12 @@ struct PackedWeights {
   dnnl::memory::desc desc;
   std::shared_ptr<void> data;
 };
-using WeightCache = std::vector<PackedWeights>;
+// Programs for new shapes are built while other threads run (cpu_compiled_model.cc): the cache
+// they share has its own lock.
+struct WeightCache {
+  std::mutex mutex;
+  std::vector<PackedWeights> entries;
+};
 
 class ProgramBuilder {
  public:
