@@ -65,12 +65,14 @@ std::vector<Observed> plan_observation(Graph& probe, const std::vector<std::stri
   return observed;
 }
 
-// Output tensors for one set of input dims. Shape computations (Shape -> Gather -> Concat ->
-// Reshape, as ViT, Swin and ShuffleNetV2 exports have) are evaluated for these dims.
-std::vector<Tensor> allocate_outputs(const Graph& probe, const std::vector<Dims>& input_dims) {
+// The dtype and dims of every probe output for one set of input dims. Shape computations
+// (Shape -> Gather -> Concat -> Reshape, as ViT, Swin and ShuffleNetV2 exports have) are evaluated
+// for these dims.
+std::vector<std::pair<DataType, Dims>> output_types(const Graph& probe,
+                                                    const std::vector<Dims>& input_dims) {
   std::list<Tensor> storage;
   auto known = infer_concrete(probe, input_dims, reference::run_node, storage);
-  std::vector<Tensor> outputs;
+  std::vector<std::pair<DataType, Dims>> types;
   for (const Value* o : probe.outputs) {
     auto it = known.find(o);
     if (it == known.end()) {
@@ -78,8 +80,15 @@ std::vector<Tensor> allocate_outputs(const Graph& probe, const std::vector<Dims>
                   "calibration: dims of value '" + o->name + "' cannot be inferred for inputs " +
                       (input_dims.empty() ? std::string("()") : dims_to_string(input_dims[0])));
     }
-    outputs.emplace_back(it->second.dtype, it->second.dims);
+    types.emplace_back(it->second.dtype, it->second.dims);
   }
+  return types;
+}
+
+std::vector<Tensor> allocate_outputs(const Graph& probe, const std::vector<Dims>& input_dims) {
+  std::vector<Tensor> outputs;
+  for (const auto& [dtype, dims] : output_types(probe, input_dims))
+    outputs.emplace_back(dtype, dims);
   return outputs;
 }
 
@@ -108,6 +117,37 @@ void check_batch(const Graph& probe, const std::vector<Tensor>& inputs, const st
 int64_t batch_images(const std::vector<Tensor>& inputs) {
   if (inputs.empty() || inputs[0].rank() == 0) return 1;
   return inputs[0].dims()[0];
+}
+
+// How many images of `inputs` to run at once: every activation of a batch is an output of the
+// probe (EfficientNet-B5's 32 calibration images at once took 19 GB), so all of them only when the
+// probe's outputs for the whole batch fit in `budget` bytes (or the inputs share no batch dim).
+int64_t images_per_run(const Graph& probe, const std::vector<Tensor>& inputs,
+                       const std::vector<Dims>& batch_dims, double budget) {
+  const int64_t n = batch_images(inputs);
+  for (const Tensor& t : inputs) {
+    if (t.rank() == 0 || t.dims()[0] != n) return n;
+  }
+  double bytes = 0;
+  for (const auto& [dtype, dims] : output_types(probe, batch_dims)) {
+    bytes += static_cast<double>(element_count(dims)) * static_cast<double>(size_of(dtype));
+  }
+  if (n <= 1 || bytes <= budget) return n;
+  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(n) * budget / bytes));
+}
+
+// Images [start, start + count) of every input, as views.
+std::vector<Tensor> image_slice(const std::vector<Tensor>& inputs, int64_t start, int64_t count) {
+  std::vector<Tensor> out;
+  for (const Tensor& t : inputs) {
+    Dims dims = t.dims();
+    const size_t row = t.bytes() / static_cast<size_t>(dims[0]);
+    dims[0] = count;
+    out.push_back(Tensor::view(
+        t.dtype(), dims,
+        const_cast<char*>(static_cast<const char*>(t.raw())) + row * static_cast<size_t>(start)));
+  }
+  return out;
 }
 
 void check_cache_covers(const CalibrationCache& cache, const std::string& path,
@@ -145,7 +185,8 @@ std::vector<std::string> default_calibration_values(const Graph& graph) {
 CalibrationStatistics collect_calibration_statistics(const Graph& graph, CalibrationSource& source,
                                                      const std::vector<std::string>& value_names,
                                                      bool verbose_progress,
-                                                     const GraphRunnerFactory& make_runner) {
+                                                     const GraphRunnerFactory& make_runner,
+                                                     size_t max_observed_bytes) {
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<Graph> probe = graph.clone();
   std::vector<Observed> observed = plan_observation(
@@ -163,26 +204,40 @@ CalibrationStatistics collect_calibration_statistics(const Graph& graph, Calibra
   std::vector<Tensor> inputs;
   std::vector<Dims> dims;
   std::vector<Tensor> outputs;
+  auto measure = [&](const std::vector<Tensor>& part) {
+    std::vector<Dims> part_dims;
+    for (const Tensor& t : part) part_dims.push_back(t.dims());
+    if (outputs.empty() || part_dims != dims) {
+      outputs = allocate_outputs(*probe, part_dims);
+      dims = part_dims;
+    }
+    std::vector<const Tensor*> in_ptrs;
+    for (const Tensor& t : part) in_ptrs.push_back(&t);
+    std::vector<Tensor*> out_ptrs;
+    for (Tensor& t : outputs) out_ptrs.push_back(&t);
+    runner->run(in_ptrs, out_ptrs);
+    for (const Observed& o : observed) {
+      const Tensor& t = o.input_index >= 0 ? part[static_cast<size_t>(o.input_index)]
+                                           : outputs[static_cast<size_t>(o.output_index)];
+      o.histogram->observe(t.values<float>());
+    }
+  };
   while (source.next(inputs)) {
     check_batch(*probe, inputs, what);
     std::vector<Dims> batch_dims;
     for (const Tensor& t : inputs) batch_dims.push_back(t.dims());
-    if (outputs.empty() || batch_dims != dims) {
-      outputs = allocate_outputs(*probe, batch_dims);
-      dims = batch_dims;
+    const int64_t n = batch_images(inputs);
+    const int64_t step = n <= 1 ? n
+                                : images_per_run(*probe, inputs, batch_dims,
+                                                 static_cast<double>(max_observed_bytes));
+    if (step >= n) {
+      measure(inputs);
+    } else {
+      for (int64_t start = 0; start < n; start += step) {
+        measure(image_slice(inputs, start, std::min(step, n - start)));
+      }
     }
-    std::vector<const Tensor*> in_ptrs;
-    for (const Tensor& t : inputs) in_ptrs.push_back(&t);
-    std::vector<Tensor*> out_ptrs;
-    for (Tensor& t : outputs) out_ptrs.push_back(&t);
-    runner->run(in_ptrs, out_ptrs);
-
-    for (const Observed& o : observed) {
-      const Tensor& t = o.input_index >= 0 ? inputs[static_cast<size_t>(o.input_index)]
-                                           : outputs[static_cast<size_t>(o.output_index)];
-      o.histogram->observe(t.values<float>());
-    }
-    stats.images += batch_images(inputs);
+    stats.images += n;
     ++stats.batches;
     progress.update(stats.images);
   }
@@ -225,8 +280,9 @@ std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
                     (cache_path.empty() ? std::string()
                                         : " (the cache '" + cache_path + "' does not exist)"));
   }
-  CalibrationStatistics stats = collect_calibration_statistics(
-      optimised_fp32_graph, *options.source, names, verbose_progress, make_runner);
+  CalibrationStatistics stats =
+      collect_calibration_statistics(optimised_fp32_graph, *options.source, names, verbose_progress,
+                                     make_runner, options.max_observed_bytes);
   std::map<std::string, TensorRange> ranges = ranges_from_statistics(stats, options);
   // Graph inputs keep their exact range whatever the calibrator: they are bounded, preprocessed
   // data, and clipping them (a dark background is a spike that entropy and percentile cut at)

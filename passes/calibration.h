@@ -58,11 +58,13 @@ std::vector<std::string> default_calibration_values(const Graph& graph);
 
 // Runs every batch of `source` through `graph` (an optimised fp32 graph, with the observed values
 // as extra outputs) on a runner from `make_runner`, and gathers statistics of `value_names`
-// (empty: default_calibration_values). Errors name the value or the source.
+// (empty: default_calibration_values). A batch whose observed values exceed max_observed_bytes
+// runs a slice of its images at a time. Errors name the value or the source.
 CalibrationStatistics collect_calibration_statistics(const Graph& graph, CalibrationSource& source,
                                                      const std::vector<std::string>& value_names,
                                                      bool verbose_progress,
-                                                     const GraphRunnerFactory& make_runner);
+                                                     const GraphRunnerFactory& make_runner,
+                                                     size_t max_observed_bytes = size_t{1} << 30);
 
 // One range per tensor of `stats` under options.calibrator / percentile / symmetric_activations.
 std::map<std::string, TensorRange> ranges_from_statistics(const CalibrationStatistics& stats,

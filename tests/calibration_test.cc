@@ -364,6 +364,32 @@ CalibrationStatistics fashion_statistics(int images, int batch) {
   return collect_calibration_statistics(engine->graph(), *source, {}, true, fp32_cpu_runner());
 }
 
+// A batch whose activations exceed the budget runs a slice of images at a time: the statistics
+// (image count, every histogram) are those of the whole batch at once.
+TEST(FashionCalibration, BatchesOverTheMemoryBudgetRunInSlices) {
+  auto engine = fashion_engine();
+  auto stats_with = [&](size_t budget) {
+    auto source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 12, 12, "",
+                                              engine->inputs()[0].dims);
+    return collect_calibration_statistics(engine->graph(), *source, {}, false, fp32_cpu_runner(),
+                                          budget);
+  };
+  const CalibrationStatistics whole = stats_with(size_t{1} << 40);
+  const CalibrationStatistics sliced = stats_with(1);  // one image at a time
+  EXPECT_EQ(sliced.images, 12);
+  ASSERT_EQ(sliced.tensors.size(), whole.tensors.size());
+  CalibrationOptions options;
+  for (Calibrator c : {Calibrator::kMinMax, Calibrator::kMse}) {
+    options.calibrator = c;
+    const auto a = ranges_from_statistics(whole, options);
+    const auto b = ranges_from_statistics(sliced, options);
+    for (const auto& [name, r] : a) {
+      EXPECT_NEAR(b.at(name).min, r.min, 1e-5f * (1 + std::fabs(r.min))) << name;
+      EXPECT_NEAR(b.at(name).max, r.max, 1e-5f * (1 + std::fabs(r.max))) << name;
+    }
+  }
+}
+
 // Names of a few representative values: the input, the first, a middle and the last node outputs.
 std::vector<std::string> sample_values(const Graph& g) {
   std::vector<std::string> all = default_calibration_values(g);

@@ -46,6 +46,9 @@ struct CalibrationOptions {
   double percentile = 99.99;
   std::string cache_path;              // read if it exists, else written after calibrating
   bool symmetric_activations = false;  // s8 symmetric instead of u8 with a zero point
+  // Calibration measures every activation of a batch at once; a batch whose activations take more
+  // runs a slice of its images at a time (the statistics are the same).
+  size_t max_observed_bytes = size_t{1} << 30;
 };
 
 // What compiling may compute on constants (constant folding runs the reference kernels on
