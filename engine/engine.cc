@@ -415,6 +415,16 @@ std::vector<Tensor> Session::run(const std::vector<TensorBinding>& inputs) {
 }
 
 std::vector<Tensor> Session::run_alloc_impl(const std::vector<TensorBinding>& inputs) {
+  // Checked before anything reads an input: choosing the variant reads the contents of inputs that
+  // decide shapes, which the host cannot do in device memory.
+  for (const TensorBinding& b : inputs) {
+    if (b.memory != MemoryKind::kHost) {
+      throw_error(ErrorCode::kInvalidArgument,
+                  "input '" + b.name +
+                      "' is bound in device memory: Session::run(inputs) returns host tensors and "
+                      "takes host inputs (bind device outputs too with run(inputs, outputs))");
+    }
+  }
   std::vector<const Tensor*> ins = bound_inputs(*engine_, inputs);
   std::vector<TensorDesc> descs = variant_outputs(*engine_->variant_for(ins), dims_of(ins));
   std::vector<Tensor> results;

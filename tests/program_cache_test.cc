@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
-#include "lowp/lowp.h"
 #include "core/lru_cache.h"
+#include "lowp/lowp.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 
@@ -89,6 +89,21 @@ std::string slice_model() {
   add_node(m, "Relu", "relu", {"s"}, {"y"});
   add_io(m.mutable_graph()->add_output(), "y", {1, -1});
   return temp_model(m, "slice.onnx");
+}
+
+// A shape-deciding input bound in device memory is refused before the host reads it (it was read
+// to pick the variant: a crash on a real device pointer).
+TEST(ProgramCache, DeviceBoundShapeInputIsRefusedBeforeItIsRead) {
+  auto engine = Engine::compile_onnx(slice_model());
+  auto session = engine->create_session();
+  Tensor x(DataType::kF32, {1, 10000});
+  const Tensor e = Tensor::view(DataType::kS64, {1}, reinterpret_cast<void*>(uintptr_t{16}));
+  try {
+    session->run({{"x", x, MemoryKind::kCuda}, {"e", e, MemoryKind::kCuda}});
+    FAIL() << "ran";
+  } catch (const Error& err) {
+    EXPECT_NE(std::string(err.what()).find("device memory"), std::string::npos) << err.what();
+  }
 }
 
 TEST(ProgramCache, TenThousandShapesKeepMemoryFlat) {

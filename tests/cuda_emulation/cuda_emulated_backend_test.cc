@@ -323,6 +323,21 @@ TEST_F(CudaEmulation, ImageNetGraphFp32MatchesCpu) {
 // Run 1 executes eagerly, run 2 captures a CUDA graph and launches it, run 3 replays it; then
 // batch 1 (a new program) and batch 4 again (its graph replayed). Emulated kernels compute each
 // element the same way whatever the batch, so all of these agree exactly.
+// A batch of 0 is refused with the input named (the lowering divided by the image count).
+TEST_F(CudaEmulation, BatchOfZeroIsRefused) {
+  auto engine = Engine::compile_onnx(fashion_model(), options_for(Device::kCuda, Precision::kFp32));
+  Dims dims = engine->inputs()[0].dims;
+  dims[0] = 0;
+  const Tensor empty(engine->inputs()[0].dtype, dims);
+  try {
+    engine->create_session()->run({{engine->inputs()[0].name, empty}});
+    FAIL() << "ran";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("a dimension of 0 is not run on CUDA"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(CudaEmulation, EagerCaptureReplayAndBatchChanges) {
   for (Precision precision : {Precision::kFp32, Precision::kFp16}) {
     SCOPED_TRACE(precision_name(precision));
