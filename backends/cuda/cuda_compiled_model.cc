@@ -2,7 +2,6 @@
 
 #include <cuda_runtime.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -343,15 +342,6 @@ std::unique_ptr<ExecutionContext> CudaCompiledModel::create_context() const {
 
 std::shared_ptr<const CudaProgram> CudaCompiledModel::program_for(
     const std::vector<Dims>& dims) const {
-  // The lowering sizes GEMM slices by images and rows per image: a dimension of 0 (a batch of 0)
-  // would divide by zero there. Nothing of such a run would reach the device: it is refused.
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (std::find(dims[i].begin(), dims[i].end(), 0) != dims[i].end()) {
-      throw_error(ErrorCode::kInvalidArgument, "cuda backend: input '" + graph_->inputs[i]->name +
-                                                   "' has dims " + dims_to_string(dims[i]) +
-                                                   ": a dimension of 0 is not run on CUDA");
-    }
-  }
   const DeviceScope on_device(device_);
   std::lock_guard<std::mutex> lock(mutex_);
   if (const auto* cached = programs_.find(dims)) return *cached;

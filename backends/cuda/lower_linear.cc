@@ -146,6 +146,9 @@ void Lowering::linear_geometry(const Node& n, Linear& l) {
 // and the columns can stay in L2 between the im2col writing them and the GEMM reading them. The
 // slices' GEMM outputs must start 16-byte aligned (cuBLASLt's operand alignment).
 void Lowering::linear_slices(const Node& n, Linear& l) {
+  // Slices are counted in images and rows per image: an empty GEMM (a batch of 0) would divide
+  // by zero below and launch kernels on nothing.
+  if (l.m == 0) unsupported(n, "has no rows to compute (a dimension of 0, e.g. a batch of 0)");
   const int64_t cout = l.w->n;
   l.images = l.conv ? l.g.n : 1;
   l.pixels = l.conv ? int64_t{l.g.oh} * l.g.ow : l.m;  // GEMM rows per image
