@@ -6,10 +6,13 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/lru_cache.h"
 #include "lowp/lowp.h"
@@ -139,6 +142,39 @@ TEST(ProgramCache, TenThousandShapeValuesKeepMemoryFlat) {
   std::printf("resident after 2,000 values %.1f MB, after 10,000 %.1f MB\n",
               static_cast<double>(after_warm_up) / 1e6, static_cast<double>(end) / 1e6);
   EXPECT_LT(end, after_warm_up + (8u << 20));
+}
+
+// The same from four threads sharing each engine: shapes and values new to the engine arrive
+// concurrently (programs and variants are built while other threads run), memory stays flat.
+TEST(ProgramCache, FourThreadsOfNewShapesAndValuesKeepMemoryFlat) {
+  auto shapes = Engine::compile_onnx(relu_model());
+  auto values = Engine::compile_onnx(slice_model());
+  const Tensor x = random_tensor({1, 10000}, 3);
+  std::atomic<int> wrong{0};
+  auto work = [&](int thread, int64_t from, int64_t to) {
+    auto a = shapes->create_session();
+    auto b = values->create_session();
+    Tensor e(DataType::kS64, {1});
+    for (int64_t k = from + thread; k <= to; k += 4) {
+      const Tensor in(DataType::kF32, {k, 8});
+      if (a->run({{"x", in}}).at(0).dims() != Dims{k, 8}) ++wrong;
+      e.data<int64_t>()[0] = k;
+      if (b->run({{"x", x}, {"e", e}}).at(0).dims() != Dims{1, k}) ++wrong;
+    }
+  };
+  auto run_threads = [&](int64_t from, int64_t to) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) threads.emplace_back(work, t, from, to);
+    for (auto& t : threads) t.join();
+  };
+  run_threads(1, 2000);
+  const size_t after_warm_up = resident_bytes();
+  run_threads(2001, 10000);
+  const size_t end = resident_bytes();
+  std::printf("4 threads: resident after 2,000 shapes and values %.1f MB, after 10,000 %.1f MB\n",
+              static_cast<double>(after_warm_up) / 1e6, static_cast<double>(end) / 1e6);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_LT(end, after_warm_up + (16u << 20));
 }
 
 TEST(ProgramCache, SizeIsAnOption) {
