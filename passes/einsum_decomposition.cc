@@ -125,6 +125,40 @@ int64_t product(const std::vector<int64_t>& v) {
   return p;
 }
 
+// The two-operand form: Transpose -> [Reshape] -> MatMul -> [Reshape] -> Transpose. Returns false
+// (graph untouched) when a label is summed in one operand only, or when a group of several labels
+// has a dimension unknown at compile time (its Reshape needs it).
+bool decompose_pair(Graph& g, Node* einsum, const EinsumEquation& eq,
+                    const std::vector<Dims>& dims) {
+  const std::optional<MatmulForm> f = matmul_form(eq);
+  if (!f) return false;
+  const std::vector<int64_t> sizes = einsum_label_sizes(eq, dims, einsum->describe());
+  const auto m = group_sizes(f->m, sizes), k = group_sizes(f->k, sizes),
+             n = group_sizes(f->n, sizes);
+  const bool reshaped = f->m.size() != 1 || f->k.size() != 1 || f->n.size() != 1;
+  if (reshaped && (!m || !k || !n)) return false;
+  Value* out = einsum->outputs[0];
+  Rewriter r(g, *einsum);
+  const size_t nb = f->batch.size();
+  Value* a = r.transpose(einsum->inputs[0], eq.inputs[0], concat({&f->batch, &f->m, &f->k}));
+  Value* b = r.transpose(einsum->inputs[1], eq.inputs[1], concat({&f->batch, &f->k, &f->n}));
+  if (reshaped) {
+    a = r.reshape(a, nb, {product(*m), product(*k)});
+    b = r.reshape(b, nb, {product(*k), product(*n)});
+  }
+  const Labels result = concat({&f->batch, &f->m, &f->n});
+  const bool last = is_identity(permutation(result, eq.output));
+  g.remove_node(einsum);
+  Value* c = r.matmul(a, b, last && !reshaped ? out : nullptr);
+  if (reshaped) {
+    std::vector<int64_t> tail = *m;
+    tail.insert(tail.end(), n->begin(), n->end());
+    c = r.reshape(c, nb, tail, last ? out : nullptr);
+  }
+  if (!last) r.transpose(c, result, eq.output, out);
+  return true;
+}
+
 // Replaces `einsum` when its equation allows; returns whether it did.
 bool decompose(Graph& g, Node* einsum) {
   std::vector<size_t> ranks;
@@ -141,42 +175,13 @@ bool decompose(Graph& g, Node* einsum) {
   for (const Labels& in : eq.inputs) {
     if (has_repeats(in)) return false;  // a diagonal
   }
+  if (eq.inputs.size() == 2) return decompose_pair(g, einsum, eq, dims);
+  if (eq.inputs.size() != 1 || eq.output.size() != eq.inputs[0].size()) return false;  // a sum
+  Value* in = einsum->inputs[0];
   Value* out = einsum->outputs[0];
-  Value* a = einsum->inputs[0];
-  if (eq.inputs.size() == 1) {
-    if (eq.output.size() != eq.inputs[0].size()) return false;  // a sum
-    Rewriter r(g, *einsum);
-    g.remove_node(einsum);
-    r.transpose(a, eq.inputs[0], eq.output, out);
-    return true;
-  }
-  if (eq.inputs.size() != 2) return false;
-  const std::optional<MatmulForm> f = matmul_form(eq);
-  if (!f) return false;
-  const std::vector<int64_t> sizes = einsum_label_sizes(eq, dims, einsum->describe());
-  const auto m = group_sizes(f->m, sizes), k = group_sizes(f->k, sizes),
-             n = group_sizes(f->n, sizes);
-  const bool reshaped = f->m.size() != 1 || f->k.size() != 1 || f->n.size() != 1;
-  if (reshaped && (!m || !k || !n)) return false;
-  Value* b = einsum->inputs[1];
   Rewriter r(g, *einsum);
-  const size_t nb = f->batch.size();
-  a = r.transpose(a, eq.inputs[0], concat({&f->batch, &f->m, &f->k}));
-  b = r.transpose(b, eq.inputs[1], concat({&f->batch, &f->k, &f->n}));
-  if (reshaped) {
-    a = r.reshape(a, nb, {product(*m), product(*k)});
-    b = r.reshape(b, nb, {product(*k), product(*n)});
-  }
-  const Labels result = concat({&f->batch, &f->m, &f->n});
-  const bool last = is_identity(permutation(result, eq.output));
   g.remove_node(einsum);
-  Value* c = r.matmul(a, b, last && !reshaped ? out : nullptr);
-  if (reshaped) {
-    std::vector<int64_t> tail = *m;
-    tail.insert(tail.end(), n->begin(), n->end());
-    c = r.reshape(c, nb, tail, last ? out : nullptr);
-  }
-  if (!last) r.transpose(c, result, eq.output, out);
+  r.transpose(in, eq.inputs[0], eq.output, out);
   return true;
 }
 
