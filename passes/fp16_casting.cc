@@ -141,10 +141,29 @@ class Rewriter {
     return slot;
   }
 
+  // A cast into fp16 saturates: an fp32 value beyond 65504 becomes +-65504, not inf (a Clip
+  // first, which every backend runs). bf16 holds fp32's range.
   void add_cast(Value* src, Value* dst) {
+    if (dst->dtype == DataType::kF16 && src->dtype == DataType::kF32) {
+      if (!half_limits_.first) {
+        half_limits_ = {g_.add_constant(g_.unique_name("f16_lowest"), scalar_f32(-kHalfMax)),
+                        g_.add_constant(g_.unique_name("f16_max"), scalar_f32(kHalfMax))};
+      }
+      Value* clipped =
+          g_.add_value(g_.unique_name(src->name + "_saturated"), DataType::kF32, src->shape);
+      g_.add_node("Clip", g_.unique_name(dst->name + "_saturate"),
+                  {src, half_limits_.first, half_limits_.second}, {clipped});
+      src = clipped;
+    }
     Node* cast = g_.add_node("Cast", g_.unique_name(dst->name + "_cast"), {src}, {dst});
     cast->attributes["to"] = static_cast<int64_t>(dst->dtype);
     ++casts_;
+  }
+
+  static Tensor scalar_f32(float v) {
+    Tensor t(DataType::kF32, {});
+    *t.data<float>() = v;
+    return t;
   }
 
   std::string suffix() const { return o_.target == DataType::kBF16 ? "_bf16" : "_f16"; }
@@ -222,6 +241,7 @@ class Rewriter {
   std::map<Value*, Value*> constants_;
   std::map<Value*, Value*> to_f32_;
   std::map<Value*, Value*> to_low_;
+  std::pair<Value*, Value*> half_limits_{nullptr, nullptr};  // Clip's bounds, shared
   int casts_ = 0;
   int retyped_ = 0;
   int converted_ = 0;

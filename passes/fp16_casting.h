@@ -14,7 +14,8 @@
 //  4. Cast nodes (op "Cast", attr "to" = lowp DataType) are inserted on every edge between an fp32
 //     and a low value, one per value and direction. A graph output whose dtype must differ from
 //     its producer's is renamed ("<name>_fp32" / "<name>_f16"), and the Cast produces the original
-//     name, so callers keep binding the same names.
+//     name, so callers keep binding the same names. A Cast into fp16 from fp32 is preceded by a
+//     Clip to +-65504: values past fp16's range saturate instead of becoming inf.
 // The result is an ordinary graph: the reference executor runs it as is (f16/bf16 storage, f32
 // arithmetic, rounding when each node writes its output) and backends read Value::dtype.
 #pragma once

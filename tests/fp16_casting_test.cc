@@ -198,6 +198,35 @@ TEST(Fp16Casting, ConstantsBeyondHalfRangeKeepTheirNodeFp32) {
   EXPECT_LT(max_abs_diff(got, want), 1e-3f);
 }
 
+// A value past 65504 crossing from an fp32 node into an fp16 one saturates instead of becoming inf.
+TEST(Fp16Casting, CastsIntoFp16Saturate) {
+  auto g = std::make_shared<Graph>();
+  Value* x = g->add_value("x", DataType::kF32, Shape::from_dims({1, 4}));
+  g->inputs = {x};
+  Tensor big(DataType::kF32, {});
+  *big.data<float>() = 1000.f;
+  Value* scaled = g->add_value("scaled");
+  Value* y = g->add_value("y");
+  Tensor identity(DataType::kF32, {4, 4});
+  for (int i = 0; i < 16; ++i) identity.data<float>()[i] = i % 5 == 0 ? 1.f : 0.f;
+  g->add_node("Mul", "up", {x, g->add_constant("big", big)}, {scaled});
+  g->add_node("MatMul", "same", {scaled, g->add_constant("identity", identity)}, {y});
+  g->outputs = {y};
+  propagate_shapes(*g);
+  Fp16CastingOptions o = options_for(DataType::kF16);
+  o.keep_fp32 = {"up"};  // fp32 node, then an fp16 MatMul: one cast into fp16 between them
+  run_pass(*g, o);
+  EXPECT_EQ(count_op(*g, "Clip"), 1);
+  Tensor in(DataType::kF32, {1, 4});
+  const float xs[4] = {100.f, -100.f, 1.f, 65.f};
+  std::copy(xs, xs + 4, in.data<float>());
+  const std::vector<float> got = reference::run_graph(*g, {in})[0].to_float();
+  EXPECT_EQ(got[0], 65504.f);  // 100000 saturated
+  EXPECT_EQ(got[1], -65504.f);
+  EXPECT_EQ(got[2], 1000.f);
+  EXPECT_EQ(got[3], 64992.f);  // 65000 rounded to the nearest half
+}
+
 // fp16 checks ranges on calibration data only: a calibration cache alone (int8's clipped ranges)
 // is not data, and must not make fp16 fail asking for a source.
 TEST(Fp16CastingCpu, Fp16WithOnlyACalibrationCacheCompiles) {
