@@ -58,12 +58,13 @@ bool evaluate_small(const Node& node, const std::vector<TensorInfo>& inputs,
       values.push_back(in.present ? in.value : nullptr);
     }
     if (values.empty()) return false;
+    // Shape arithmetic is small and cheap; anything else waits for constant folding's budget.
+    // (Shape reads only its input's dims: it is always cheap.)
+    for (const TensorInfo& out : outs) {
+      if (out.present && element_count(out.dims) > kMaxEvaluatedElements) return false;
+    }
+    if (estimated_work(node, inputs, outs) > kMaxEvaluatedWork) return false;
   }
-  // Shape arithmetic is small and cheap; anything else waits for constant folding's budget.
-  for (const TensorInfo& out : outs) {
-    if (out.present && element_count(out.dims) > kMaxEvaluatedElements) return false;
-  }
-  if (estimated_work(node, inputs, outs) > kMaxEvaluatedWork) return false;
   std::vector<Tensor> results = evaluate(node, values);
   for (size_t i = 0; i < results.size() && i < outs.size(); ++i) {
     if (!outs[i].present) continue;

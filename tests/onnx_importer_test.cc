@@ -257,6 +257,19 @@ TEST(OnnxImporter, ExternalDataOutOfRange) {
   EXPECT_THROW(onnx_frontend::import_file((dir / "model.onnx").string()), Error);
 }
 
+// Shape of a large activation with a dynamic batch feeding a Reshape (Swin V2's window padding):
+// shape propagation evaluates the Shape however large its input (it reads dims only), so the
+// output keeps its dtype and dims (they were undefined when the Shape's input counted as work).
+TEST(OnnxImporter, ShapeOfALargeDynamicActivationFeedsAReshape) {
+  auto m = shape_subgraph_reshape_model({-1, 64, 128, 128});
+  add_io(m.mutable_graph()->add_output(), "r", {-1, 64 * 128 * 128});
+  fs::path dir = temp_dir("shapelarge");
+  save_model(m, (dir / "m.onnx").string());
+  auto engine = Engine::compile_onnx((dir / "m.onnx").string());
+  EXPECT_EQ(engine->outputs().at(0).dtype, DataType::kF32);
+  EXPECT_EQ(engine->outputs().at(0).dims, (Dims{-1, 64 * 128 * 128}));
+}
+
 // The importer only imports; the pipeline's constant folding resolves the shape subgraph.
 TEST(OnnxImporter, ShapeSubgraphFeedingReshapeFoldsInThePipeline) {
   auto m = shape_subgraph_reshape_model({2, 3, 4});
