@@ -42,7 +42,7 @@ TABLE = [
     "vit_b_16", "vit_b_32", "swin_t",
 ]
 CI = ["resnet18", "mobilenet_v3_small", "shufflenet_v2_x0_5", "inception_v3", "convnext_tiny"]
-INPUT_SIZE = {"inception_v3": 299}
+INPUT_SIZE = {"inception_v3": 299, "swin_v2_t": 256, "swin_v2_s": 256, "swin_v2_b": 256}
 
 
 def all_models():
@@ -83,8 +83,15 @@ def export(args):
                 continue
             x = torch.randn(1, 3, size, size)
             start = time.time()
-            torch.onnx.export(model, x, path, opset_version=opset, input_names=["x"],
-                              output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+            # torch 1.13 cannot export Swin V2's in-place qkv_bias[...].zero_() (aten::zero);
+            # as mul_(0) it exports, the same network.
+            zero = torch.Tensor.zero_
+            torch.Tensor.zero_ = lambda t: t.mul_(0)
+            try:
+                torch.onnx.export(model, x, path, opset_version=opset, input_names=["x"],
+                                  output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+            finally:
+                torch.Tensor.zero_ = zero
             print(f"{path}: {time.time() - start:.1f} s", flush=True)
 
 

@@ -73,6 +73,10 @@ void erf_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& o
   map_floats(node, in, out, [](float x) { return std::erf(x); });
 }
 
+void exp_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {
+  map_floats(node, in, out, [](float x) { return std::exp(x); });
+}
+
 // 0.5 x (1 + erf(x / sqrt 2)), or with approximate="tanh"
 // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))), in double.
 void gelu_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {
@@ -166,7 +170,9 @@ void where_kernel(const Node&, const KernelInputs& in, const KernelOutputs& out)
 
 // The mean over the reduced axes (those of size 1 in `out` that the schema reduced), summed in
 // f64. The output's dims (keepdims or not) hold the kept axes in order.
-void reduce_mean_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {
+// The reductions sum f(x) in double over the reduced axes, then finish: Mean divides by the count,
+// L2 takes the square root; f is x (Mean, Sum), |x| (L1) or x^2 (L2, SumSquare).
+void reduce_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& out) {
   const Tensor& x = *in[0];
   const auto rank = static_cast<int64_t>(x.dims().size());
   std::vector<bool> reduced(static_cast<size_t>(rank), false);
@@ -182,14 +188,25 @@ void reduce_mean_kernel(const Node& node, const KernelInputs& in, const KernelOu
     if (!reduced[static_cast<size_t>(d)]) kept[static_cast<size_t>(d)] = x.dims()[d];
   }
   const std::vector<int64_t> to_out = broadcast_strides(kept, x.dims());
+  const std::string& op = node.op_type;
+  const bool squares = op == "ReduceL2" || op == "ReduceSumSquare";
+  const bool absolute = op == "ReduceL1";
   const std::vector<float> v = load_floats(x);
   std::vector<double> sum(static_cast<size_t>(out[0]->numel()), 0.0);
-  for_each_strided(x.dims(), {row_major_strides(x.dims()), to_out},
-                   [&](int64_t, const int64_t* o) { sum[o[1]] += v[o[0]]; });
-  const double count = static_cast<double>(x.numel()) / static_cast<double>(sum.size());
-  std::vector<float> mean(sum.size());
-  for (size_t i = 0; i < sum.size(); ++i) mean[i] = static_cast<float>(sum[i] / count);
-  store_floats(mean, *out[0]);
+  for_each_strided(x.dims(), {row_major_strides(x.dims()), to_out}, [&](int64_t, const int64_t* o) {
+    const double e = v[o[0]];
+    sum[o[1]] += squares ? e * e : absolute ? std::fabs(e) : e;
+  });
+  const double count =
+      sum.empty() ? 1.0 : static_cast<double>(x.numel()) / static_cast<double>(sum.size());
+  std::vector<float> result(sum.size());
+  for (size_t i = 0; i < sum.size(); ++i) {
+    const double r = op == "ReduceMean" ? sum[i] / count
+                     : op == "ReduceL2" ? std::sqrt(sum[i])
+                                        : sum[i];
+    result[i] = static_cast<float>(r);
+  }
+  store_floats(result, *out[0]);
 }
 
 }  // namespace
@@ -197,13 +214,16 @@ void reduce_mean_kernel(const Node& node, const KernelInputs& in, const KernelOu
 void append_math_kernels(KernelTable& out) {
   out["Sqrt"] = sqrt_kernel;
   out["Erf"] = erf_kernel;
+  out["Exp"] = exp_kernel;
   out["Gelu"] = gelu_kernel;
   out["Pow"] = pow_kernel;
   out["Mod"] = mod_kernel;
   out["Equal"] = equal_kernel;
   out["Not"] = not_kernel;
   out["Where"] = where_kernel;
-  out["ReduceMean"] = reduce_mean_kernel;
+  for (const char* op : {"ReduceMean", "ReduceSum", "ReduceL1", "ReduceL2", "ReduceSumSquare"}) {
+    out[op] = reduce_kernel;
+  }
 }
 
 }  // namespace lowp::reference

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerates tests/data/torchvision: small instances of torchvision 0.14's model classes (the
 families whose exports need the transformer and mobile ops: ViT, Swin, ConvNeXt, ShuffleNetV2,
-MobileNetV3, EfficientNet, DenseNet, RegNet, MaxViT's Einsum) with random weights, 32x32 inputs and 10
+MobileNetV3, EfficientNet, DenseNet, RegNet, Swin V2 (ReduceL2, Exp), MaxViT's Einsum) with random weights, 32x32 inputs and 10
 classes, exported by torch.onnx with a dynamic batch at opset 13 (and 17 for the families whose
 export changes there: LayerNormalization), and ONNX Runtime's outputs on one fixed input batch.
 MNASNet is left out (its fixed 1280-channel tail makes 1.3 MB; MobileNet and EfficientNet cover
@@ -19,7 +19,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "data", "torchvision")
-LAYER_NORM_FAMILIES = ("vit", "swin", "convnext")  # LayerNormalization from opset 17
+LAYER_NORM_FAMILIES = ("vit", "swin", "swin_v2", "convnext")  # LayerNormalization from opset 17
 SIZE = 32
 
 
@@ -29,6 +29,7 @@ def tiny_models():
     import torch
     import torchvision.models as tv
     from torchvision.models import efficientnet, mobilenetv3, regnet
+    from torchvision.models import swin_transformer as swin
     from torchvision.models.convnext import CNBlockConfig
 
     def mobilenet_v3():
@@ -61,6 +62,11 @@ def tiny_models():
         "densenet": lambda: tv.DenseNet(growth_rate=4, block_config=(2, 2),
                                         num_init_features=8, num_classes=10),
         "regnet_y": regnet_y,
+        "swin_v2": lambda: tv.SwinTransformer(patch_size=[4, 4], embed_dim=8, depths=[2, 2],
+                                              num_heads=[1, 2], window_size=[4, 4],
+                                              stochastic_depth_prob=0.0, num_classes=10,
+                                              block=swin.SwinTransformerBlockV2,
+                                              downsample_layer=swin.PatchMergingV2),
         "maxvit": lambda: tv.MaxVit(input_size=(SIZE, SIZE), stem_channels=8, partition_size=2,
                                     block_channels=[8, 16], block_layers=[1, 1], head_dim=4,
                                     stochastic_depth_prob=0.0, num_classes=10),
@@ -85,8 +91,15 @@ def export(names):
                     p.normal_(0.0, 0.2)
         for opset in (13, 17) if name in LAYER_NORM_FAMILIES else (13,):
             path = os.path.join(OUT, f"{name}_op{opset}.onnx")
-            torch.onnx.export(model, x[:1], path, opset_version=opset, input_names=["x"],
-                              output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+            # torch 1.13 cannot export Swin V2's in-place qkv_bias[...].zero_() (aten::zero);
+            # as mul_(0) it exports, the same network.
+            zero = torch.Tensor.zero_
+            torch.Tensor.zero_ = lambda t: t.mul_(0)
+            try:
+                torch.onnx.export(model, x[:1], path, opset_version=opset, input_names=["x"],
+                                  output_names=["y"], dynamic_axes={"x": {0: "n"}, "y": {0: "n"}})
+            finally:
+                torch.Tensor.zero_ = zero
             print(path, os.path.getsize(path))
 
 

@@ -21,7 +21,7 @@ using namespace lowp::testing;
 
 namespace {
 
-TEST(MathOps, ReduceMeanOnOneDnnMatchesTheReference) {
+TEST(MathOps, ReductionsOnOneDnnMatchTheReference) {
   struct Case {
     Dims x;
     std::vector<int64_t> axes;
@@ -29,14 +29,22 @@ TEST(MathOps, ReduceMeanOnOneDnnMatchesTheReference) {
   };
   const Case cases[] = {{{2, 8, 5, 5}, {2, 3}, 1}, {{2, 8, 5, 5}, {-1}, 0}, {{3, 7, 16}, {-1}, 1},
                         {{4, 6}, {0}, 0},          {{2, 3, 4}, {}, 1},      {{2, 3, 4}, {0, 2}, 0}};
-  for (const Case& c : cases) {
-    SCOPED_TRACE(dims_to_string(c.x) + " axes " + dims_to_string(c.axes));
-    Net n;
-    std::vector<Value*> in = {n.input("x", c.x)};
-    if (!c.axes.empty()) in.push_back(n.constant(ints(c.axes)));
-    n.g->outputs = {n.op("ReduceMean", in, {{"keepdims", c.keepdims}})};
-    const auto lines = check_against_reference(n, {random_tensor(c.x, 11, -3.f, 3.f)});
-    EXPECT_TRUE(mentions(lines, "onednn reduction mean")) << (lines.empty() ? "" : lines[0]);
+  const std::pair<const char*, const char*> ops[] = {{"ReduceMean", "mean"},
+                                                     {"ReduceSum", "sum"},
+                                                     {"ReduceL1", "l1"},
+                                                     {"ReduceL2", "l2"},
+                                                     {"ReduceSumSquare", "sumsquare"}};
+  for (const auto& [op, says] : ops) {
+    for (const Case& c : cases) {
+      SCOPED_TRACE(std::string(op) + " " + dims_to_string(c.x) + " axes " + dims_to_string(c.axes));
+      Net n;
+      std::vector<Value*> in = {n.input("x", c.x)};
+      if (!c.axes.empty()) in.push_back(n.constant(ints(c.axes)));
+      n.g->outputs = {n.op(op, in, {{"keepdims", c.keepdims}})};
+      const auto lines = check_against_reference(n, {random_tensor(c.x, 11, -3.f, 3.f)}, 2e-5f);
+      EXPECT_TRUE(mentions(lines, std::string("onednn reduction ") + says))
+          << (lines.empty() ? "" : lines[0]);
+    }
   }
   // A mean over axes of size 1 (ShuffleNetV2's x.mean([2, 3]) of a 1x1 map) is the input.
   for (int64_t keepdims : {0, 1}) {

@@ -1,9 +1,9 @@
 // torchvision 0.14's model classes as torch.onnx exports them (small instances, random weights,
-// tests/data/torchvision, made by scripts/make_torchvision_test_models.py): ViT, Swin, ConvNeXt
-// (opsets 13 and 17), ShuffleNetV2, MobileNetV3, EfficientNet, DenseNet, RegNet, MaxViT (Einsum;
-// opset 13). The
-// CPU engine's fp32 logits against ONNX Runtime's at batch 2 and 1; bf16 and int8 within a
-// gross-error bound, their top-1 agreement printed. The full-size models: bench/torchvision_zoo.py.
+// tests/data/torchvision, made by scripts/make_torchvision_test_models.py): ViT, Swin, Swin V2
+// (ReduceL2, Exp) and ConvNeXt at opsets 13 and 17; ShuffleNetV2, MobileNetV3, EfficientNet,
+// DenseNet, RegNet and MaxViT (Einsum) at opset 13. The CPU engine's fp32 logits against ONNX
+// Runtime's at batch 2 and 1; bf16 and int8 within a gross-error bound, their top-1 agreement
+// printed. The full-size models: bench/torchvision_zoo.py.
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -24,7 +24,8 @@ namespace {
 const char* const kModels[] = {"vit_op13",           "vit_op17",          "swin_op13",
                                "swin_op17",          "convnext_op13",     "convnext_op17",
                                "shufflenet_v2_op13", "mobilenet_v3_op13", "efficientnet_b0_op13",
-                               "densenet_op13",      "regnet_y_op13",     "maxvit_op13"};
+                               "densenet_op13",      "regnet_y_op13",     "maxvit_op13",
+                               "swin_v2_op13",       "swin_v2_op17"};
 
 Tensor first_row(const Tensor& t) {
   Dims dims = t.dims();

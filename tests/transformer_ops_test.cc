@@ -41,6 +41,27 @@ TEST(TransformerOps, TransposeOnOneDnnMatchesTheReference) {
   }
 }
 
+// Expand as a zero-stride reorder: F.normalize's expand_as (Swin V2), rank growth, and a shape
+// of 1 where the input is larger (the input's dim wins).
+TEST(TransformerOps, ExpandOnOneDnnMatchesTheReference) {
+  struct Case {
+    Dims x;
+    std::vector<int64_t> shape;
+    Dims y;
+  };
+  const Case cases[] = {{{2, 3, 16, 1}, {2, 3, 16, 8}, {2, 3, 16, 8}},
+                        {{5}, {2, 3, 5}, {2, 3, 5}},
+                        {{4, 1, 6}, {1, 3, 1}, {4, 3, 6}}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(dims_to_string(c.x) + " to " + dims_to_string(c.shape));
+    Net n;
+    n.g->outputs = {n.op("Expand", {n.input("x", c.x), n.constant(ints(c.shape))})};
+    const auto lines = check_against_reference(n, {random_tensor(c.x, 43)}, 0.f);
+    EXPECT_TRUE(mentions(lines, "onednn reorder (expand)")) << lines.at(0);
+    EXPECT_EQ(n.g->outputs[0]->shape.to_string(), Shape::from_dims(c.y).to_string());
+  }
+}
+
 TEST(TransformerOps, SliceOnOneDnnMatchesTheReference) {
   struct Case {
     Dims x;

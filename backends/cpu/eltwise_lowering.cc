@@ -41,6 +41,8 @@ bool lower_eltwise(ProgramBuilder& b, const Node& node, const std::vector<Tensor
   std::vector<EltwiseOp> ops;
   if (node.op_type == "Sqrt") {
     ops = {{dnnl::algorithm::eltwise_sqrt, 0.f, 0.f}};
+  } else if (node.op_type == "Exp") {
+    ops = {{dnnl::algorithm::eltwise_exp, 0.f, 0.f}};
   } else if (node.op_type == "Gelu") {
     const bool tanh = node.attr_string("approximate", "none") == "tanh";
     ops = {

@@ -34,8 +34,13 @@ const LoweringTable& float_lowering_table() {
       {"BatchNormalization", lower_batchnorm},
       {"Cast", lower_cast},
       {"ReduceMean", lower_reduce},
+      {"ReduceSum", lower_reduce},
+      {"ReduceL1", lower_reduce},
+      {"ReduceL2", lower_reduce},
+      {"ReduceSumSquare", lower_reduce},
       {"LayerNormalization", lower_layer_norm},
       {"Sqrt", lower_eltwise},
+      {"Exp", lower_eltwise},
       {"Gelu", lower_eltwise},
       {"Pow", lower_eltwise},
       {"Transpose", lower_transpose},
@@ -43,6 +48,7 @@ const LoweringTable& float_lowering_table() {
       {"Gather", lower_gather},
       {"Concat", lower_concat},
       {"Pad", lower_pad},
+      {"Expand", lower_expand},
   };
   return kTable;
 }

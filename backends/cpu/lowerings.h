@@ -23,13 +23,14 @@ LOWP_CPU_LOWERING(lower_binary);       // binary_lowering.cc: Add, Sub, Mul, Div
 LOWP_CPU_LOWERING(lower_softmax);      // softmax_lowering.cc: Softmax, LogSoftmax
 LOWP_CPU_LOWERING(lower_batchnorm);    // batchnorm_lowering.cc
 LOWP_CPU_LOWERING(lower_cast);         // cast_lowering.cc: f32 <-> bf16
-LOWP_CPU_LOWERING(lower_reduce);       // reduce_lowering.cc: ReduceMean
+LOWP_CPU_LOWERING(lower_reduce);       // reduce_lowering.cc: ReduceMean, Sum, L1, L2, SumSquare
 LOWP_CPU_LOWERING(lower_layer_norm);   // layer_norm_lowering.cc: LayerNormalization
 LOWP_CPU_LOWERING(lower_transpose);    // transpose_lowering.cc: Transpose (a strided reorder)
 LOWP_CPU_LOWERING(lower_slice);        // slice_lowering.cc: Slice (a strided reorder)
 LOWP_CPU_LOWERING(lower_gather);       // gather_lowering.cc: Gather of one index (a reorder)
 LOWP_CPU_LOWERING(lower_concat);       // concat_lowering.cc: Concat
 LOWP_CPU_LOWERING(lower_pad);          // pad_lowering.cc: Pad (reorders; zero pads: an alias)
+LOWP_CPU_LOWERING(lower_expand);       // expand_lowering.cc: Expand (a zero-stride reorder)
 
 #undef LOWP_CPU_LOWERING
 

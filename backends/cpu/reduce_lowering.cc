@@ -1,6 +1,8 @@
-// ReduceMean -> oneDNN reduction (mean) on the plain tensor. The destination is described with
-// the reduced axes kept as 1 (the same bytes whether or not the node keeps them). A mean over axes
-// of size 1 only is an alias of the input (a global pool of a 1x1 map).
+// ReduceMean, ReduceSum, ReduceL1, ReduceL2, ReduceSumSquare -> oneDNN reduction on the plain
+// tensor. The destination is described with the reduced axes kept as 1 (the same bytes whether or
+// not the node keeps them). A mean or sum over axes of size 1 only is an alias of the input (a
+// global pool of a 1x1 map).
+#include <cctype>
 #include <vector>
 
 #include "backends/cpu/dnnl_util.h"
@@ -24,10 +26,14 @@ bool lower_reduce(ProgramBuilder& b, const Node& node, const std::vector<TensorI
   } else if (node.attr_int("noop_with_empty_axes", 0) == 0) {
     kept.assign(kept.size(), 1);
   }
-  if (kept == x) {  // every reduced axis has size 1: the mean is the input (an alias)
+  const std::string& op = node.op_type;
+  std::string kind = op.substr(6);  // "Mean", "Sum", "L1", "L2", "SumSquare"
+  for (char& c : kind) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool identity_on_one = op == "ReduceMean" || op == "ReduceSum";
+  if (kept == x && identity_on_one) {  // every reduced axis has size 1: the input (an alias)
     b.define(node.outputs[0], DataType::kF32, out[0].dims, b.slot_plain(node.inputs[0]),
              plain_desc(out[0].dims));
-    b.describe_current("alias (mean over axes of size 1, no copy)");
+    b.describe_current("alias (" + kind + " over axes of size 1, no copy)");
     return true;
   }
   const dnnl::memory::desc src = plain_desc(x);
@@ -35,7 +41,14 @@ bool lower_reduce(ProgramBuilder& b, const Node& node, const std::vector<TensorI
   dnnl::primitive primitive;
   dnnl::memory::desc scratchpad;
   try {
-    dnnl::reduction::desc d(dnnl::algorithm::reduction_mean, src, dst, 0.f, 0.f);
+    // L1 / L2: (sum |x|^p)^(1/p) with eps 0; SumSquare: sum |x|^2.
+    const auto [algorithm, p] =
+        op == "ReduceMean"  ? std::pair{dnnl::algorithm::reduction_mean, 0.f}
+        : op == "ReduceSum" ? std::pair{dnnl::algorithm::reduction_sum, 0.f}
+        : op == "ReduceL1"  ? std::pair{dnnl::algorithm::reduction_norm_lp_sum, 1.f}
+        : op == "ReduceL2"  ? std::pair{dnnl::algorithm::reduction_norm_lp_sum, 2.f}
+                            : std::pair{dnnl::algorithm::reduction_norm_lp_power_p_sum, 2.f};
+    dnnl::reduction::desc d(algorithm, src, dst, p, 0.f);
     dnnl::reduction::primitive_desc pd(d, default_attr(), b.engine());
     primitive = dnnl::reduction(pd);
     scratchpad = pd.scratchpad_desc();
@@ -47,7 +60,7 @@ bool lower_reduce(ProgramBuilder& b, const Node& node, const std::vector<TensorI
       b.place_output(node.outputs[0], DataType::kF32, out[0].dims, plain_desc(out[0].dims));
   b.add_primitive(&node, "reduction", primitive,
                   {{DNNL_ARG_SRC, src, src_slot}, {DNNL_ARG_DST, dst, dst_slot}}, scratchpad);
-  b.describe_current("onednn reduction mean fp32 " + layout_name(src));
+  b.describe_current("onednn reduction " + kind + " fp32 " + layout_name(src));
   return true;
 }
 

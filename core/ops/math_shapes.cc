@@ -78,9 +78,10 @@ std::vector<TensorInfo> infer_where(const Node& node, const std::vector<TensorIn
       make_info(in[1].dtype, broadcast_dims_or_throw(node, {in[0].dims, in[1].dims, in[2].dims}))};
 }
 
-// ReduceMean (opset 18 form: axes as optional input 1; the importer moves older opsets' axes
-// attribute there). No axes: every axis, unless noop_with_empty_axes.
-std::vector<TensorInfo> infer_reduce_mean(const Node& node, const std::vector<TensorInfo>& in) {
+// ReduceMean, ReduceSum, ReduceL1, ReduceL2, ReduceSumSquare (opset 18 form: axes as optional
+// input 1; the importer moves older opsets' axes attribute there). No axes: every axis, unless
+// noop_with_empty_axes.
+std::vector<TensorInfo> infer_reduce(const Node& node, const std::vector<TensorInfo>& in) {
   require_dtype(node, is_float_type(in[0].dtype), in[0].dtype, "a float input");
   const auto rank = static_cast<int64_t>(in[0].dims.size());
   std::vector<bool> reduced(static_cast<size_t>(rank), false);
@@ -98,7 +99,9 @@ std::vector<TensorInfo> infer_reduce_mean(const Node& node, const std::vector<Te
   const bool keep = node.attr_int("keepdims", 1) != 0;
   Dims out;
   for (size_t d = 0; d < reduced.size(); ++d) {
-    if (reduced[d] && in[0].dims[d] == 0) invalid(node, "reduces an empty axis (mean of nothing)");
+    if (reduced[d] && in[0].dims[d] == 0 && node.op_type == "ReduceMean") {
+      invalid(node, "reduces an empty axis (mean of nothing)");
+    }
     if (!reduced[d]) {
       out.push_back(in[0].dims[d]);
     } else if (keep) {
@@ -113,6 +116,7 @@ std::vector<TensorInfo> infer_reduce_mean(const Node& node, const std::vector<Te
 void append_math_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Sqrt", 1, 1, infer_float_unary});
   out.push_back({"Erf", 1, 1, infer_float_unary});
+  out.push_back({"Exp", 1, 1, infer_float_unary});
   out.push_back({"Gelu", 1, 1, infer_gelu});
   out.push_back({"Pow", 2, 2, infer_pow, Fp16Policy::kNever});
   out.push_back({"Mod", 2, 2, infer_mod});
@@ -120,7 +124,9 @@ void append_math_schemas(std::vector<OpSchema>& out) {
   out.push_back({"Not", 1, 1, infer_not});
   out.push_back({"Where", 3, 3, infer_where});
   // Reductions accumulate in f32: kept out of fp16 / bf16.
-  out.push_back({"ReduceMean", 1, 2, infer_reduce_mean, Fp16Policy::kNever, 0b10});
+  for (const char* op : {"ReduceMean", "ReduceSum", "ReduceL1", "ReduceL2", "ReduceSumSquare"}) {
+    out.push_back({op, 1, 2, infer_reduce, Fp16Policy::kNever, 0b10});
+  }
 }
 
 }  // namespace lowp

@@ -177,6 +177,19 @@ void import_quantize_linear(ImportContext& ctx, NodeImport& n) {
   n.attributes["output_dtype"] = static_cast<int64_t>(t);
 }
 
+// The reductions' axes became an input at opset 18 (ReduceSum's at 13); before, they are an
+// attribute only, and an axes input is not ONNX.
+void import_reduce(ImportContext& ctx, NodeImport& n) {
+  const int64_t axes_input_from = n.op_type == "ReduceSum" ? 13 : 18;
+  if (ctx.opset >= axes_input_from) return;
+  if (n.inputs.size() > 1) {
+    throw_error(ErrorCode::kInvalidModel,
+                ctx.where + ": " + n.op_type + " takes its axes as an attribute before opset " +
+                    std::to_string(axes_input_from) + ", the file gives an axes input");
+  }
+  attr_to_input(ctx, n, "axes", 1);
+}
+
 using Rewrite = void (*)(ImportContext&, NodeImport&);
 
 const std::map<std::string, Rewrite>& rewrites() {
@@ -208,18 +221,11 @@ const std::map<std::string, Rewrite>& rewrites() {
        [](ImportContext& ctx, NodeImport& n) {
          if (ctx.opset < 13) attr_to_input(ctx, n, "axes", 1);
        }},
-      {"ReduceMean",
-       [](ImportContext& ctx, NodeImport& n) {
-         if (ctx.opset >= 18) return;
-         // Before opset 18 the axes are an attribute only: a second input is not ONNX.
-         if (n.inputs.size() > 1) {
-           throw_error(ErrorCode::kInvalidModel,
-                       ctx.where +
-                           ": ReduceMean takes its axes as an attribute before opset 18, "
-                           "the file gives an axes input");
-         }
-         attr_to_input(ctx, n, "axes", 1);
-       }},
+      {"ReduceMean", import_reduce},
+      {"ReduceSum", import_reduce},
+      {"ReduceL1", import_reduce},
+      {"ReduceL2", import_reduce},
+      {"ReduceSumSquare", import_reduce},
   };
   return table;
 }
