@@ -41,7 +41,10 @@ void range_kernel(const Node&, const KernelInputs& in, const KernelOutputs& out)
   }
   const int64_t start = in[0]->to_int64()[0], delta = in[2]->to_int64()[0];
   for (int64_t i = 0; i < y.numel(); ++i) {
-    const int64_t v = start + i * delta;
+    // In 128 bits: i * delta may pass int64 even where start + i * delta (within [start, limit))
+    // does not (start INT64_MIN, delta INT64_MAX: found by UBSan).
+    const auto v =
+        static_cast<int64_t>(static_cast<__int128>(start) + static_cast<__int128>(i) * delta);
     if (y.dtype() == DataType::kS32) {
       y.data<int32_t>()[i] = static_cast<int32_t>(v);
     } else {
