@@ -1,5 +1,6 @@
 #include "lowp/tensor.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -37,6 +38,18 @@ Tensor::Tensor(DataType dtype, Dims dims) : dtype_(dtype), dims_(std::move(dims)
   std::memset(p, 0, padded);
   owner_ = std::shared_ptr<void>(p, [](void* q) { std::free(q); });
   data_ = p;
+}
+
+Tensor Tensor::scalar(float value) {
+  Tensor t(DataType::kF32, {});
+  *t.data<float>() = value;
+  return t;
+}
+
+Tensor Tensor::int64s(const std::vector<int64_t>& values) {
+  Tensor t(DataType::kS64, {static_cast<int64_t>(values.size())});
+  std::copy(values.begin(), values.end(), t.data<int64_t>());
+  return t;
 }
 
 Tensor Tensor::view(DataType dtype, Dims dims, void* data, std::shared_ptr<const void> keep_alive) {

@@ -88,9 +88,7 @@ class Rewriter {
   Value* reshape(Value* v, size_t lead, const std::vector<int64_t>& tail, Value* out = nullptr) {
     std::vector<int64_t> shape(lead, 0);
     shape.insert(shape.end(), tail.begin(), tail.end());
-    Tensor t(DataType::kS64, {static_cast<int64_t>(shape.size())});
-    std::copy(shape.begin(), shape.end(), t.data<int64_t>());
-    Value* s = g_.add_constant(g_.unique_name(name_ + "_shape"), std::move(t));
+    Value* s = g_.add_constant(g_.unique_name(name_ + "_shape"), Tensor::int64s(shape));
     return g_.add_node("Reshape", g_.unique_name(name_ + "_reshape"), {v, s}, {fresh(out)})
         ->outputs[0];
   }

@@ -146,8 +146,8 @@ class Rewriter {
   void add_cast(Value* src, Value* dst) {
     if (dst->dtype == DataType::kF16 && src->dtype == DataType::kF32) {
       if (!half_limits_.first) {
-        half_limits_ = {g_.add_constant(g_.unique_name("f16_lowest"), scalar_f32(-kHalfMax)),
-                        g_.add_constant(g_.unique_name("f16_max"), scalar_f32(kHalfMax))};
+        half_limits_ = {g_.add_constant(g_.unique_name("f16_lowest"), Tensor::scalar(-kHalfMax)),
+                        g_.add_constant(g_.unique_name("f16_max"), Tensor::scalar(kHalfMax))};
       }
       Value* clipped =
           g_.add_value(g_.unique_name(src->name + "_saturated"), DataType::kF32, src->shape);
@@ -158,12 +158,6 @@ class Rewriter {
     Node* cast = g_.add_node("Cast", g_.unique_name(dst->name + "_cast"), {src}, {dst});
     cast->attributes["to"] = static_cast<int64_t>(dst->dtype);
     ++casts_;
-  }
-
-  static Tensor scalar_f32(float v) {
-    Tensor t(DataType::kF32, {});
-    *t.data<float>() = v;
-    return t;
   }
 
   std::string suffix() const { return o_.target == DataType::kBF16 ? "_bf16" : "_f16"; }

@@ -54,8 +54,7 @@ void fill_value_info(const Value& v, onnx::ValueInfoProto& info) {
 }
 
 Tensor scalar_tensor(DataType dtype, float value) {
-  Tensor t(DataType::kF32, {});
-  *t.data<float>() = value;
+  Tensor t = Tensor::scalar(value);
   return dtype == DataType::kF32 ? t : t.cast(dtype);
 }
 

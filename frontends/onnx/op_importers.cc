@@ -24,25 +24,13 @@ T attr_or(const ImportContext& ctx, const NodeImport& n, const std::string& key,
   return *v;
 }
 
-Tensor int64_tensor(const std::vector<int64_t>& v) {
-  Tensor t(DataType::kS64, {static_cast<int64_t>(v.size())});
-  for (size_t i = 0; i < v.size(); ++i) t.data<int64_t>()[i] = v[i];
-  return t;
-}
-
-Tensor float_scalar(float v) {
-  Tensor t(DataType::kF32, {});
-  *t.data<float>() = v;
-  return t;
-}
-
 // Moves an ints attribute into input `index` (filling any gap with omitted inputs).
 void attr_to_input(ImportContext& ctx, NodeImport& n, const std::string& attr, size_t index) {
   auto it = n.attributes.find(attr);
   if (it == n.attributes.end()) return;
   const auto* ints = std::get_if<std::vector<int64_t>>(&it->second);
   if (!ints) unsupported(ctx, "attribute '" + attr + "' must be a list of ints");
-  Value* v = ctx.add_constant(n.name + "_" + attr, int64_tensor(*ints));
+  Value* v = ctx.add_constant(n.name + "_" + attr, Tensor::int64s(*ints));
   if (n.inputs.size() <= index) n.inputs.resize(index + 1, nullptr);
   n.inputs[index] = v;
   n.attributes.erase(it);
@@ -57,8 +45,8 @@ void import_clip(ImportContext& ctx, NodeImport& n) {
   n.attributes.erase("min");
   n.attributes.erase("max");
   n.inputs.resize(3);
-  n.inputs[1] = ctx.add_constant(n.name + "_min", float_scalar(lo));
-  n.inputs[2] = ctx.add_constant(n.name + "_max", float_scalar(hi));
+  n.inputs[1] = ctx.add_constant(n.name + "_min", Tensor::scalar(lo));
+  n.inputs[2] = ctx.add_constant(n.name + "_max", Tensor::scalar(hi));
 }
 
 void import_softmax(ImportContext& ctx, NodeImport& n) {
@@ -76,7 +64,7 @@ void import_pad(ImportContext& ctx, NodeImport& n) {
   float value = attr_or<float>(ctx, n, "value", 0.f);
   n.attributes.erase("value");
   n.inputs.resize(3);
-  n.inputs[2] = ctx.add_constant(n.name + "_value", float_scalar(value));
+  n.inputs[2] = ctx.add_constant(n.name + "_value", Tensor::scalar(value));
 }
 
 void import_resize(ImportContext& ctx, NodeImport& n) {

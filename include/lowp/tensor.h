@@ -26,6 +26,9 @@ class Tensor {
   // Views `data` without owning it; `keep_alive` (may be null) holds the memory's owner.
   static Tensor view(DataType dtype, Dims dims, void* data,
                      std::shared_ptr<const void> keep_alive = {});
+  // A rank-0 f32 tensor holding `value`; a rank-1 s64 tensor holding `values` (shape inputs).
+  static Tensor scalar(float value);
+  static Tensor int64s(const std::vector<int64_t>& values);
 
   DataType dtype() const { return dtype_; }
   const Dims& dims() const { return dims_; }
