@@ -1,8 +1,5 @@
 #include "engine/plan_format.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
 
 #include <cstring>
@@ -10,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "core/atomic_file.h"
 #include "lowp/error.h"
 #include "lowp/graph_verifier.h"
 
@@ -389,32 +387,6 @@ LoadedPlan parse_payload(Reader& r, uint32_t version) {
   }
   if (!r.at_end()) r.corrupt("trailing bytes");
   return plan;
-}
-
-}  // namespace
-
-namespace {
-
-// Writes `bytes` to a temporary file of its own beside `path` (mkstemp: two writers never share
-// one) and renames it over `path`, so readers see the old plan or the new one, never half; the
-// temporary file is removed when anything fails.
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw_error(ErrorCode::kIo, path + ": cannot open for writing");
-  bool ok = ::fchmod(fd, 0644) == 0;
-  for (size_t done = 0; ok && done < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    ok = n > 0;
-    done += ok ? static_cast<size_t>(n) : 0;
-  }
-  ok = ::close(fd) == 0 && ok;
-  std::error_code ec;
-  if (ok) std::filesystem::rename(tmp, path, ec);
-  if (!ok || ec) {
-    std::filesystem::remove(tmp, ec);
-    throw_error(ErrorCode::kIo, path + ": write failed");
-  }
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "lowp/error.h"
 
 namespace lowp {
@@ -77,18 +78,10 @@ void write_calibration_cache(const std::string& path,
   }
   root["tensors"] = std::move(tensors);
 
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw_error(ErrorCode::kIo, "calibration cache '" + path + "': cannot write " + tmp);
-    out << root.dump(2) << "\n";
-    if (!out.flush()) {
-      throw_error(ErrorCode::kIo, "calibration cache '" + path + "': write to " + tmp + " failed");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw_error(ErrorCode::kIo, "calibration cache '" + path + "': cannot replace the file");
+  try {
+    write_file_atomically(path, root.dump(2) + "\n");
+  } catch (const Error& e) {
+    throw_error(ErrorCode::kIo, "calibration cache '" + path + "': " + e.what());
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <iostream>
 #include <random>
+#include <thread>
 
 #include "engine/pass_pipeline.h"
 #include "lowp/graph.h"
@@ -255,6 +257,30 @@ TEST(CalibrationCache, RoundTripAndMalformedFiles) {
   e = error_of([&] { read_calibration_cache((dir / "missing.json").string()); }, &code);
   EXPECT_EQ(code, ErrorCode::kIo);
   EXPECT_NE(e.find("missing.json"), std::string::npos);
+}
+
+// Several compiles writing one cache at once (a build farm sharing a folder): each write lands
+// whole, none fails, no temporary file is left behind (they once shared one temporary name).
+TEST(CalibrationCache, ConcurrentWritersEachLandWhole) {
+  fs::path dir = temp_dir("cache_writers");
+  const std::string path = (dir / "calib.json").string();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      std::map<std::string, TensorRange> ranges{
+          {"x", make_tensor_range(0.f, 1.0f + static_cast<float>(t), false)}};
+      for (int i = 0; i < 25; ++i) {
+        if (!error_of([&] { write_calibration_cache(path, ranges, {"mse", 0, t, false}); }).empty())
+          ++failures;
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_NO_THROW(read_calibration_cache(path));
+  for (const auto& entry : fs::directory_iterator(dir))
+    EXPECT_EQ(entry.path().filename(), "calib.json");
 }
 
 // ---- sources ---------------------------------------------------------------------------------
