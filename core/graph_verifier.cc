@@ -63,7 +63,17 @@ class Verifier {
       }
       if (v->constant) check_constant(v);
       if (v->quant) check_quant(v);
+      check_dims(v);
     }
+  }
+
+  // Dims a tensor cannot have (a plan's values carry theirs): negative, or too many elements.
+  void check_dims(const Value* v) const {
+    if (!v->shape.has_rank()) return;
+    Dims sizes;
+    for (const Dim& d : v->shape.dims()) sizes.push_back(d.size);
+    const std::string problem = dims_problem(sizes);
+    if (!problem.empty()) fail(value_name(v) + ": " + problem);
   }
 
   void check_constant(const Value* v) const {

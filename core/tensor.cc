@@ -15,6 +15,18 @@ int64_t element_count(const Dims& dims) {
   return n;
 }
 
+std::string dims_problem(const Dims& dims) {
+  int64_t count = 1;
+  for (int64_t d : dims) {
+    if (d == -1) continue;
+    if (d < 0) return "negative dimension in " + dims_to_string(dims);
+    if (d > 0 && count > kMaxTensorElements / d)
+      return "dims " + dims_to_string(dims) + " exceed 2^32 elements";
+    count *= d;
+  }
+  return "";
+}
+
 std::string dims_to_string(const Dims& dims) {
   std::ostringstream os;
   os << '[';

@@ -3,8 +3,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "reference/tensor_kernels.h"
 #include "lowp/error.h"
+#include "reference/float_io.h"
+#include "reference/tensor_kernels.h"
 
 namespace lowp::reference {
 namespace {
@@ -44,14 +45,7 @@ float as_float(const Element& e) {
   return e.is_float ? static_cast<float>(e.f) : static_cast<float>(e.i);
 }
 
-// Float -> integer truncates; NaN and values beyond int64 (undefined in ONNX) become 0 / saturate.
-int64_t as_integer(const Element& e) {
-  if (!e.is_float) return e.i;
-  if (std::isnan(e.f)) return 0;
-  if (e.f >= 9.2233720368547758e18) return INT64_MAX;
-  if (e.f <= -9.2233720368547758e18) return INT64_MIN;
-  return static_cast<int64_t>(e.f);
-}
+int64_t as_integer(const Element& e) { return e.is_float ? saturating_int64(e.f) : e.i; }
 
 bool as_bool(const Element& e) { return e.is_float ? e.f != 0.0 : e.i != 0; }
 

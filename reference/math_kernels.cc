@@ -94,7 +94,8 @@ void gelu_kernel(const Node& node, const KernelInputs& in, const KernelOutputs& 
   }
 }
 
-// The output has the base's dtype; an integer result is truncated toward zero.
+// The output has the base's dtype; an integer result is truncated toward zero (0 to a negative
+// power, infinite, saturates).
 void pow_kernel(const Node&, const KernelInputs& in, const KernelOutputs& out) {
   const std::vector<float> base = in[0]->to_float();
   const std::vector<float> exponent = in[1]->to_float();
@@ -105,7 +106,7 @@ void pow_kernel(const Node&, const KernelInputs& in, const KernelOutputs& out) {
       v[i] = std::pow(static_cast<double>(ib[o[0]]), static_cast<double>(exponent[o[1]]));
     });
     std::vector<int64_t> r(v.size());
-    for (size_t i = 0; i < v.size(); ++i) r[i] = static_cast<int64_t>(v[i]);
+    for (size_t i = 0; i < v.size(); ++i) r[i] = saturating_int64(v[i]);
     return store_ints(r, *out[0]);
   }
   broadcast_loop(in, *out[0], [&](int64_t i, const int64_t* o) {

@@ -2,14 +2,15 @@
 // executor, on small hand-computed cases.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <vector>
 
-#include "reference/reference_executor.h"
 #include "lowp/error.h"
 #include "lowp/graph.h"
 #include "lowp/op_schema.h"
+#include "reference/reference_executor.h"
 #include "tests/test_util.h"
 
 namespace lowp {
@@ -128,6 +129,16 @@ TEST(ElementwiseReference, ClipWithOptionalBounds) {
   Tensor loi = s64({}, {-1});
   EXPECT_EQ(values_of<int64_t>(OneNode("Clip").run({&xi, &loi})[0]),
             (std::vector<int64_t>{-1, 0, 5}));
+}
+
+// Integer Pow whose real result has no int64 (0 to a negative power is inf, 10^30 is past int64):
+// saturates instead of a float-to-integer cast that is undefined behaviour (found by the ONNX
+// fuzzer on ONNX's test_pow_types_float model, fuzz/regressions/onnx_model/).
+TEST(ElementwiseReference, IntegerPowBeyondInt64Saturates) {
+  Tensor base = s64({3}, {0, 10, -10});
+  Tensor exponent = f32({3}, {-1.f, 30.f, 31.f});
+  EXPECT_EQ(values_of<int64_t>(OneNode("Pow").run({&base, &exponent})[0]),
+            (std::vector<int64_t>{INT64_MAX, INT64_MAX, INT64_MIN}));
 }
 
 TEST(ElementwiseReference, F16ComputesThroughF32) {

@@ -170,6 +170,51 @@ TEST(HostileInput, PlanWithInconsistentQuantParamsIsRefusedOnLoad) {
   fs::remove(plan);
 }
 
+// Dims no tensor can have, declared by a model (a graph input of 3 x 4 x 2^63-1: its element
+// count overflows int64, found by the ONNX fuzzer, fuzz/regressions/onnx_model/) or stored in a
+// plan, are refused naming the input before anything multiplies them.
+TEST(HostileInput, DeclaredDimsPastTheElementLimitAreRefused) {
+  const fs::path dir = fs::temp_directory_path() / ("lowp_huge_dims_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const std::vector<int64_t>& dims :
+       {std::vector<int64_t>{3, 4, INT64_MAX}, {1 << 20, 1 << 20, 2}, {2, -5}}) {
+    onnx::ModelProto m = make_model(13);
+    add_io(m.mutable_graph()->add_input(), "x", dims);
+    // add_io makes negative dims symbolic: a dim_value of -5 is written by hand.
+    auto* shape =
+        m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (int i = 0; i < shape->dim_size(); ++i)
+      if (dims[static_cast<size_t>(i)] < 0)
+        shape->mutable_dim(i)->set_dim_value(dims[static_cast<size_t>(i)]);
+    add_io(m.mutable_graph()->add_output(), "y", dims);
+    add_node(m, "Relu", "relu", {"x"}, {"y"});
+    const std::string path = (dir / "m.onnx").string();
+    save_model(m, path);
+    try {
+      Engine::compile_onnx(path);
+      ADD_FAILURE() << "compiled";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+      EXPECT_NE(std::string(e.what()).find("input 'x': declared"), std::string::npos) << e.what();
+    }
+  }
+  // The same dims in a plan (checksum right): the verifier refuses them on load.
+  Net n;
+  Value* x = n.input("x", {1, 4});
+  n.g->outputs = {n.op("Relu", {x})};
+  x->shape = Shape::from_dims({3, 4, INT64_MAX});
+  const std::string plan = (dir / "m.plan").string();
+  write_plan(plan, *n.g, {});
+  try {
+    Engine::load_plan(plan);
+    ADD_FAILURE() << "loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel);
+    EXPECT_NE(std::string(e.what()).find("exceed 2^32 elements"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 // Values no integer can hold: Resize scales that make an infinite (or absurd) axis are refused
 // at compile; NaN quantizes to the zero point (a cast of NaN to an integer is undefined).
 TEST(HostileInput, InfiniteResizeScalesAndNanQuantizationAreDefined) {

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 
@@ -14,6 +15,7 @@
 #include "tests/test_util.h"
 #include "tools/io/classify.h"
 #include "tools/io/idx.h"
+#include "tools/io/image_decode.h"
 #include "tools/io/image_preprocess.h"
 #include "tools/io/labels.h"
 #include "tools/io/npy.h"
@@ -326,6 +328,30 @@ TEST(Preprocess, FashionFromImageFileAndErrors) {
   EXPECT_EQ(t.dims(), (Dims{1, 3, 64, 64}));
   EXPECT_EQ(io::parse_preprocess("fashion"), io::Preprocess::kFashion);
   EXPECT_THROW(io::parse_preprocess("cifar"), Error);
+}
+
+// A JPEG whose Huffman table declares more than 256 codes: Debian's stb_image 2.27 writes past
+// its table (found by the image fuzzer, fuzz/regressions/image/); lowp refuses it first.
+TEST(Preprocess, JpegWithAnOversizedHuffmanTableIsRefused) {
+  const std::string jpeg = testing::source_dir() +
+                           "/fuzz/regressions/image/crash-c5089147509f50980f4b8c0d4570eab1c228b6c7";
+  for (auto preprocess : {io::Preprocess::kImagenet, io::Preprocess::kFashion}) {
+    expect_error_naming([&] { io::load_image_preprocessed(jpeg, preprocess); }, "Huffman table of",
+                        ErrorCode::kInvalidArgument);
+  }
+  // SOI, DHT of class 0 id 0 whose 16 counts add to 16 x 20 = 320 codes, EOI.
+  std::vector<uint8_t> bytes{0xFF, 0xD8, 0xFF, 0xC4, 0x01, 0x53, 0x00};
+  bytes.insert(bytes.end(), 16, 20);
+  bytes.resize(bytes.size() + 320, 0);
+  bytes.insert(bytes.end(), {0xFF, 0xD9});
+  EXPECT_NE(io::jpeg_huffman_table_problem(bytes).find("320 codes"), std::string::npos);
+  bytes[7] = 1;  // 15 x 20 + 1 = 301: still too many
+  EXPECT_NE(io::jpeg_huffman_table_problem(bytes), "");
+  // The repo's photo passes the check (and decodes).
+  const std::string photo = testing::test_data("images/scene_500x375.jpg");
+  std::ifstream in(photo, std::ios::binary);
+  const std::vector<uint8_t> good{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_EQ(io::jpeg_huffman_table_problem(good), "");
 }
 
 // models/fashion_samples/ holds the first 8 test images as PNG: decoding one gives the same

@@ -68,23 +68,10 @@ std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInf
   std::vector<TensorInfo> out = schema->infer(node, inputs);
   out.resize(node.outputs.size());
   // Hostile attributes (pads of 1e9, ...) must end here with a message, not in a huge allocation.
-  constexpr int64_t kMaxElements = int64_t{1} << 32;
   for (const TensorInfo& info : out) {
-    int64_t count = 1;
-    for (int64_t d : info.dims) {
-      if (d == -1) continue;  // unknown (symbolic) dimension
-      if (d < 0) {
-        throw_error(ErrorCode::kInvalidModel, node.describe() +
-                                                  ": inferred a negative output dimension " +
-                                                  dims_to_string(info.dims));
-      }
-      if (d > 0 && count > kMaxElements / d) {
-        throw_error(ErrorCode::kInvalidModel, node.describe() + ": output dims " +
-                                                  dims_to_string(info.dims) +
-                                                  " exceed 2^32 elements");
-      }
-      count *= d;
-    }
+    const std::string problem = dims_problem(info.dims);
+    if (!problem.empty())
+      throw_error(ErrorCode::kInvalidModel, node.describe() + ": inferred output " + problem);
   }
   return out;
 }

@@ -41,16 +41,22 @@ std::string where(const std::string& label, const std::string& name, const std::
   return label + ": node '" + name + "' (" + op + ", opset " + std::to_string(opset) + ")";
 }
 
-Shape shape_from_type(const onnx::TypeProto& type) {
+// A declared shape; dims a tensor cannot have (negative, or past kMaxTensorElements in all) are
+// refused naming `context`, before anything computes an element count from them.
+Shape shape_from_type(const onnx::TypeProto& type, const std::string& context) {
   if (!type.has_tensor_type() || !type.tensor_type().has_shape()) return Shape::unknown_rank();
   std::vector<Dim> dims;
+  Dims sizes;
   for (const auto& d : type.tensor_type().shape().dim()) {
     if (d.has_dim_value()) {
       dims.push_back(Dim{d.dim_value(), {}});
     } else {
       dims.push_back(Dim{-1, d.dim_param()});
     }
+    sizes.push_back(dims.back().size);
   }
+  const std::string problem = dims_problem(sizes);
+  if (!problem.empty()) throw_error(ErrorCode::kInvalidModel, context + ": declared " + problem);
   return Shape(std::move(dims));
 }
 
@@ -171,7 +177,8 @@ std::shared_ptr<Graph> import_model(const onnx::ModelProto& model, const std::st
                                                "' has unsupported element type " +
                                                std::to_string(elem));
     }
-    graph->inputs.push_back(graph->add_value(in.name(), dtype, shape_from_type(in.type())));
+    graph->inputs.push_back(graph->add_value(
+        in.name(), dtype, shape_from_type(in.type(), label + ": input '" + in.name() + "'")));
   }
 
   for (int i = 0; i < g.node_size(); ++i) {

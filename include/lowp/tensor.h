@@ -16,6 +16,12 @@ namespace lowp {
 using Dims = std::vector<int64_t>;
 
 int64_t element_count(const Dims& dims);
+// The most elements a tensor's dims may describe (inferred, declared or loaded), far beyond any
+// real model and far below int64 overflow.
+inline constexpr int64_t kMaxTensorElements = int64_t{1} << 32;
+// What is wrong with dims a file declared or inference produced: a dim below -1 (-1 is an unknown
+// dim, skipped), or known dims multiplying past kMaxTensorElements; empty when nothing is.
+std::string dims_problem(const Dims& dims);
 std::string dims_to_string(const Dims& dims);
 
 class Tensor {

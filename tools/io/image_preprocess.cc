@@ -1,15 +1,12 @@
 #include "tools/io/image_preprocess.h"
 
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <memory>
 
 #include "lowp/error.h"
+#include "tools/io/image_decode.h"
 #include "tools/io/resize.h"
-
-// Declarations only: stb_image_impl.cc compiles the implementation.
-#include "stb_image.h"
 
 namespace lowp::io {
 namespace {
@@ -49,31 +46,6 @@ Tensor fashion_from_grey(const PlanarImage& grey28) {
 
 // Python's round(): halves go to the even neighbour (as torchvision's CenterCrop offsets).
 int round_half_even(double v) { return static_cast<int>(std::nearbyint(v)); }
-
-using StbPixels = std::unique_ptr<stbi_uc, void (*)(void*)>;
-
-StbPixels decode(const std::string& path, int* width, int* height, int* channels) {
-  // The header first: the pixel count is checked before stb allocates the decoded image.
-  if (stbi_info(path.c_str(), width, height, channels) &&
-      static_cast<int64_t>(*width) * *height > kMaxImagePixels) {
-    throw_error(ErrorCode::kInvalidArgument,
-                path + ": image of " + std::to_string(*width) + "x" + std::to_string(*height) +
-                    " pixels is over the limit of " + std::to_string(kMaxImagePixels) + " pixels");
-  }
-  StbPixels pixels(stbi_load(path.c_str(), width, height, channels, 0), stbi_image_free);
-  if (!pixels) {
-    const char* reason = stbi_failure_reason();
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw_error(ErrorCode::kIo, path + ": cannot open image file");
-    std::fclose(f);
-    throw_error(ErrorCode::kInvalidArgument,
-                path + ": cannot decode image (" + (reason ? reason : "unknown reason") + ")");
-  }
-  if (*width <= 0 || *height <= 0 || *channels < 1 || *channels > 4) {
-    throw_error(ErrorCode::kInvalidArgument, path + ": image has an unsupported layout");
-  }
-  return pixels;
-}
 
 }  // namespace
 
@@ -136,10 +108,10 @@ Tensor preprocess_imagenet_rgb(const uint8_t* rgb, int width, int height) {
 }
 
 Tensor load_image_preprocessed(const std::string& path, Preprocess preprocess) {
-  int width = 0, height = 0, channels = 0;
-  StbPixels pixels = decode(path, &width, &height, &channels);
+  const DecodedImage image = decode_image(path, kMaxImagePixels);
+  const int width = image.width, height = image.height, channels = image.channels;
   const size_t n = static_cast<size_t>(width) * height;
-  const stbi_uc* p = pixels.get();
+  const uint8_t* p = image.pixels.data();
 
   if (preprocess == Preprocess::kImagenet) {
     std::vector<uint8_t> rgb(n * 3);
@@ -156,7 +128,7 @@ Tensor load_image_preprocessed(const std::string& path, Preprocess preprocess) {
   // Greyscale: colour images use ITU-R 601-2 luma (as PIL's convert("L")); alpha is ignored.
   PlanarImage grey(1, height, width);
   for (size_t i = 0; i < n; ++i) {
-    const stbi_uc* px = p + i * channels;
+    const uint8_t* px = p + i * channels;
     if (channels >= 3) {
       const uint32_t l = px[0] * 19595u + px[1] * 38470u + px[2] * 7471u + 0x8000u;
       grey.data[i] = static_cast<float>(l >> 16);
