@@ -1,5 +1,6 @@
 #include "tools/io/image_decode.h"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -33,8 +34,14 @@ std::string dht_problem(std::span<const uint8_t> body) {
 
 }  // namespace
 
+bool is_jpeg(std::span<const uint8_t> bytes) {
+  size_t at = 0;
+  while (at < bytes.size() && bytes[at] == 0xFF) ++at;  // stb skips fill bytes before SOI too
+  return at > 0 && at < bytes.size() && bytes[at] == 0xD8;
+}
+
 std::string jpeg_huffman_table_problem(std::span<const uint8_t> jpeg) {
-  size_t at = 2;  // after SOI
+  size_t at = 0;  // SOI (after any fill bytes) is skipped as a marker without length
   while (at + 1 < jpeg.size()) {
     if (jpeg[at] != 0xFF) {  // entropy-coded data (after SOS): skip to the next marker
       ++at;
@@ -48,9 +55,12 @@ std::string jpeg_huffman_table_problem(std::span<const uint8_t> jpeg) {
     }
     if (marker == 0xD9 || at + 4 > jpeg.size()) return "";  // EOI, or nothing left to check
     const size_t length = be16(jpeg, at + 2);
-    if (length < 2 || at + 2 + length > jpeg.size()) return "";  // stb refuses these itself
+    if (length < 2) return "";  // stb refuses this itself
     if (marker == 0xC4) {
-      std::string problem = dht_problem(jpeg.subspan(at + 4, length - 2));
+      // A segment that runs past the end is still parsed by stb (reading zeros): check what is
+      // there.
+      const size_t body = std::min(length - 2, jpeg.size() - (at + 4));
+      std::string problem = dht_problem(jpeg.subspan(at + 4, body));
       if (!problem.empty()) return problem;
     }
     at += 2 + length;
@@ -67,6 +77,12 @@ DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
     throw_error(ErrorCode::kInvalidArgument, path + ": image file over 2 GiB");
   const auto* data = bytes.data();
   const int size = static_cast<int>(bytes.size());
+  // Before stb reads anything (stbi_info parses the Huffman tables too).
+  if (is_jpeg(bytes)) {
+    const std::string problem = jpeg_huffman_table_problem(bytes);
+    if (!problem.empty())
+      throw_error(ErrorCode::kInvalidArgument, path + ": cannot decode image (" + problem + ")");
+  }
   DecodedImage image;
   // The header first: the pixel count is checked before stb allocates the decoded image.
   if (stbi_info_from_memory(data, size, &image.width, &image.height, &image.channels) &&
@@ -75,11 +91,6 @@ DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
                                                  "x" + std::to_string(image.height) +
                                                  " pixels is over the limit of " +
                                                  std::to_string(max_pixels) + " pixels");
-  }
-  if (bytes.size() >= 2 && bytes[0] == 0xFF && bytes[1] == 0xD8) {
-    const std::string problem = jpeg_huffman_table_problem(bytes);
-    if (!problem.empty())
-      throw_error(ErrorCode::kInvalidArgument, path + ": cannot decode image (" + problem + ")");
   }
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
       stbi_load_from_memory(data, size, &image.width, &image.height, &image.channels, 0),

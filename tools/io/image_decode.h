@@ -19,6 +19,9 @@ struct DecodedImage {
 // cannot decode, and JPEG files whose structure stb_image 2.27 (Debian 12's) mishandles.
 DecodedImage decode_image(const std::string& path, int64_t max_pixels);
 
+// Whether stb_image takes `bytes` for a JPEG: SOI after any number of 0xFF fill bytes.
+bool is_jpeg(std::span<const uint8_t> bytes);
+
 // What is wrong with a JPEG's Huffman tables (DHT segments), or empty: stb_image 2.27 writes past
 // its tables when a table's 16 code counts add up to more than 256 (fixed upstream in 2.28).
 std::string jpeg_huffman_table_problem(std::span<const uint8_t> jpeg);
