@@ -9,7 +9,7 @@
 #   4 engine     engine/, include/lowp/lowp.h: Engine, Session, plan file, pipeline, precision
 #   5 frontends  frontends/: ONNX import and export
 #   6 tools      tools/: file formats and the lowp command
-# tests/, bench/ and examples/ may include anything.
+# tests/, bench/, examples/ and fuzz/ may include anything.
 #   scripts/check_layers.sh [ROOT]
 set -euo pipefail
 root=${1:-$(dirname "$0")/..}

@@ -9,6 +9,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libstb-dev libfmt-dev
   libonnx-testdata dataset-fashion-mnist
+  # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes, and clang's omp.h
+  clang libclang-rt-14-dev libomp-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
