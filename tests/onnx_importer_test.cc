@@ -141,6 +141,42 @@ TEST(OnnxImporter, MatMulWithThreeInputs) {
   EXPECT_NE(msg.find("MatMul takes at most 2 inputs, the file gives 3"), std::string::npos) << msg;
 }
 
+// A Resize-10 without inputs (the opset-10 conversion once read the missing first input; found
+// by the ONNX fuzzer, fuzz/regressions/onnx_model/): refused naming the node.
+TEST(OnnxImporter, ResizeOpset10WithoutInputs) {
+  auto m = make_model(10);
+  add_io(m.mutable_graph()->add_input(), "x", {1, 1, 2, 2});
+  add_io(m.mutable_graph()->add_output(), "y", {1, 1, 4, 4});
+  add_node(m, "Resize", "empty_resize", {}, {"y"});
+  std::string msg = import_error(m, "resize10", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("node 'empty_resize' (Resize"), std::string::npos) << msg;
+}
+
+// Omitted required inputs and a group that overflows the channel check (both found by the
+// fuzzers, fuzz/regressions/): refused naming the node, nothing read through a missing input.
+TEST(OnnxImporter, OmittedRequiredInputAndOverflowingGroup) {
+  auto m = make_model(13);
+  add_io(m.mutable_graph()->add_input(), "x", {1, 4});
+  add_io(m.mutable_graph()->add_output(), "y", {1, 4});
+  add_initializer(m, "scale", {}, {0.1f});
+  add_node(m, "DequantizeLinear", "dq", {"", "scale"}, {"y"});
+  std::string msg = import_error(m, "omitted_input", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("node 'dq' (DequantizeLinear"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("required input 0 is omitted"), std::string::npos) << msg;
+
+  auto c = make_model(13);
+  add_io(c.mutable_graph()->add_input(), "x", {1, 2, 4, 4});
+  add_io(c.mutable_graph()->add_output(), "y", {1, 2, 4, 4});
+  add_initializer(c, "w", {2, 4, 1, 1}, std::vector<float>(8, 0.5f));
+  auto* conv = add_node(c, "Conv", "conv", {"x", "w"}, {"y"});
+  auto* group = conv->add_attribute();
+  group->set_name("group");
+  group->set_type(onnx::AttributeProto_AttributeType_INT);
+  group->set_i(int64_t{1} << 62);
+  msg = import_error(c, "huge_group", ErrorCode::kInvalidModel);
+  EXPECT_NE(msg.find("node 'conv' (Conv"), std::string::npos) << msg;
+}
+
 // ReduceMean's axes became an input at opset 18; before, an axes input is not ONNX (it was taken).
 TEST(OnnxImporter, ReduceMeanAxesInputBeforeOpset18) {
   auto m = make_model(13);

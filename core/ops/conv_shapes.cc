@@ -54,10 +54,11 @@ std::vector<TensorInfo> infer_conv(const Node& node, const std::vector<TensorInf
   const Dims& x = in[0].dims;
   const Dims& w = in[1].dims;
   const int64_t group = read_group(node);
-  if (x[1] >= 0 && x[1] != w[1] * group) {
+  // In 128 bits: a plan's dims and a file's group may multiply past int64.
+  if (x[1] >= 0 && static_cast<__int128>(w[1]) * group != x[1]) {
     throw_invalid(node, "input has " + std::to_string(x[1]) + " channels but weight " +
                             dims_to_string(w) + " with group " + std::to_string(group) +
-                            " expects " + std::to_string(w[1] * group));
+                            " expects " + std::to_string(w[1]) + " x " + std::to_string(group));
   }
   if (w[0] % group != 0) throw_invalid(node, "output channels are not divisible by group");
   check_bias(node, in, w[0]);

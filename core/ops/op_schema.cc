@@ -58,6 +58,12 @@ std::vector<TensorInfo> infer_node(const Node& node, const std::vector<TensorInf
                                               std::to_string(schema->max_inputs) + " inputs, got " +
                                               std::to_string(inputs.size()));
   }
+  // The required inputs are the first min_inputs: none of them may be omitted ("").
+  for (int i = 0; i < schema->min_inputs; ++i) {
+    if (!inputs[static_cast<size_t>(i)].present)
+      throw_error(ErrorCode::kInvalidModel,
+                  node.describe() + ": required input " + std::to_string(i) + " is omitted");
+  }
   // A fused activation the schema does not list (or a corrupt kind: its bit is 0).
   if (node.activation.present() &&
       !(schema->fusable_activations & activation_bit(node.activation.kind))) {

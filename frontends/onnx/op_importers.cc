@@ -68,9 +68,10 @@ void import_pad(ImportContext& ctx, NodeImport& n) {
 }
 
 void import_resize(ImportContext& ctx, NodeImport& n) {
-  if (ctx.opset < 11) {  // Resize-10: (X, scales)
+  if (ctx.opset < 11) {                                   // Resize-10: (X, scales)
+    Value* x = n.inputs.empty() ? nullptr : n.inputs[0];  // missing: refused by the schema
     Value* scales = n.inputs.size() > 1 ? n.inputs[1] : nullptr;
-    n.inputs = {n.inputs[0], nullptr, scales};
+    n.inputs = {x, nullptr, scales};
     n.attributes["coordinate_transformation_mode"] = std::string("asymmetric");
     n.attributes["nearest_mode"] = std::string("floor");
   }
