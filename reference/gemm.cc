@@ -86,7 +86,8 @@ void matmul_kernel(const Node& node, const std::vector<const Tensor*>& inputs,
   std::copy(ad.begin(), ad.end() - 2, a_batch.end() - static_cast<int64_t>(ad.size() - 2));
   std::copy(bd.begin(), bd.end() - 2, b_batch.end() - static_cast<int64_t>(bd.size() - 2));
   Dims out_batch(batch_rank);
-  for (size_t i = 0; i < batch_rank; ++i) out_batch[i] = std::max(a_batch[i], b_batch[i]);
+  // Broadcast: a 1 takes the other side's size (0 included: max() would make 0 and 1 a 1).
+  for (size_t i = 0; i < batch_rank; ++i) out_batch[i] = a_batch[i] == 1 ? b_batch[i] : a_batch[i];
   const int64_t batches = element_count(out_batch);
 
   FloatInput af(a);

@@ -355,6 +355,17 @@ TEST(NnMatMul, BroadcastAndVectors) {
   expect_values(run("MatMul", {&v, &mt})[0], {2}, {16, 22});
 }
 
+// A batch of 0 against a broadcast batch of 1 is an empty product, not one read past an empty
+// buffer (the batch count came from max(0, 1); found by the ONNX fuzzer on a batch-0 ConvNeXt).
+TEST(NnMatMul, EmptyBatchBroadcastAgainstOne) {
+  const Tensor a(DataType::kF32, {0, 2, 3});
+  const Tensor b = iota({1, 3, 4});
+  const auto y = run("MatMul", {&a, &b})[0];
+  EXPECT_EQ(y.dims(), (Dims{0, 2, 4}));
+  const Tensor c(DataType::kF32, {2, 0, 3, 4});
+  EXPECT_EQ(run("MatMul", {&a, &c})[0].dims(), (Dims{2, 0, 2, 4}));
+}
+
 // ---- BatchNormalization / Softmax ---------------------------------------------------------------
 
 TEST(NnNorm, BatchNormalization) {
