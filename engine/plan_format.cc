@@ -300,6 +300,7 @@ std::string payload_of(const Graph& g, const CompileOptions& options,
     w.str(key);
     w.str(value);
   }
+  if (version >= 4) w.str(options.preprocessing ? to_string(*options.preprocessing) : "");
   return std::move(w.bytes);
 }
 
@@ -383,6 +384,14 @@ LoadedPlan parse_payload(Reader& r, uint32_t version) {
     for (size_t i = 0; i < tactics; ++i) {
       std::string key = r.str();
       plan.tactics[key] = r.str();
+    }
+  }
+  if (version >= 4) {
+    const std::string preprocessing = r.str();
+    try {
+      if (!preprocessing.empty()) plan.options.preprocessing = parse_preprocessing(preprocessing);
+    } catch (const Error& e) {
+      r.corrupt(e.what());
     }
   }
   if (!r.at_end()) r.corrupt("trailing bytes");

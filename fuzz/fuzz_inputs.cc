@@ -175,9 +175,10 @@ Outcome idx(Bytes bytes) {
 Outcome image(Bytes bytes) {
   const std::string path = scratch_file("image.img", bytes);
   Outcome outcome = Outcome::kRefused;
-  for (io::Preprocess preprocess : {io::Preprocess::kImagenet, io::Preprocess::kFashion}) {
+  for (const char* preset : {"torchvision", "fashion"}) {
     try {
-      io::load_image_preprocessed(path, preprocess);
+      io::load_image_preprocessed(path, preprocessing_preset(preset),
+                                  {1, 3, preset[0] == 't' ? 224 : 64, preset[0] == 't' ? 224 : 64});
       outcome = Outcome::kAccepted;
     } catch (const Error&) {
     }

@@ -4,6 +4,8 @@
 #   0 core       core/, include/lowp/ (all public headers but lowp.h): IR, tensors, schemas, shape
 #                inference, options, the backend contract, verifier, arena and cache helpers
 #   1 reference  reference/: the reference kernels that define each op's semantics
+#   1 imaging    imaging/: decoded pixels -> input tensors (resize, crop, normalise); neither it
+#                nor reference includes the other
 #   2 passes     passes/: graph rewrites and calibration statistics
 #   3 backends   backends/cpu/, backends/cuda/ (neither includes the other)
 #   4 engine     engine/, include/lowp/lowp.h: Engine, Session, plan file, pipeline, precision
@@ -19,6 +21,7 @@ layer_of() {  # prints "rank name" for a path relative to the root, nothing for 
     include/lowp/lowp.h) echo "4 engine" ;;
     include/lowp/* | core/*) echo "0 core" ;;
     reference/*) echo "1 reference" ;;
+    imaging/*) echo "1 imaging" ;;
     passes/*) echo "2 passes" ;;
     backends/cpu/*) echo "3 backends/cpu" ;;
     backends/cuda/*) echo "3 backends/cuda" ;;
@@ -45,7 +48,7 @@ while IFS= read -r file; do
     trank=""
   done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
   rank=""
-done < <(find core include reference passes backends engine frontends tools -type f \
+done < <(find core include reference imaging passes backends engine frontends tools -type f \
            \( -name '*.h' -o -name '*.cc' -o -name '*.cu' -o -name '*.cuh' \) 2> /dev/null | sort)
 echo "check_layers: $checked files, $bad includes up a layer"
 [ "$bad" -eq 0 ]

@@ -47,6 +47,9 @@ for model in fuzz/seeds/onnx_model/*.onnx tests/data/torchvision/*op13*.onnx; do
       --calib random --calib-count 2 --calib-cache "$seeds/calibration_cache/${stem}.json" \
       --threads 1 > /dev/null 2>&1 && n=$((n + 1)) || true
   done
+  # A plan that stores a preprocessing line (format v4) for the mutator to reach.
+  $lowp compile "$model" -o "$seeds/plan/${stem}_preprocess.plan" --preprocess caffe \
+    --threads 1 > /dev/null 2>&1 && n=$((n + 1)) || true
 done
 echo "fuzz: $n plans compiled as seeds; seeds per target:"
 for t in "${targets[@]}"; do echo "  $t: $(ls "$seeds/$t" | wc -l)"; done

@@ -11,6 +11,8 @@ packages=(
   libonnx-testdata dataset-fashion-mnist
   # scripts/fuzz.sh: clang with libFuzzer and the sanitizer runtimes, and clang's omp.h
   clang libclang-rt-14-dev libomp-14-dev
+  # tests/compare_report_test renders `lowp compare --report` pages headless
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -289,26 +289,32 @@ TEST(CalibrationSources, FactoryErrors) {
   const Dims dims{-1, 3, 64, 64};
   ErrorCode code{};
   std::string e = error_of(
-      [&] { io::make_calibration_source("/nonexistent/calib", "", 8, 4, "", dims); }, &code);
+      [&] { io::make_calibration_source("/nonexistent/calib", "", 8, 4, std::nullopt, dims); },
+      &code);
   EXPECT_EQ(code, ErrorCode::kIo);
   EXPECT_NE(e.find("/nonexistent/calib"), std::string::npos) << e;
   fs::path dir = temp_dir("sources");
-  e = error_of([&] { io::make_calibration_source(dir.string(), "tiff", 8, 4, "", dims); }, &code);
+  e = error_of([&] { io::make_calibration_source(dir.string(), "tiff", 8, 4, std::nullopt, dims); },
+               &code);
   EXPECT_EQ(code, ErrorCode::kInvalidArgument);
   EXPECT_NE(e.find("tiff"), std::string::npos) << e;
-  e = error_of([&] { io::make_calibration_source(dir.string(), "", 8, 4, "", dims); });
+  e = error_of([&] { io::make_calibration_source(dir.string(), "", 8, 4, std::nullopt, dims); });
   EXPECT_NE(e.find(dir.string()), std::string::npos) << e;  // empty folder
-  e = error_of([&] { io::make_calibration_source(dir.string(), "images", 8, 4, "", dims); });
+  e = error_of(
+      [&] { io::make_calibration_source(dir.string(), "images", 8, 4, std::nullopt, dims); });
   EXPECT_NE(e.find("no .jpg/.png"), std::string::npos) << e;
-  EXPECT_NE(error_of([&] { io::make_calibration_source("random", "", 8, 0, "", dims); }), "");
-  EXPECT_NE(error_of([&] {
-              io::make_calibration_source("random", "", 8, 4, "", {-1, 3, -1, -1});
-            }),
+  EXPECT_NE(error_of([&] { io::make_calibration_source("random", "", 8, 0, std::nullopt, dims); }),
             "");
   EXPECT_NE(error_of([&] {
-              io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 8, 4, "imagenet", dims);
+              io::make_calibration_source("random", "", 8, 4, std::nullopt, {-1, 3, -1, -1});
             }),
             "");
+  // Images need a preprocessing (the command guesses one from the dims or takes --preprocess).
+  e = error_of([&] {
+    io::make_calibration_source(std::string(LOWP_SOURCE_DIR) + "/models/fashion_samples", "images",
+                                8, 4, std::nullopt, dims);
+  });
+  EXPECT_NE(e.find("give --preprocess"), std::string::npos) << e;
 }
 
 TEST(CalibrationSources, NpyRowsRegroupedIntoBatches) {
@@ -317,21 +323,23 @@ TEST(CalibrationSources, NpyRowsRegroupedIntoBatches) {
   io::write_npy((dir / "b.npy").string(),
                 lowp::testing::random_tensor({3, 4, 4}, 2));  // one sample
   io::write_npy((dir / "c.npy").string(), lowp::testing::random_tensor({2, 3, 4, 4}, 3));
-  auto source = io::make_calibration_source(dir.string(), "", 0, 4, "", {-1, 3, 4, 4});
+  auto source = io::make_calibration_source(dir.string(), "", 0, 4, std::nullopt, {-1, 3, 4, 4});
   std::vector<int64_t> sizes;
   std::vector<Tensor> batch;
   while (source->next(batch)) sizes.push_back(batch.at(0).dims()[0]);
   EXPECT_EQ(sizes, (std::vector<int64_t>{4, 2}));
-  auto limited = io::make_calibration_source((dir / "a.npy").string(), "", 2, 4, "", {-1, 3, 4, 4});
+  auto limited =
+      io::make_calibration_source((dir / "a.npy").string(), "", 2, 4, std::nullopt, {-1, 3, 4, 4});
   ASSERT_TRUE(limited->next(batch));
   EXPECT_EQ(batch.at(0).dims(), (Dims{2, 3, 4, 4}));
   EXPECT_FALSE(limited->next(batch));
-  auto wrong = io::make_calibration_source(dir.string(), "", 0, 4, "", {-1, 3, 8, 8});
+  auto wrong = io::make_calibration_source(dir.string(), "", 0, 4, std::nullopt, {-1, 3, 8, 8});
   EXPECT_NE(error_of([&] { wrong->next(batch); }).find("a.npy"), std::string::npos);
 }
 
 TEST(CalibrationSources, IdxAndRandomBatches) {
-  auto idx = io::make_calibration_source(LOWP_FASHION_MNIST, "", 10, 4, "", {-1, 3, 64, 64});
+  auto idx =
+      io::make_calibration_source(LOWP_FASHION_MNIST, "", 10, 4, std::nullopt, {-1, 3, 64, 64});
   auto* sized = dynamic_cast<SizedCalibrationSource*>(idx.get());
   ASSERT_NE(sized, nullptr);
   EXPECT_EQ(sized->total_images(), 10);
@@ -341,8 +349,8 @@ TEST(CalibrationSources, IdxAndRandomBatches) {
   EXPECT_EQ(sizes, (std::vector<int64_t>{4, 4, 2}));
 
   // Random samples do not depend on the batch size.
-  auto r1 = io::make_calibration_source("random", "", 3, 1, "", {-1, 3, 8, 8});
-  auto r3 = io::make_calibration_source("random", "", 3, 3, "", {-1, 3, 8, 8});
+  auto r1 = io::make_calibration_source("random", "", 3, 1, std::nullopt, {-1, 3, 8, 8});
+  auto r3 = io::make_calibration_source("random", "", 3, 3, std::nullopt, {-1, 3, 8, 8});
   std::vector<Tensor> all;
   ASSERT_TRUE(r3->next(all));
   for (int i = 0; i < 3; ++i) {
@@ -352,9 +360,10 @@ TEST(CalibrationSources, IdxAndRandomBatches) {
 }
 
 TEST(CalibrationSources, ImageFolders) {
-  // 28x28 PNGs: the format and the fashion preprocessing are guessed from the folder and dims.
-  auto fashion = io::make_calibration_source(
-      std::string(LOWP_SOURCE_DIR) + "/models/fashion_samples", "", 5, 3, "", {-1, 3, 64, 64});
+  // 28x28 PNGs: the format is guessed from the folder.
+  auto fashion =
+      io::make_calibration_source(std::string(LOWP_SOURCE_DIR) + "/models/fashion_samples", "", 5,
+                                  3, preprocessing_preset("fashion"), {-1, 3, 64, 64});
   EXPECT_NE(fashion->describe().find("(fashion)"), std::string::npos) << fashion->describe();
   std::vector<Tensor> batch;
   std::vector<int64_t> sizes;
@@ -365,11 +374,14 @@ TEST(CalibrationSources, ImageFolders) {
   EXPECT_EQ(sizes, (std::vector<int64_t>{3, 2}));
 
   const std::string imagenet = lowp::testing::test_data("images");
-  auto source = io::make_calibration_source(imagenet, "images", 3, 2, "", {-1, 3, 224, 224});
-  EXPECT_NE(source->describe().find("(imagenet)"), std::string::npos) << source->describe();
+  auto source = io::make_calibration_source(imagenet, "images", 3, 2,
+                                            preprocessing_preset("imagenet"), {-1, 3, 224, 224});
+  EXPECT_NE(source->describe().find("(torchvision)"), std::string::npos) << source->describe();
   ASSERT_TRUE(source->next(batch));
   EXPECT_EQ(batch.at(0).dims(), (Dims{2, 3, 224, 224}));
-  auto wrong = io::make_calibration_source(imagenet, "images", 1, 1, "fashion", {-1, 3, 224, 224});
+  Preprocessing small_crop = preprocessing_preset("torchvision");
+  small_crop.crop_height = small_crop.crop_width = 64;  // not the model's 224
+  auto wrong = io::make_calibration_source(imagenet, "images", 1, 1, small_crop, {-1, 3, 224, 224});
   EXPECT_NE(error_of([&] { wrong->next(batch); }).find("tests/data/images/"), std::string::npos);
 }
 
@@ -385,7 +397,7 @@ std::shared_ptr<const Engine> fashion_engine() {
 
 CalibrationStatistics fashion_statistics(int images, int batch) {
   auto engine = fashion_engine();
-  auto source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", images, batch, "",
+  auto source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", images, batch, std::nullopt,
                                             engine->inputs()[0].dims);
   return collect_calibration_statistics(engine->graph(), *source, {}, true, fp32_cpu_runner());
 }
@@ -395,7 +407,7 @@ CalibrationStatistics fashion_statistics(int images, int batch) {
 TEST(FashionCalibration, BatchesOverTheMemoryBudgetRunInSlices) {
   auto engine = fashion_engine();
   auto stats_with = [&](size_t budget) {
-    auto source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 12, 12, "",
+    auto source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 12, 12, std::nullopt,
                                               engine->inputs()[0].dims);
     return collect_calibration_statistics(engine->graph(), *source, {}, false, fp32_cpu_runner(),
                                           budget);
@@ -465,8 +477,8 @@ TEST(FashionCalibration, RangesPerCalibratorAndLogitsMatchTheEngine) {
     }
   }
   // The extra outputs do not disturb the computation: the logits' range equals a plain run's.
-  auto source =
-      io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 64, 64, "", engine->inputs()[0].dims);
+  auto source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 64, 64, std::nullopt,
+                                            engine->inputs()[0].dims);
   std::vector<Tensor> batch;
   ASSERT_TRUE(source->next(batch));
   auto session = engine->create_session();
@@ -482,8 +494,8 @@ TEST(FashionCalibration, CacheIsWrittenThenUsedWithoutData) {
   fs::path dir = temp_dir("fashion_cache");
   CalibrationOptions options = options_for(Calibrator::kEntropy);
   options.cache_path = (dir / "fashion.calib.json").string();
-  options.source =
-      io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 16, 8, "", engine->inputs()[0].dims);
+  options.source = io::make_calibration_source(LOWP_FASHION_MNIST, "idx", 16, 8, std::nullopt,
+                                               engine->inputs()[0].dims);
   auto first = calibrate(engine->graph(), options, {}, false, fp32_cpu_runner());
   ASSERT_TRUE(fs::exists(options.cache_path));
   options.source = nullptr;

@@ -17,23 +17,6 @@
 namespace lowp {
 namespace {
 
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult lowp_command(const std::string& arguments) {
-  const std::string lowp = std::string(LOWP_BINARY_DIR) + "/tools/lowp";
-  CommandResult r;
-  FILE* pipe = popen((lowp + " " + arguments + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  char buf[4096];
-  for (size_t got; (got = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.output.append(buf, got);
-  const int status = pclose(pipe);
-  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 std::string temp_path(const std::string& name) {
   const auto dir = std::filesystem::path(LOWP_BINARY_DIR) / "cli_run_test";
   std::filesystem::create_directories(dir);
@@ -79,7 +62,7 @@ std::string small_conv_model() {
 }
 
 TEST(CliHelp, NamesTheBackendsThisBuildHas) {
-  const CommandResult r = lowp_command("--help");
+  const testing::CommandResult r = testing::lowp_command("--help");
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("x86 CPUs (oneDNN)"), std::string::npos) << r.output;
   if (has_cuda_backend()) {
@@ -99,13 +82,13 @@ TEST(CliRunNpy, Float64IsReadAsFloat32WithANote) {
   const std::string f64 = temp_path("x_f64.npy"), f32 = temp_path("x_f32.npy");
   write_f64_npy(f64, x.dims(), doubles);
   io::write_npy(f32, x);
-  const CommandResult a =
-      lowp_command("run " + model + " " + f64 + " --output-dir " + temp_path("out_f64"));
+  const testing::CommandResult a =
+      testing::lowp_command("run " + model + " " + f64 + " --output-dir " + temp_path("out_f64"));
   ASSERT_EQ(a.status, 0) << a.output;
   EXPECT_NE(a.output.find("note: " + f64 + ": float64 read as float32"), std::string::npos)
       << a.output;
-  const CommandResult b =
-      lowp_command("run " + model + " " + f32 + " --output-dir " + temp_path("out_f32"));
+  const testing::CommandResult b =
+      testing::lowp_command("run " + model + " " + f32 + " --output-dir " + temp_path("out_f32"));
   ASSERT_EQ(b.status, 0) << b.output;
   EXPECT_EQ(b.output.find("note:"), std::string::npos) << b.output;
   const Tensor ya = io::read_npy(temp_path("out_f64") + "/y.npy");
@@ -118,7 +101,7 @@ TEST(CliRunNpy, Float64BeyondFloat32IsRefused) {
   std::vector<double> values(32, 0.5);
   values[7] = 1e300;
   write_f64_npy(path, {1, 2, 4, 4}, values);
-  const CommandResult r = lowp_command("run " + small_conv_model() + " " + path);
+  const testing::CommandResult r = testing::lowp_command("run " + small_conv_model() + " " + path);
   EXPECT_EQ(r.status, 1) << r.output;
   EXPECT_NE(r.output.find(path), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("beyond float32's range"), std::string::npos) << r.output;
@@ -130,7 +113,7 @@ TEST(CliRunNpy, IntegersFeedAFloatInput) {
   for (int64_t i = 0; i < x.numel(); ++i) x.data<uint8_t>()[i] = static_cast<uint8_t>(i * 7);
   const std::string path = temp_path("x_u8.npy");
   io::write_npy(path, x);
-  const CommandResult r = lowp_command("run " + small_conv_model() + " " + path);
+  const testing::CommandResult r = testing::lowp_command("run " + small_conv_model() + " " + path);
   EXPECT_EQ(r.status, 0) << r.output;
   EXPECT_NE(r.output.find("u8 converted to f32 for input 'x'"), std::string::npos) << r.output;
 }
@@ -142,21 +125,21 @@ TEST(CliRunNpy, IntegerInputTakesOnlyWhatFits) {
   for (int64_t i = 0; i < 4; ++i) fits.data<int64_t>()[i] = i - 2;
   const std::string fits_path = temp_path("fits_s64.npy");
   io::write_npy(fits_path, fits);
-  const CommandResult ok = lowp_command("run " + model + " " + fits_path);
+  const testing::CommandResult ok = testing::lowp_command("run " + model + " " + fits_path);
   EXPECT_EQ(ok.status, 0) << ok.output;
   EXPECT_NE(ok.output.find("s64 converted to s32"), std::string::npos) << ok.output;
 
   fits.data<int64_t>()[3] = int64_t{1} << 40;
   const std::string big_path = temp_path("big_s64.npy");
   io::write_npy(big_path, fits);
-  const CommandResult big = lowp_command("run " + model + " " + big_path);
+  const testing::CommandResult big = testing::lowp_command("run " + model + " " + big_path);
   EXPECT_EQ(big.status, 1) << big.output;
   EXPECT_NE(big.output.find("outside s32's range"), std::string::npos) << big.output;
   EXPECT_NE(big.output.find(big_path), std::string::npos) << big.output;
 
   const std::string float_path = temp_path("float.npy");
   io::write_npy(float_path, testing::random_tensor({1, 4}, 1));
-  const CommandResult fl = lowp_command("run " + model + " " + float_path);
+  const testing::CommandResult fl = testing::lowp_command("run " + model + " " + float_path);
   EXPECT_EQ(fl.status, 1) << fl.output;
   EXPECT_NE(fl.output.find("would lose their fractions"), std::string::npos) << fl.output;
 }

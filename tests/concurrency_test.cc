@@ -70,7 +70,7 @@ void check_precision(Precision precision, const std::string& name) {
   options.precision = precision;
   if (precision == Precision::kInt8) {
     options.calibration.source =
-        io::make_calibration_source("random", "random", 8, 4, "", {-1, 3, 8, 8});
+        io::make_calibration_source("random", "random", 8, 4, std::nullopt, {-1, 3, 8, 8});
   }
   const std::string plan = (dir / "model.plan").string();
   Engine::compile_onnx(dynamic_model(dir), options)->save_plan(plan);

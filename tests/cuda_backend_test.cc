@@ -10,8 +10,8 @@
 #include <cstdlib>
 #include <thread>
 
-#include "lowp/lowp.h"
 #include "engine/plan_format.h"
+#include "lowp/lowp.h"
 #include "tests/onnx_model_builder.h"
 #include "tests/test_util.h"
 #include "tools/io/calibration_sources.h"
@@ -272,8 +272,8 @@ TEST(CudaBackend, Int8FashionAccuracyAndAgreement) {
   if (const char* cache = std::getenv("LOWP_FASHION_CALIB_CACHE")) {
     int8.calibration.cache_path = cache;
   } else {
-    int8.calibration.source =
-        io::make_calibration_source(dir, "idx", 512, 64, "fashion", {-1, 3, 64, 64});
+    int8.calibration.source = io::make_calibration_source(
+        dir, "idx", 512, 64, preprocessing_preset("fashion"), {-1, 3, 64, 64});
   }
   auto cpu_int8 = Engine::compile_onnx(fashion_model(), int8);
   auto cuda_int8 = reload_for(*cpu_int8, Device::kCuda,

@@ -299,8 +299,9 @@ std::string check_seed(uint32_t seed, Precision precision, double tolerance,
   options.verify = true;
   if (precision == Precision::kInt8) {
     if (graph->inputs.size() > 1) return "";  // the random source below feeds one input
-    options.calibration.source = io::make_calibration_source(
-        "random", "random", 4, 2, "", {-1, graph->inputs[0]->shape.dims()[1].size, kSize, kSize});
+    options.calibration.source =
+        io::make_calibration_source("random", "random", 4, 2, std::nullopt,
+                                    {-1, graph->inputs[0]->shape.dims()[1].size, kSize, kSize});
   }
   std::shared_ptr<const Engine> engine;
   try {

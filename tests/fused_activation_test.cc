@@ -147,7 +147,7 @@ std::string temp_file(const std::string& name) {
 }
 
 TEST(FusedActivation, PlansKeepItInThisVersionAndLoadVersionTwo) {
-  for (uint32_t version : {kPlanVersion, uint32_t{2}}) {
+  for (uint32_t version : {kPlanVersion, uint32_t{3}, uint32_t{2}}) {
     for (const Case& c : cases()) {
       SCOPED_TRACE(std::string(c.op) + " version " + std::to_string(version));
       auto g = producer_then(c, true);

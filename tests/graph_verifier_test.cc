@@ -201,7 +201,7 @@ TEST(GraphVerifier, ResNetStaysWellFormedThroughEveryPass) {
     };
     if (p == Precision::kInt8) {
       options.calibration.source =
-          io::make_calibration_source("random", "random", 2, 2, "", {-1, 3, 64, 64});
+          io::make_calibration_source("random", "random", 2, 2, std::nullopt, {-1, 3, 64, 64});
     }
     try {
       Engine::compile_onnx(model, options);

@@ -157,7 +157,7 @@ TEST(HostileInput, PlanWithInconsistentQuantParamsIsRefusedOnLoad) {
   CompileOptions options;
   options.precision = Precision::kInt8;
   options.calibration.source =
-      io::make_calibration_source("random", "random", 4, 2, "", {-1, 2, 8, 8});
+      io::make_calibration_source("random", "random", 4, 2, std::nullopt, {-1, 2, 8, 8});
   const std::string plan =
       (fs::temp_directory_path() / ("lowp_bad_quant_" + std::to_string(::getpid()) + ".plan"))
           .string();

@@ -206,14 +206,18 @@ TEST(ResourceLimits, ImagesThatWouldDecodeOrResizeHugeAreRefused) {
     SCOPED_TRACE(std::to_string(c.width) + "x" + std::to_string(c.height));
     const std::string path = temp_path("huge.png");
     write_bytes(path, png_bytes(c.width, c.height));
-    expect_error_within_limit([&] { io::load_image_preprocessed(path, io::Preprocess::kImagenet); },
-                              c.says);
+    expect_error_within_limit(
+        [&] {
+          io::load_image_preprocessed(path, preprocessing_preset("torchvision"), {1, 3, 224, 224});
+        },
+        c.says);
     fs::remove(path);
   }
   // An ordinary size still works.
   const std::string path = temp_path("small.png");
   write_bytes(path, png_bytes(300, 200));
-  EXPECT_EQ(io::load_image_preprocessed(path, io::Preprocess::kImagenet).dims(),
+  EXPECT_EQ(io::load_image_preprocessed(path, preprocessing_preset("torchvision"), {1, 3, 224, 224})
+                .dims(),
             (Dims{1, 3, 224, 224}));
   fs::remove(path);
 }

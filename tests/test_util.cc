@@ -1,7 +1,10 @@
 #include "tests/test_util.h"
 
+#include <sys/wait.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -146,6 +149,18 @@ TestSetTop1 fashion_test_set_top1(const Engine& model, const Engine& reference, 
     }
     r.images += count;
   }
+  return r;
+}
+
+CommandResult lowp_command(const std::string& arguments) {
+  const std::string lowp = std::string(LOWP_BINARY_DIR) + "/tools/lowp";
+  CommandResult r;
+  FILE* pipe = popen((lowp + " " + arguments + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  for (size_t got; (got = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.output.append(buf, got);
+  const int status = pclose(pipe);
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
 }
 

@@ -43,6 +43,14 @@ bool all_close(const Tensor& a, const Tensor& b, float rtol, float atol,
 // A tensor filled with a fixed pseudo-random sequence in [lo, hi).
 Tensor random_tensor(const Dims& dims, uint32_t seed, float lo = -1.f, float hi = 1.f);
 
+// The built `lowp` command run through a shell with `arguments`: exit status (-1 when it did not
+// exit) and stdout and stderr together.
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+CommandResult lowp_command(const std::string& arguments);
+
 // Fashion-MNIST images [start, start+count) preprocessed for the ResNet-18 (count x 3 x 64 x 64).
 Tensor fashion_batch(const io::IdxImages& images, int64_t start, int64_t count);
 // Index of the largest logit of each row of [n, classes] f32 logits.

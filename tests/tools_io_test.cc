@@ -266,7 +266,8 @@ TEST(Preprocess, FashionMatchesPyTorchReference) {
 
 TEST(Preprocess, ImagenetDimsAndRange) {
   const std::string path = testing::test_data("images/scene_500x375.jpg");
-  const Tensor t = io::load_image_preprocessed(path, io::Preprocess::kImagenet);
+  const Tensor t =
+      io::load_image_preprocessed(path, preprocessing_preset("torchvision"), {1, 3, 224, 224});
   ASSERT_EQ(t.dims(), (Dims{1, 3, 224, 224}));
   // (0 - 0.485) / 0.229 = -2.118 and (1 - 0.406) / 0.225 = 2.64 bound every value.
   float lo = 1e9f, hi = -1e9f;
@@ -295,8 +296,9 @@ TEST(Preprocess, ImagenetMatchesTorchvisionReference) {
   ASSERT_EQ(reference.dims(), (Dims{3, 3, 224, 224}));
   const size_t per_image = 3 * 224 * 224;
   for (size_t row = 0; row < files.size(); ++row) {
-    const Tensor mine = io::load_image_preprocessed(testing::test_data("images/" + files[row]),
-                                                    io::Preprocess::kImagenet);
+    const Tensor mine =
+        io::load_image_preprocessed(testing::test_data("images/" + files[row]),
+                                    preprocessing_preset("torchvision"), {1, 3, 224, 224});
     float* ref_row = const_cast<float*>(reference.data<float>()) + row * per_image;
     const Tensor expected = Tensor::view(DataType::kF32, {1, 3, 224, 224}, ref_row);
     double mean_diff = 0;
@@ -314,20 +316,26 @@ TEST(Preprocess, ImagenetMatchesTorchvisionReference) {
 
 TEST(Preprocess, FashionFromImageFileAndErrors) {
   const std::string missing = temp_path("missing.png");
-  expect_error_naming([&] { io::load_image_preprocessed(missing, io::Preprocess::kFashion); },
-                      missing, ErrorCode::kIo);
+  expect_error_naming(
+      [&] {
+        io::load_image_preprocessed(missing, preprocessing_preset("fashion"), {1, 3, 64, 64});
+      },
+      missing, ErrorCode::kIo);
   const std::string garbage = temp_path("garbage.png");
   write_bytes(garbage, "not a png");
-  expect_error_naming([&] { io::load_image_preprocessed(garbage, io::Preprocess::kFashion); },
-                      garbage, ErrorCode::kInvalidArgument);
+  expect_error_naming(
+      [&] {
+        io::load_image_preprocessed(garbage, preprocessing_preset("fashion"), {1, 3, 64, 64});
+      },
+      garbage, ErrorCode::kInvalidArgument);
   std::remove(garbage.c_str());
 
   // A colour JPEG in fashion mode: converted to grey and resized to 28x28 first.
   const std::string photo = testing::test_data("images/scene_500x375.jpg");
-  const Tensor t = io::load_image_preprocessed(photo, io::Preprocess::kFashion);
+  const Tensor t =
+      io::load_image_preprocessed(photo, preprocessing_preset("fashion"), {1, 3, 64, 64});
   EXPECT_EQ(t.dims(), (Dims{1, 3, 64, 64}));
-  EXPECT_EQ(io::parse_preprocess("fashion"), io::Preprocess::kFashion);
-  EXPECT_THROW(io::parse_preprocess("cifar"), Error);
+  EXPECT_THROW(preprocessing_preset("cifar"), Error);
 }
 
 // A JPEG whose Huffman table declares more than 256 codes: Debian's stb_image 2.27 writes past
@@ -340,9 +348,12 @@ TEST(Preprocess, JpegWithAnOversizedHuffmanTableIsRefused) {
                            "crash-1cfc4e374bfbf55b263c7bfa40924b288c934236",
                            "crash-66f3ec169fdbb50576b7c46a2ccc14cbdb51ae6b"}) {
     const std::string jpeg = testing::source_dir() + "/fuzz/regressions/image/" + name;
-    for (auto preprocess : {io::Preprocess::kImagenet, io::Preprocess::kFashion}) {
-      expect_error_naming([&] { io::load_image_preprocessed(jpeg, preprocess); },
-                          "Huffman table of", ErrorCode::kInvalidArgument);
+    for (const char* preset : {"torchvision", "fashion"}) {
+      expect_error_naming(
+          [&] {
+            io::load_image_preprocessed(jpeg, preprocessing_preset(preset), {1, 3, 64, 64});
+          },
+          "Huffman table of", ErrorCode::kInvalidArgument);
     }
   }
   // SOI, DHT of class 0 id 0 whose 16 counts add to 16 x 20 = 320 codes, EOI.
@@ -366,7 +377,8 @@ TEST(Preprocess, FashionPngSampleMatchesIdx) {
   const io::IdxImages images = io::read_idx_images(fashion_path("t10k-images-idx3-ubyte.gz"));
   const std::string png =
       std::string(LOWP_SOURCE_DIR) + "/models/fashion_samples/00_ankle_boot.png";
-  const Tensor from_png = io::load_image_preprocessed(png, io::Preprocess::kFashion);
+  const Tensor from_png =
+      io::load_image_preprocessed(png, preprocessing_preset("fashion"), {1, 3, 64, 64});
   const Tensor from_idx = io::preprocess_fashion_28x28(images.image(0));
   EXPECT_EQ(testing::max_abs_diff(from_png, from_idx), 0.f);
 }

@@ -93,8 +93,8 @@ TEST_P(TorchvisionExport, Bf16StaysCloseToOnnxRuntime) {
 TEST_P(TorchvisionExport, Int8CompilesAndStaysNearOnnxRuntime) {
   CompileOptions options;
   options.precision = Precision::kInt8;
-  options.calibration.source =
-      io::make_calibration_source(test_data("torchvision/input.npy"), "npy", 2, 2, "", x_.dims());
+  options.calibration.source = io::make_calibration_source(test_data("torchvision/input.npy"),
+                                                           "npy", 2, 2, std::nullopt, x_.dims());
   EXPECT_LE(report(*Engine::compile_onnx(path_, options), "int8"), 0.2);
 }
 

@@ -79,6 +79,11 @@ class Engine : public std::enable_shared_from_this<Engine> {
   std::unique_ptr<Session> create_session() const;
   // One line per node of the compiled graph: how the backend runs it.
   std::vector<std::string> describe() const;
+  // Decoded pixels -> a tensor for the first input, as options().preprocessing says (stored in
+  // the plan by `lowp compile --preprocess`), or as `preprocessing` says. Throws kInvalidArgument
+  // when the engine has no preprocessing, or the image or input cannot take it.
+  Tensor preprocess(const ImageView& image) const;
+  Tensor preprocess(const ImageView& image, const Preprocessing& preprocessing) const;
   // One line when the device computes in another precision than the plan stores (an fp16 plan on
   // a CPU without fp16 arithmetic runs in fp32), else "".
   std::string precision_note() const;

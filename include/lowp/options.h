@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "lowp/preprocessing.h"
 #include "lowp/tensor.h"
 
 namespace lowp {
@@ -84,6 +85,9 @@ struct CompileOptions {
   // plans (RuntimeOptions::cuda_device picks it when loading).
   int cuda_device = -1;
   CalibrationOptions calibration;  // int8 (and fp16 range checks)
+  // How an image becomes the first input (lowp/preprocessing.h). Not used by compiling: stored in
+  // the plan so that tools and Engine::preprocess read photos as the model expects.
+  std::optional<Preprocessing> preprocessing;
   FoldingLimits folding;
   // Compiled programs an engine keeps, least recently used evicted: one per set of input dims (and
   // per value of inputs whose contents decide shapes). Bounds memory when callers vary shapes.

@@ -53,8 +53,8 @@ Tensor fashion_inputs(int64_t start, int64_t count) {
 // The ResNet-18 compiled for int8 on the CPU, calibrated on `count` Fashion training images.
 std::shared_ptr<const Engine> fashion_int8_on_cpu(int count, int batch) {
   CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
-  int8.calibration.source =
-      io::make_calibration_source(fashion_dir(), "idx", count, batch, "fashion", {-1, 3, 64, 64});
+  int8.calibration.source = io::make_calibration_source(
+      fashion_dir(), "idx", count, batch, preprocessing_preset("fashion"), {-1, 3, 64, 64});
   return Engine::compile_onnx(fashion_model(), int8);
 }
 
@@ -642,7 +642,7 @@ TEST_F(CudaEmulation, SmallGraphsInt8AgreeWithCpuInt8) {
     calib_dims[0] = -1;
     CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
     int8.calibration.source =
-        io::make_calibration_source("random", "random", 32, 8, "", calib_dims);
+        io::make_calibration_source("random", "random", 32, 8, std::nullopt, calib_dims);
     auto cpu = Engine::compile_onnx(path, int8);
     auto engine = reload_for(*cpu, Device::kCuda, path + ".int8.plan");
     int int8_nodes = 0;
@@ -709,7 +709,7 @@ TEST_F(CudaEmulation, ConvolutionsRunInImageSlicesPastTheLimit) {
   save_model(edge_ops_model(), edge_path);
   CompileOptions edge_int8 = options_for(Device::kCpu, Precision::kInt8);
   edge_int8.calibration.source =
-      io::make_calibration_source("random", "random", 16, 8, "", {-1, 3, 9, 9});
+      io::make_calibration_source("random", "random", 16, 8, std::nullopt, {-1, 3, 9, 9});
   struct Case {
     const char* name;
     std::shared_ptr<const Engine> engine;
@@ -769,7 +769,7 @@ TEST_F(CudaEmulation, ImageNetBatch256ArenaWithSlices) {
   emu::set_cudnn_speed(0.0);
   CompileOptions int8 = options_for(Device::kCpu, Precision::kInt8);
   int8.calibration.source =
-      io::make_calibration_source("random", "random", 4, 4, "", {-1, 3, 224, 224});
+      io::make_calibration_source("random", "random", 4, 4, std::nullopt, {-1, 3, 224, 224});
   const std::string dir = std::string(LOWP_BINARY_DIR);
   const std::pair<const char*, std::shared_ptr<const Engine>> engines[] = {
       {"fp16", Engine::compile_onnx(model, options_for(Device::kCuda, Precision::kFp16))},

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli/preprocess_args.h"
+
 namespace CLI {
 class App;
 }
@@ -35,7 +37,8 @@ struct PrecisionArgs {
   double percentile = 99.99;
   std::string calib_cache;
   bool symmetric = false;  // s8 symmetric activations instead of u8 with a zero point
-  std::string preprocess;  // calibration images: imagenet | fashion; empty: from the input dims
+  // How images (calibration, --image, datasets) become inputs; compile stores it in the plan.
+  PreprocessArgs preprocess;
 };
 
 struct CompileArgs {
@@ -54,7 +57,6 @@ struct RunArgs {
   std::string input_file;           // bare FILE.npy for a single-input model
   std::vector<std::string> inputs;  // NAME=FILE.npy
   std::vector<std::string> images;
-  std::string preprocess;  // imagenet | fashion; empty: chosen from the input dims
   std::string output_dir;
   std::string labels;
   int top_k = 5;
@@ -92,14 +94,16 @@ struct ExportArgs {
 void add_precision_options(CLI::App* cmd, PrecisionArgs& args);
 // CompileOptions for these precision options and thread count.
 struct CompareArgs {
-  std::string model;
+  std::string model;  // .onnx, or an fp32 .plan (the other precisions compiled from its graph)
   std::string precisions = "fp32,fp16,int8";
   PrecisionArgs precision;  // calibration and keep options, shared by every precision compared
   std::string image;
+  std::string input;  // NAME=X.npy: one input tensor or a batch of them
   std::string dataset;
-  std::string dataset_format;  // images | idx; empty: idx for *.gz or a folder holding idx files
+  std::string dataset_format;  // images | folders | npy | idx; empty: guessed
+  std::string dataset_labels;  // Y.npy: integer labels of an .npy dataset
   std::string labels;
-  std::string preprocess;
+  std::string report;  // FILE.html
   int64_t limit = 0;
   int batch = 32;
   int worst = 5;

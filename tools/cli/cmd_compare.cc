@@ -12,12 +12,15 @@
 #include <numeric>
 #include <sstream>
 
+#include "core/atomic_file.h"
 #include "lowp/graph.h"
 #include "lowp/lowp.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/compare_dataset.h"
 #include "tools/cli/compare_metrics.h"
+#include "tools/cli/compare_report.h"
 #include "tools/cli/model_util.h"
+#include "tools/io/calibration_sources.h"
 #include "tools/io/labels.h"
 
 namespace lowp::cli {
@@ -26,19 +29,27 @@ namespace fs = std::filesystem;
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Compare precisions of one model side by side on an image or a dataset");
-  cmd->add_option("model", args.model, "ONNX model")->required();
+  cmd->add_option("model", args.model, "ONNX model, or an fp32 plan")->required();
   cmd->add_option("--precisions", args.precisions,
                   "Comma-separated precisions (fp32 is the reference)")
       ->capture_default_str();
   cmd->add_option("--image", args.image, "One image to compare on");
+  cmd->add_option("-i,--input", args.input,
+                  "NAME=X.npy: one preprocessed input, or a batch of them [N, ...]");
   cmd->add_option("--dataset", args.dataset,
-                  "A folder of images with labels in their names, or Fashion-MNIST idx files");
-  cmd->add_option("--dataset-format", args.dataset_format, "images or idx (default: guessed)")
-      ->check(CLI::IsMember({"images", "idx"}));
+                  "A folder of images with labels in their names, a folder of one subfolder per "
+                  "class, an .npy of inputs, or Fashion-MNIST idx files");
+  cmd->add_option("--dataset-format", args.dataset_format,
+                  "images, folders, npy or idx (default: guessed)")
+      ->check(CLI::IsMember({"images", "folders", "npy", "idx"}));
+  cmd->add_option("--dataset-labels", args.dataset_labels,
+                  "Y.npy: integer labels of an .npy dataset or --input batch");
   cmd->add_option("--limit", args.limit, "Use at most N dataset images (0: all)");
-  cmd->add_option("--labels", args.labels, "Class names, one per line");
-  cmd->add_option("--preprocess", args.preprocess, "imagenet or fashion (default: from input size)")
-      ->check(CLI::IsMember({"imagenet", "fashion"}));
+  cmd->add_option(
+      "--labels", args.labels,
+      "Class names, one per line (\"WNID name\" lines map WNID-named folders and files)");
+  cmd->add_option("--report", args.report,
+                  "Also write a self-contained HTML report (tables and charts) to this file");
   cmd->add_option("--batch", args.batch, "Batch size for dataset runs")->capture_default_str();
   cmd->add_option("--worst", args.worst, "How many worst images to list")->capture_default_str();
   cmd->add_option("--threads", args.threads, "Threads (0: all cores)");
@@ -114,6 +125,29 @@ Tensor run_all(const Engine& engine, const LabelledSet& set, int batch, double& 
   return logits;
 }
 
+// `plan`'s graph compiled again at `precision` (an fp32 plan's graph is an ONNX import after the
+// fp32 passes: the precision passes run on it as on a fresh import).
+std::shared_ptr<const Engine> compile_from_plan(const std::shared_ptr<const Engine>& plan,
+                                                const std::string& precision,
+                                                const PrecisionArgs& pa, int threads) {
+  if (precision == "fp32") return plan;
+  CompileOptions options = compile_options(pa, threads);
+  options.preprocessing = plan->options().preprocessing;
+  const Dims& dims = plan->inputs().at(0).dims;
+  if (!pa.calib.empty()) {
+    options.calibration.source = io::make_calibration_source(
+        pa.calib, pa.calib_format, pa.calib_count, pa.calib_batch,
+        resolve_preprocessing(pa.preprocess, plan->options().preprocessing, dims), dims);
+  }
+  return Engine::compile(std::shared_ptr<Graph>(plan->graph().clone()), options);
+}
+
+std::string describe_inputs(const CompareArgs& args) {
+  if (!args.image.empty()) return args.image;
+  if (!args.input.empty()) return args.input;
+  return args.dataset + (args.limit > 0 ? " (first " + std::to_string(args.limit) + ")" : "");
+}
+
 std::string class_label(const LabelledSet& set, int64_t c) {
   if (c >= 0 && c < static_cast<int64_t>(set.classes.size()))
     return set.classes[static_cast<size_t>(c)];
@@ -123,8 +157,8 @@ std::string class_label(const LabelledSet& set, int64_t c) {
 }  // namespace
 
 int run_compare(const CompareArgs& args) {
-  if (args.image.empty() == args.dataset.empty())
-    throw UsageError("give exactly one of --image or --dataset");
+  if (!args.image.empty() + !args.input.empty() + !args.dataset.empty() != 1)
+    throw UsageError("give exactly one of --image, --input or --dataset");
   std::vector<std::string> precisions = split(args.precisions);
   precisions.erase(std::remove(precisions.begin(), precisions.end(), "fp32"), precisions.end());
   precisions.insert(precisions.begin(), "fp32");  // the reference, always first
@@ -132,43 +166,44 @@ int run_compare(const CompareArgs& args) {
 
   // Compile every precision first (fp32 tells the input dims for preprocessing).
   std::vector<Measured> runs;
+  std::shared_ptr<const Engine> plan;
+  if (args.model.ends_with(".plan")) {
+    plan = load_model(args.model, PrecisionArgs{}, args.threads);
+    if (plan->options().precision != Precision::kFp32) {
+      throw UsageError(args.model + " is a " + precision_name(plan->options().precision) +
+                       " plan; compare compiles each precision from an ONNX model or an fp32 plan");
+    }
+  }
   for (const auto& p : precisions) {
     PrecisionArgs pa = args.precision;
     pa.precision = p;
-    if (pa.preprocess.empty()) pa.preprocess = args.preprocess;
     Measured m;
     m.precision = p;
-    m.engine = compile_model(args.model, compile_options(pa, args.threads), pa);
+    m.engine = plan ? compile_from_plan(plan, p, pa, args.threads)
+                    : compile_model(args.model, compile_options(pa, args.threads), pa);
     m.plan_bytes = plan_size(*m.engine);
     m.note = precision_note(*m.engine);
     runs.push_back(std::move(m));
   }
 
   const Dims& in_dims = runs[0].engine->inputs().at(0).dims;
-  std::string preprocess = args.preprocess;
-  if (preprocess.empty())
-    preprocess = in_dims.size() == 4 && in_dims[2] == 64 ? "fashion" : "imagenet";
-  const io::Preprocess pre = io::parse_preprocess(preprocess);
+  const std::optional<Preprocessing> pre = resolve_preprocessing(
+      args.precision.preprocess, runs[0].engine->options().preprocessing, in_dims);
   std::vector<std::string> classes;
   if (!args.labels.empty())
     classes = io::read_labels(args.labels);
-  else if (pre == io::Preprocess::kFashion)
+  else if (pre && pre->preset == "fashion")
     classes = io::fashion_mnist_classes();
 
-  LabelledSet set;
-  if (!args.image.empty()) {
-    set = load_one_image(args.image, pre, classes);
-  } else {
-    std::string format = args.dataset_format;
-    if (format.empty()) {
-      bool idx = args.dataset.ends_with(".gz") ||
-                 fs::exists(fs::path(args.dataset) / "t10k-images-idx3-ubyte.gz");
-      format = idx ? "idx" : "images";
-    }
-    set = format == "idx" ? load_idx(args.dataset, args.limit)
-                          : load_image_folder(args.dataset, pre, classes, args.limit);
+  if (runs[0].engine->inputs().size() != 1) {
+    throw UsageError("compare takes models with one input; this one has " +
+                     std::to_string(runs[0].engine->inputs().size()));
   }
-  const int batch = args.image.empty() ? std::max(1, args.batch) : 1;
+  const LabelledSet set = load_compare_inputs(
+      {args.image, args.input, args.dataset, args.dataset_format, args.dataset_labels, args.limit},
+      runs[0].engine->inputs()[0], pre, classes);
+  for (const std::string& note : set.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+  const int batch = set.images.size() > 1 ? std::max(1, args.batch) : 1;
   for (auto& m : runs) m.logits = run_all(*m.engine, set, batch, m.latency_ms);
 
   std::vector<PrecisionSummary> summaries;
@@ -180,6 +215,17 @@ int run_compare(const CompareArgs& args) {
       layers[runs[k].precision] =
           per_layer_errors(runs[0].engine->graph(), runs[k].engine->graph(), set.images[0]);
     }
+  }
+
+  if (!args.report.empty()) {
+    CompareReport report{args.model, describe_inputs(args), pre, &set, {}, batch};
+    for (size_t k = 0; k < runs.size(); ++k) {
+      const Measured& m = runs[k];
+      report.runs.push_back({m.precision, device_name(m.engine->options().device), m.note,
+                             m.latency_ms, m.plan_bytes, summaries[k], layers[m.precision]});
+    }
+    write_file_atomically(args.report, render_compare_report(report));
+    std::fprintf(stderr, "wrote %s\n", args.report.c_str());
   }
 
   if (args.json) {

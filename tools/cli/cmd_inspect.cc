@@ -144,6 +144,8 @@ int run_inspect(const InspectArgs& args) {
                         {"precision_note", precision_note(*engine)},
                         {"device", device_name(engine->options().device)},
                         {"device_note", device_note}};
+    const auto& pre = engine->options().preprocessing;
+    j["preprocessing"] = pre ? nlohmann::json(to_string(*pre)) : nlohmann::json(nullptr);
     j["nodes"] = nlohmann::json::array();
     for (const auto& node : graph.nodes()) {
       j["nodes"].push_back({{"name", node->name},
@@ -164,6 +166,8 @@ int run_inspect(const InspectArgs& args) {
   if (const std::string note = precision_note(*engine); !note.empty()) {
     std::printf("note: %s\n", note.c_str());
   }
+  const auto& pre = engine->options().preprocessing;
+  std::printf("preprocessing: %s\n", pre ? to_string(*pre).c_str() : "none stored");
   for (const TensorDesc& d : engine->inputs()) {
     std::printf("input  %s %s %s\n", d.name.c_str(), name_of(d.dtype), format_dims(d.dims).c_str());
   }

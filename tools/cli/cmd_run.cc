@@ -52,7 +52,7 @@ std::vector<std::string> class_names(const RunArgs& args, const RunInputs& input
                   args.labels + ": has " + std::to_string(names.size()) +
                       " labels but the model output has " + std::to_string(classes) + " classes");
     }
-  } else if (inputs.preprocess == io::Preprocess::kFashion && classes == 10) {
+  } else if (inputs.preprocessing && inputs.preprocessing->preset == "fashion" && classes == 10) {
     names = io::fashion_mnist_classes();
   }
   return names;
@@ -89,9 +89,6 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   cmd->add_option("-i,--input", args.inputs, "NAME=FILE.npy for one model input (repeatable)");
   cmd->add_option("--image", args.images,
                   "JPEG or PNG image (repeatable; several images make one batch)");
-  cmd->add_option("--preprocess", args.preprocess,
-                  "Image preprocessing (default: chosen from the input size, 224 or 64)")
-      ->check(CLI::IsMember({"imagenet", "fashion"}));
   cmd->add_option("-o,--output-dir", args.output_dir, "Write each output as DIR/<name>.npy");
   cmd->add_option("--labels", args.labels,
                   "Class names, one per line (default: Fashion-MNIST names with --preprocess "
@@ -108,10 +105,8 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
 }
 
 int run_run(const RunArgs& args) {
-  PrecisionArgs precision = args.precision;  // calibration images use the run's preprocessing
-  if (precision.preprocess.empty()) precision.preprocess = args.preprocess;
   const auto load_start = std::chrono::steady_clock::now();
-  std::shared_ptr<const Engine> engine = load_model(args.model, precision, args.threads);
+  std::shared_ptr<const Engine> engine = load_model(args.model, args.precision, args.threads);
   const double load_ms = elapsed_ms(load_start);
   const RunInputs inputs = gather_run_inputs(*engine, args);
   for (const std::string& note : inputs.notes) std::cerr << "note: " << note << "\n";

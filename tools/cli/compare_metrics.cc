@@ -26,8 +26,8 @@ PrecisionSummary summarise(const Tensor& logits, const Tensor& fp32_logits,
     img.top1 = std::max_element(x.begin(), x.end()) - x.begin();
     const int64_t ref_top1 = std::max_element(r.begin(), r.end()) - r.begin();
     img.top1_prob = p[static_cast<size_t>(img.top1)];
-    img.prob_change =
-        std::fabs(p[static_cast<size_t>(ref_top1)] - pr[static_cast<size_t>(ref_top1)]);
+    img.prob_delta = p[static_cast<size_t>(ref_top1)] - pr[static_cast<size_t>(ref_top1)];
+    img.prob_change = std::fabs(img.prob_delta);
     double sum = 0.0;
     for (int64_t c = 0; c < classes; ++c) {
       float d = std::fabs(x[static_cast<size_t>(c)] - r[static_cast<size_t>(c)]);

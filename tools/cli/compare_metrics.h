@@ -12,7 +12,8 @@ namespace lowp::cli {
 struct ImageResult {
   int64_t top1 = -1;
   float top1_prob = 0.f;
-  float prob_change = 0.f;  // |p(fp32's top-1 class) - fp32's p| for this image
+  float prob_delta = 0.f;   // p(fp32's top-1 class) - fp32's p for this image
+  float prob_change = 0.f;  // |prob_delta|
   float max_abs_logit_diff = 0.f;
   float mean_abs_logit_diff = 0.f;
 };

@@ -51,10 +51,7 @@ void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
                   "Calibration cache (JSON): read when it exists, else written after calibrating");
   cmd->add_flag("--symmetric-activations", args.symmetric,
                 "int8: signed symmetric activations instead of unsigned with a zero point");
-  if (!cmd->get_option_no_throw("--preprocess")) {
-    cmd->add_option("--preprocess", args.preprocess, "Image preprocessing: imagenet or fashion")
-        ->check(CLI::IsMember({"imagenet", "fashion"}));
-  }
+  add_preprocess_options(cmd, args.preprocess);
 }
 
 CompileOptions compile_options(const PrecisionArgs& precision, int threads) {
@@ -77,14 +74,24 @@ CompileOptions compile_options(const PrecisionArgs& precision, int threads) {
 std::shared_ptr<const Engine> compile_model(const std::string& onnx_path, CompileOptions options,
                                             const PrecisionArgs& precision) {
   std::shared_ptr<Graph> graph = onnx_frontend::import_file(onnx_path);
+  Dims dims;
+  if (!graph->inputs.empty()) {
+    for (const Dim& d : graph->inputs[0]->shape.dims()) dims.push_back(d.known() ? d.size : -1);
+  }
+  // Given preprocessing is stored in the plan (and checked against the input now); a guessed one
+  // only reads the calibration images.
+  const std::optional<Preprocessing> preprocessing =
+      resolve_preprocessing(precision.preprocess, std::nullopt, dims);
+  if (precision.preprocess.given()) {
+    preprocessed_shape(*preprocessing, dims);
+    options.preprocessing = preprocessing;
+  }
   if (!precision.calib.empty()) {
     if (graph->inputs.empty())
       throw UsageError(onnx_path + ": the model has no inputs to calibrate");
-    Dims dims;
-    for (const Dim& d : graph->inputs[0]->shape.dims()) dims.push_back(d.known() ? d.size : -1);
     options.calibration.source =
         io::make_calibration_source(precision.calib, precision.calib_format, precision.calib_count,
-                                    precision.calib_batch, precision.preprocess, dims);
+                                    precision.calib_batch, preprocessing, dims);
   }
   return Engine::compile(std::move(graph), options);
 }

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "tools/cli/model_util.h"
+#include "tools/io/image_preprocess.h"
 #include "tools/io/npy.h"
 
 namespace lowp::cli {
@@ -77,13 +78,21 @@ Tensor to_input_dtype(const TensorDesc& desc, Tensor tensor, const std::string& 
   return tensor.cast(desc.dtype);
 }
 
-io::Preprocess choose_preprocess(const Engine& engine, const RunArgs& args) {
-  if (!args.preprocess.empty()) return io::parse_preprocess(args.preprocess);
+Preprocessing choose_preprocessing(const Engine& engine, const RunArgs& args,
+                                   std::vector<std::string>* notes) {
   const Dims& dims = engine.inputs()[0].dims;
-  if (dims.size() == 4 && dims[2] == 64 && dims[3] == 64) return io::Preprocess::kFashion;
-  if (dims.size() == 4 && dims[2] == 224 && dims[3] == 224) return io::Preprocess::kImagenet;
-  throw UsageError("cannot tell the preprocessing from the model input dims " + format_dims(dims) +
-                   "; pass --preprocess imagenet|fashion");
+  bool guessed = false;
+  const std::optional<Preprocessing> p = resolve_preprocessing(
+      args.precision.preprocess, engine.options().preprocessing, dims, &guessed);
+  if (!p) {
+    throw UsageError("cannot tell the preprocessing from the model input dims " +
+                     format_dims(dims) + "; pass --preprocess PRESET or compile the plan with one");
+  }
+  if (guessed) {
+    notes->push_back("preprocessing " + p->preset + ", guessed from the input dims " +
+                     format_dims(dims) + " (store one with `lowp compile --preprocess`)");
+  }
+  return *p;
 }
 
 RunInputs from_images(const Engine& engine, const RunArgs& args) {
@@ -91,10 +100,11 @@ RunInputs from_images(const Engine& engine, const RunArgs& args) {
     throw UsageError("--image needs a model with one input; this one has " + input_names(engine));
   }
   RunInputs result;
-  result.preprocess = choose_preprocess(engine, args);
+  result.preprocessing = choose_preprocessing(engine, args, &result.notes);
   std::vector<Tensor> items;
   for (const std::string& path : args.images) {
-    items.push_back(io::load_image_preprocessed(path, *result.preprocess));
+    items.push_back(
+        io::load_image_preprocessed(path, *result.preprocessing, engine.inputs()[0].dims));
     result.sources.push_back(path);
   }
   Dims dims = items[0].dims();
@@ -171,7 +181,9 @@ RunInputs gather_run_inputs(const Engine& engine, const RunArgs& args) {
   if (!npy && args.images.empty()) {
     throw UsageError("no input: pass FILE.npy, --input NAME=FILE.npy or --image PATH");
   }
-  if (npy && !args.preprocess.empty()) throw UsageError("--preprocess applies to --image only");
+  if (npy && args.precision.preprocess.given() && args.precision.calib.empty()) {
+    throw UsageError("preprocessing options apply to --image and calibration images only");
+  }
   return npy ? from_npy(engine, args) : from_images(engine, args);
 }
 

@@ -6,16 +6,16 @@
 #include <vector>
 
 #include "lowp/lowp.h"
+#include "lowp/preprocessing.h"
 #include "tools/cli/cli_options.h"
-#include "tools/io/image_preprocess.h"
 
 namespace lowp::cli {
 
 struct RunInputs {
   std::vector<Tensor> tensors;       // in engine.inputs() order
   std::vector<std::string> sources;  // one per batch item of the first input, for the report
-  std::optional<io::Preprocess> preprocess;  // set when the inputs came from images
-  std::vector<std::string> notes;            // one line per input whose dtype was converted
+  std::optional<Preprocessing> preprocessing;  // set when the inputs came from images
+  std::vector<std::string> notes;              // converted dtypes, a guessed preprocessing
 };
 
 // Reads every input the model needs; throws UsageError for a wrong combination of options and

@@ -8,6 +8,7 @@
 #include <numbers>
 #include <vector>
 
+#include "imaging/image_preprocessing.h"
 #include "lowp/error.h"
 #include "passes/calibration.h"
 #include "tools/io/idx.h"
@@ -113,46 +114,56 @@ class IndexedSource : public SizedCalibrationSource {
 
 class ImageFolderSource : public IndexedSource {
  public:
-  ImageFolderSource(std::string path, std::vector<fs::path> files, Preprocess preprocess, int batch,
-                    Dims input_dims)
+  ImageFolderSource(std::string path, std::vector<fs::path> files, Preprocessing preprocessing,
+                    int batch, Dims input_dims)
       : IndexedSource(static_cast<int64_t>(files.size()), batch, std::move(input_dims)),
         path_(std::move(path)),
         files_(std::move(files)),
-        preprocess_(preprocess) {}
+        preprocessing_(std::move(preprocessing)) {}
   std::string describe() const override {
-    return std::to_string(files_.size()) + " images from " + path_ + " (" +
-           preprocess_name(preprocess_) + ")";
+    return std::to_string(files_.size()) + " images from " + path_ + " (" + preprocessing_.preset +
+           ")";
   }
 
  protected:
   Tensor sample(int64_t i) override {
-    return load_image_preprocessed(files_[static_cast<size_t>(i)].string(), preprocess_);
+    return load_image_preprocessed(files_[static_cast<size_t>(i)].string(), preprocessing_,
+                                   input_dims());
   }
   std::string origin(int64_t i) const override { return files_[static_cast<size_t>(i)].string(); }
 
  private:
   std::string path_;
   std::vector<fs::path> files_;
-  Preprocess preprocess_;
+  Preprocessing preprocessing_;
 };
 
 class IdxSource : public IndexedSource {
  public:
-  IdxSource(std::string path, IdxImages images, int batch, Dims input_dims)
+  IdxSource(std::string path, IdxImages images, Preprocessing preprocessing, int batch,
+            Dims input_dims)
       : IndexedSource(images.count, batch, std::move(input_dims)),
         path_(std::move(path)),
-        images_(std::move(images)) {}
+        images_(std::move(images)),
+        preprocessing_(std::move(preprocessing)) {}
   std::string describe() const override {
-    return std::to_string(images_.count) + " images from " + path_ + " (fashion)";
+    return std::to_string(images_.count) + " images from " + path_ + " (" + preprocessing_.preset +
+           ")";
   }
 
  protected:
-  Tensor sample(int64_t i) override { return preprocess_fashion_28x28(images_.image(i)); }
+  Tensor sample(int64_t i) override {
+    return imaging::preprocess_image(
+        preprocessing_, input_dims(),
+        ImageView{static_cast<int>(images_.cols), static_cast<int>(images_.rows), 1,
+                  images_.image(i)});
+  }
   std::string origin(int64_t i) const override { return path_ + " image " + std::to_string(i); }
 
  private:
   std::string path_;
   IdxImages images_;
+  Preprocessing preprocessing_;
 };
 
 // Standard-normal noise; sample i depends only on (seed, i), never on the batch size.
@@ -279,18 +290,6 @@ class NpySource : public SizedCalibrationSource {
   int64_t done_ = 0;
 };
 
-Preprocess choose_preprocess(const std::string& name, const Dims& input_dims,
-                             const std::string& path) {
-  if (!name.empty()) return parse_preprocess(name);
-  const bool square =
-      input_dims.size() == 4 && input_dims[1] == 3 && input_dims[2] == input_dims[3];
-  if (square && input_dims[2] == 224) return Preprocess::kImagenet;
-  if (square && input_dims[2] == 64) return Preprocess::kFashion;
-  throw_error(ErrorCode::kInvalidArgument,
-              path + ": cannot guess the preprocessing for model input " +
-                  dims_to_string(input_dims) + "; give --preprocess imagenet|fashion");
-}
-
 std::string guess_format(const fs::path& p) {
   std::error_code ec;
   if (fs::is_directory(p, ec)) {
@@ -330,14 +329,9 @@ IdxImages first_idx_images(const fs::path& p, int count) {
     if (!fs::exists(file, ec)) file = p / "train-images-idx3-ubyte";
   }
   IdxImages images = read_idx_images(file.string());
-  if (images.rows != 28 || images.cols != 28) {
-    throw_error(ErrorCode::kInvalidArgument,
-                file.string() + ": idx images are " + std::to_string(images.rows) + "x" +
-                    std::to_string(images.cols) + ", the fashion preprocessing needs 28x28");
-  }
   if (count > 0 && count < images.count) {
     images.count = count;
-    images.pixels.resize(static_cast<size_t>(count) * 28 * 28);
+    images.pixels.resize(static_cast<size_t>(count) * images.rows * images.cols);
     images.pixels.shrink_to_fit();
   }
   return images;
@@ -345,10 +339,9 @@ IdxImages first_idx_images(const fs::path& p, int count) {
 
 }  // namespace
 
-std::shared_ptr<CalibrationSource> make_calibration_source(const std::string& path_or_random,
-                                                           const std::string& format, int count,
-                                                           int batch, const std::string& preprocess,
-                                                           const Dims& input_dims) {
+std::shared_ptr<CalibrationSource> make_calibration_source(
+    const std::string& path_or_random, const std::string& format, int count, int batch,
+    const std::optional<Preprocessing>& preprocessing, const Dims& input_dims) {
   if (batch < 1) {
     throw_error(ErrorCode::kInvalidArgument,
                 "calibration batch size must be at least 1 (got " + std::to_string(batch) + ")");
@@ -386,11 +379,9 @@ std::shared_ptr<CalibrationSource> make_calibration_source(const std::string& pa
   if (fmt.empty()) fmt = guess_format(p);
 
   if (fmt == "idx") {
-    if (!preprocess.empty() && preprocess != "fashion") {
-      throw_error(ErrorCode::kInvalidArgument,
-                  p.string() + ": idx images are Fashion-MNIST; only --preprocess fashion applies");
-    }
-    return std::make_shared<IdxSource>(p.string(), first_idx_images(p, count), batch, input_dims);
+    return std::make_shared<IdxSource>(p.string(), first_idx_images(p, count),
+                                       preprocessing.value_or(preprocessing_preset("fashion")),
+                                       batch, input_dims);
   }
   if (fmt == "npy") {
     return std::make_shared<NpySource>(p.string(), files_of(p, is_npy_file, ".npy files"), count,
@@ -399,9 +390,13 @@ std::shared_ptr<CalibrationSource> make_calibration_source(const std::string& pa
   std::vector<fs::path> files = files_of(p, is_image_file, ".jpg/.png images");
   if (count > 0 && static_cast<size_t>(count) < files.size())
     files.resize(static_cast<size_t>(count));
-  return std::make_shared<ImageFolderSource>(p.string(), std::move(files),
-                                             choose_preprocess(preprocess, input_dims, p.string()),
-                                             batch, input_dims);
+  if (!preprocessing) {
+    throw_error(ErrorCode::kInvalidArgument,
+                p.string() + ": cannot guess the preprocessing for model input " +
+                    dims_to_string(input_dims) + "; give --preprocess PRESET");
+  }
+  return std::make_shared<ImageFolderSource>(p.string(), std::move(files), *preprocessing, batch,
+                                             input_dims);
 }
 
 }  // namespace lowp::io

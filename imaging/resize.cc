@@ -1,11 +1,11 @@
-#include "tools/io/resize.h"
+#include "imaging/resize.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "lowp/error.h"
 
-namespace lowp::io {
+namespace lowp::imaging {
 namespace {
 
 // The source indices and weights that make up one output sample along one axis.
@@ -72,26 +72,27 @@ Taps pil_taps(int in, int out) {
   return t;
 }
 
-Taps make_taps(int in, int out, ResizeMode mode) {
-  return mode == ResizeMode::kTorchBilinear ? torch_taps(in, out) : pil_taps(in, out);
+Taps make_taps(int in, int out, ResizeFilter filter) {
+  return filter == ResizeFilter::kBilinear ? torch_taps(in, out) : pil_taps(in, out);
 }
 
-float finish(float v, ResizeMode mode) {
-  if (mode == ResizeMode::kTorchBilinear) return v;
+float finish(float v, ResizeFilter filter) {
+  if (filter != ResizeFilter::kPil) return v;
   return std::clamp(std::floor(v + 0.5f), 0.f, 255.f);
 }
 
 }  // namespace
 
-PlanarImage resize_bilinear(const PlanarImage& in, int out_height, int out_width, ResizeMode mode) {
+PlanarImage resize_bilinear(const PlanarImage& in, int out_height, int out_width,
+                            ResizeFilter filter) {
   if (in.height <= 0 || in.width <= 0 || out_height <= 0 || out_width <= 0) {
     throw_error(ErrorCode::kInvalidArgument,
                 "resize: image sizes must be positive (from " + std::to_string(in.width) + "x" +
                     std::to_string(in.height) + " to " + std::to_string(out_width) + "x" +
                     std::to_string(out_height) + ")");
   }
-  const Taps tx = make_taps(in.width, out_width, mode);
-  const Taps ty = make_taps(in.height, out_height, mode);
+  const Taps tx = make_taps(in.width, out_width, filter);
+  const Taps ty = make_taps(in.height, out_height, filter);
 
   PlanarImage horizontal(in.channels, in.height, out_width);
   for (int c = 0; c < in.channels; ++c) {
@@ -100,7 +101,7 @@ PlanarImage resize_bilinear(const PlanarImage& in, int out_height, int out_width
         const float* w = &tx.weights[static_cast<size_t>(x) * tx.max_taps];
         float sum = 0.f;
         for (int k = 0; k < tx.count[x]; ++k) sum += w[k] * in.at(c, y, tx.first[x] + k);
-        horizontal.at(c, y, x) = finish(sum, mode);
+        horizontal.at(c, y, x) = finish(sum, filter);
       }
     }
   }
@@ -111,11 +112,11 @@ PlanarImage resize_bilinear(const PlanarImage& in, int out_height, int out_width
       for (int x = 0; x < out_width; ++x) {
         float sum = 0.f;
         for (int k = 0; k < ty.count[y]; ++k) sum += w[k] * horizontal.at(c, ty.first[y] + k, x);
-        out.at(c, y, x) = finish(sum, mode);
+        out.at(c, y, x) = finish(sum, filter);
       }
     }
   }
   return out;
 }
 
-}  // namespace lowp::io
+}  // namespace lowp::imaging
