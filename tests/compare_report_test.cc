@@ -114,6 +114,25 @@ TEST(CompareInputs, NpyDatasetsFoldersAndPlansGiveTheSameFigures) {
   EXPECT_EQ(from_plan[1]["top1_accuracy"], by_folder[1]["top1_accuracy"]);
 }
 
+// ImageNet repeats class names ("crane"): a file's WNID decides before its name.
+TEST(CompareInputs, WnidInAFileNameWinsOverARepeatedName) {
+  const fs::path dir = temp_path("wnid");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy_file(testing::source_dir() + "/models/fashion_samples/06_coat.png",
+                dir / "n00000004_coat.png");
+  const std::string labels = temp_path("wnid_labels.txt");
+  std::ofstream out(labels);
+  const char* names[] = {"T-shirt", "Trouser", "coat", "Dress", "coat",
+                         "Sandal",  "Shirt",   "Sneaker", "Bag", "Ankle boot"};
+  for (int i = 0; i < 10; ++i) out << "n0000000" << i << " " << names[i] << "\n";
+  out.close();
+  const auto rows = compare_json(fashion_model() + " --precisions fp32 --dataset " + dir.string() +
+                                 " --labels " + labels + " --preprocess fashion");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0]["top1_accuracy"], 1.0);  // label 4 (fp32 says Coat), not 2
+}
+
 TEST(CompareInputs, WrongInputsAreRefusedByName) {
   const std::string x = temp_path("x2.npy"), y = temp_path("y2.npy");
   write_fashion_npy(x, y);

@@ -75,11 +75,13 @@ int64_t label_from_file_name(const fs::path& file, const std::vector<std::string
   const std::string stem = file.stem().string();
   const size_t underscore = stem.find('_');
   const std::string prefix = stem.substr(0, underscore);
+  // A WNID first: ImageNet's names repeat ("crane" the bird and the machine).
+  const int64_t by_id = wnid_of(prefix).empty() ? -1 : class_by_name(prefix, classes);
+  if (by_id >= 0) return by_id;
   if (underscore != std::string::npos) {
     const int64_t c = class_by_name(stem.substr(underscore + 1), classes);
     if (c >= 0) return c;
   }
-  if (!wnid_of(prefix).empty()) return class_by_name(prefix, classes);
   return all_digits(prefix) && classes.empty() ? std::stoll(prefix) : -1;
 }
 
