@@ -123,8 +123,8 @@ TEST(CompareInputs, WnidInAFileNameWinsOverARepeatedName) {
                 dir / "n00000004_coat.png");
   const std::string labels = temp_path("wnid_labels.txt");
   std::ofstream out(labels);
-  const char* names[] = {"T-shirt", "Trouser", "coat", "Dress", "coat",
-                         "Sandal",  "Shirt",   "Sneaker", "Bag", "Ankle boot"};
+  const char* names[] = {"T-shirt", "Trouser", "coat",    "Dress", "coat",
+                         "Sandal",  "Shirt",   "Sneaker", "Bag",   "Ankle boot"};
   for (int i = 0; i < 10; ++i) out << "n0000000" << i << " " << names[i] << "\n";
   out.close();
   const auto rows = compare_json(fashion_model() + " --precisions fp32 --dataset " + dir.string() +

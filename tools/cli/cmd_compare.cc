@@ -69,6 +69,8 @@ struct Measured {
   double latency_ms = 0.0;  // median per batch (per image for one image)
   int64_t plan_bytes = 0;
   std::string note;
+  PrecisionSummary summary;
+  std::vector<LayerError> layers;  // --per-layer, precisions other than fp32
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -154,18 +156,16 @@ std::string class_label(const LabelledSet& set, int64_t c) {
   return "#" + std::to_string(c);
 }
 
-}  // namespace
-
-int run_compare(const CompareArgs& args) {
-  if (!args.image.empty() + !args.input.empty() + !args.dataset.empty() != 1)
-    throw UsageError("give exactly one of --image, --input or --dataset");
+std::vector<std::string> precisions_of(const CompareArgs& args) {
   std::vector<std::string> precisions = split(args.precisions);
   precisions.erase(std::remove(precisions.begin(), precisions.end(), "fp32"), precisions.end());
   precisions.insert(precisions.begin(), "fp32");  // the reference, always first
   for (const auto& p : precisions) parse_precision(p);
+  return precisions;
+}
 
-  // Compile every precision first (fp32 tells the input dims for preprocessing).
-  std::vector<Measured> runs;
+// Every precision compiled (from the ONNX model, or from an fp32 plan's graph).
+std::vector<Measured> compile_precisions(const CompareArgs& args) {
   std::shared_ptr<const Engine> plan;
   if (args.model.ends_with(".plan")) {
     plan = load_model(args.model, PrecisionArgs{}, args.threads);
@@ -174,7 +174,8 @@ int run_compare(const CompareArgs& args) {
                        " plan; compare compiles each precision from an ONNX model or an fp32 plan");
     }
   }
-  for (const auto& p : precisions) {
+  std::vector<Measured> runs;
+  for (const auto& p : precisions_of(args)) {
     PrecisionArgs pa = args.precision;
     pa.precision = p;
     Measured m;
@@ -185,138 +186,156 @@ int run_compare(const CompareArgs& args) {
     m.note = precision_note(*m.engine);
     runs.push_back(std::move(m));
   }
+  if (runs[0].engine->inputs().size() != 1) {
+    throw UsageError("compare takes models with one input; this one has " +
+                     std::to_string(runs[0].engine->inputs().size()));
+  }
+  return runs;
+}
 
-  const Dims& in_dims = runs[0].engine->inputs().at(0).dims;
+void print_json(const std::vector<Measured>& runs, const LabelledSet& set) {
+  for (const Measured& m : runs) {
+    const PrecisionSummary& s = m.summary;
+    nlohmann::json j = {{"precision", m.precision},
+                        {"device", device_name(m.engine->options().device)},
+                        {"note", m.note},
+                        {"images", set.images.size()},
+                        {"top1_agreement", s.top1_agreement},
+                        {"mean_abs_prob_change", s.mean_abs_prob_change},
+                        {"max_abs_prob_change", s.max_abs_prob_change},
+                        {"max_abs_logit_diff", s.max_abs_logit_diff},
+                        {"mean_abs_logit_diff", s.mean_abs_logit_diff},
+                        {"plan_bytes", m.plan_bytes},
+                        {"latency_ms", m.latency_ms}};
+    if (s.top1_accuracy >= 0) j["top1_accuracy"] = s.top1_accuracy;
+    if (set.images.size() == 1) {
+      j["top1_class"] = s.images[0].top1;
+      j["top1_label"] = class_label(set, s.images[0].top1);
+      j["top1_prob"] = s.images[0].top1_prob;
+    }
+    if (!m.layers.empty()) {
+      j["layers"] = nlohmann::json::array();
+      for (const auto& e : m.layers) {
+        j["layers"].push_back({{"value", e.value},
+                               {"op", e.op},
+                               {"sqnr_db", std::isinf(e.sqnr_db) ? 999.0 : e.sqnr_db},
+                               {"cosine", e.cosine}});
+      }
+    }
+    std::cout << j.dump() << "\n";
+  }
+}
+
+double megabytes(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+
+void print_one_image(const std::vector<Measured>& runs, const LabelledSet& set) {
+  const float ref_prob = runs[0].summary.images[0].top1_prob;
+  std::printf("%-9s %-6s %-22s %9s %10s %10s %10s %9s %10s\n", "precision", "device", "top-1",
+              "prob", "vs fp32", "max|dlog|", "mean|dlog|", "plan MB", "ms");
+  for (const Measured& m : runs) {
+    const ImageResult& r = m.summary.images[0];
+    std::string top = std::to_string(r.top1) + " " + class_label(set, r.top1);
+    std::printf("%-9s %-6s %-22s %9.4f %+10.4f %10.4f %10.4f %9.2f %10.2f\n", m.precision.c_str(),
+                device_name(m.engine->options().device), top.substr(0, 22).c_str(), r.top1_prob,
+                r.top1_prob - ref_prob, r.max_abs_logit_diff, r.mean_abs_logit_diff,
+                megabytes(m.plan_bytes), m.latency_ms);
+  }
+  if (set.labels[0] >= 0) std::printf("label: %s\n", class_label(set, set.labels[0]).c_str());
+}
+
+void print_dataset(const std::vector<Measured>& runs, const LabelledSet& set, int worst) {
+  std::printf("%-9s %9s %10s %12s %12s %10s %9s %12s\n", "precision", "top-1 acc", "agree fp32",
+              "mean|dprob|", "max|dprob|", "max|dlog|", "plan MB", "ms/batch");
+  for (const Measured& m : runs) {
+    const PrecisionSummary& s = m.summary;
+    std::string acc =
+        s.top1_accuracy >= 0 ? std::to_string(100.0 * s.top1_accuracy).substr(0, 6) + "%" : "-";
+    std::printf("%-9s %9s %9.2f%% %12.5f %12.5f %10.4f %9.2f %12.2f\n", m.precision.c_str(),
+                acc.c_str(), 100.0 * s.top1_agreement, s.mean_abs_prob_change,
+                s.max_abs_prob_change, s.max_abs_logit_diff, megabytes(m.plan_bytes), m.latency_ms);
+  }
+  for (size_t k = 1; k < runs.size(); ++k) {
+    const auto& imgs = runs[k].summary.images;
+    std::vector<size_t> order(imgs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return imgs[a].prob_change > imgs[b].prob_change; });
+    std::printf("worst images for %s (probability change of fp32's top-1):\n",
+                runs[k].precision.c_str());
+    for (int w = 0; w < worst && w < static_cast<int>(order.size()); ++w) {
+      size_t i = order[static_cast<size_t>(w)];
+      std::printf("  %-48s %.4f  fp32 %s -> %s\n", set.names[i].c_str(), imgs[i].prob_change,
+                  class_label(set, runs[0].summary.images[i].top1).c_str(),
+                  class_label(set, imgs[i].top1).c_str());
+    }
+  }
+}
+
+void print_text(const CompareArgs& args, const std::vector<Measured>& runs,
+                const LabelledSet& set) {
+  std::printf("model %s, %zu image%s%s\n", args.model.c_str(), set.images.size(),
+              set.images.size() == 1 ? "" : "s",
+              set.images.size() == 1 ? (": " + set.names[0]).c_str() : "");
+  if (set.images.size() == 1) {
+    print_one_image(runs, set);
+  } else {
+    print_dataset(runs, set, args.worst);
+  }
+  for (const auto& m : runs) {
+    if (!m.note.empty()) std::printf("note (%s): %s\n", m.precision.c_str(), m.note.c_str());
+  }
+  for (const auto& m : runs) {
+    if (m.layers.empty()) continue;
+    std::printf("per-layer error of %s against fp32 (first image):\n", m.precision.c_str());
+    for (const auto& e : m.layers) {
+      std::printf("  %-48s %-18s SQNR %7.2f dB  cosine %.6f\n", e.value.c_str(), e.op.c_str(),
+                  e.sqnr_db, e.cosine);
+    }
+  }
+}
+
+void write_report(const CompareArgs& args, const std::vector<Measured>& runs,
+                  const LabelledSet& set, const std::optional<Preprocessing>& pre, int batch) {
+  CompareReport report{args.model, describe_inputs(args), pre, &set, {}, batch};
+  for (const Measured& m : runs) {
+    report.runs.push_back({m.precision, device_name(m.engine->options().device), m.note,
+                           m.latency_ms, m.plan_bytes, m.summary, m.layers});
+  }
+  write_file_atomically(args.report, render_compare_report(report));
+  std::fprintf(stderr, "wrote %s\n", args.report.c_str());
+}
+
+}  // namespace
+
+int run_compare(const CompareArgs& args) {
+  if (!args.image.empty() + !args.input.empty() + !args.dataset.empty() != 1)
+    throw UsageError("give exactly one of --image, --input or --dataset");
+  std::vector<Measured> runs = compile_precisions(args);
+  const TensorDesc& input = runs[0].engine->inputs()[0];
   const std::optional<Preprocessing> pre = resolve_preprocessing(
-      args.precision.preprocess, runs[0].engine->options().preprocessing, in_dims);
+      args.precision.preprocess, runs[0].engine->options().preprocessing, input.dims);
   std::vector<std::string> classes;
   if (!args.labels.empty())
     classes = io::read_labels(args.labels);
   else if (pre && pre->preset == "fashion")
     classes = io::fashion_mnist_classes();
-
-  if (runs[0].engine->inputs().size() != 1) {
-    throw UsageError("compare takes models with one input; this one has " +
-                     std::to_string(runs[0].engine->inputs().size()));
-  }
   const LabelledSet set = load_compare_inputs(
       {args.image, args.input, args.dataset, args.dataset_format, args.dataset_labels, args.limit},
-      runs[0].engine->inputs()[0], pre, classes);
+      input, pre, classes);
   for (const std::string& note : set.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
+
   const int batch = set.images.size() > 1 ? std::max(1, args.batch) : 1;
   for (auto& m : runs) m.logits = run_all(*m.engine, set, batch, m.latency_ms);
-
-  std::vector<PrecisionSummary> summaries;
-  for (const auto& m : runs) summaries.push_back(summarise(m.logits, runs[0].logits, set.labels));
-
-  std::map<std::string, std::vector<LayerError>> layers;
-  if (args.per_layer) {
-    for (size_t k = 1; k < runs.size(); ++k) {
-      layers[runs[k].precision] =
-          per_layer_errors(runs[0].engine->graph(), runs[k].engine->graph(), set.images[0]);
-    }
+  for (auto& m : runs) m.summary = summarise(m.logits, runs[0].logits, set.labels);
+  for (size_t k = 1; args.per_layer && k < runs.size(); ++k) {
+    runs[k].layers =
+        per_layer_errors(runs[0].engine->graph(), runs[k].engine->graph(), set.images[0]);
   }
-
-  if (!args.report.empty()) {
-    CompareReport report{args.model, describe_inputs(args), pre, &set, {}, batch};
-    for (size_t k = 0; k < runs.size(); ++k) {
-      const Measured& m = runs[k];
-      report.runs.push_back({m.precision, device_name(m.engine->options().device), m.note,
-                             m.latency_ms, m.plan_bytes, summaries[k], layers[m.precision]});
-    }
-    write_file_atomically(args.report, render_compare_report(report));
-    std::fprintf(stderr, "wrote %s\n", args.report.c_str());
-  }
-
+  if (!args.report.empty()) write_report(args, runs, set, pre, batch);
   if (args.json) {
-    for (size_t k = 0; k < runs.size(); ++k) {
-      const auto& m = runs[k];
-      const auto& s = summaries[k];
-      nlohmann::json j = {{"precision", m.precision},
-                          {"device", device_name(m.engine->options().device)},
-                          {"note", m.note},
-                          {"images", set.images.size()},
-                          {"top1_agreement", s.top1_agreement},
-                          {"mean_abs_prob_change", s.mean_abs_prob_change},
-                          {"max_abs_prob_change", s.max_abs_prob_change},
-                          {"max_abs_logit_diff", s.max_abs_logit_diff},
-                          {"mean_abs_logit_diff", s.mean_abs_logit_diff},
-                          {"plan_bytes", m.plan_bytes},
-                          {"latency_ms", m.latency_ms}};
-      if (s.top1_accuracy >= 0) j["top1_accuracy"] = s.top1_accuracy;
-      if (set.images.size() == 1) {
-        j["top1_class"] = s.images[0].top1;
-        j["top1_label"] = class_label(set, s.images[0].top1);
-        j["top1_prob"] = s.images[0].top1_prob;
-      }
-      if (layers.count(m.precision)) {
-        j["layers"] = nlohmann::json::array();
-        for (const auto& e : layers[m.precision]) {
-          j["layers"].push_back({{"value", e.value},
-                                 {"op", e.op},
-                                 {"sqnr_db", std::isinf(e.sqnr_db) ? 999.0 : e.sqnr_db},
-                                 {"cosine", e.cosine}});
-        }
-      }
-      std::cout << j.dump() << "\n";
-    }
-    return 0;
-  }
-
-  std::printf("model %s, %zu image%s%s\n", args.model.c_str(), set.images.size(),
-              set.images.size() == 1 ? "" : "s",
-              set.images.size() == 1 ? (": " + set.names[0]).c_str() : "");
-  if (set.images.size() == 1) {
-    const float ref_prob = summaries[0].images[0].top1_prob;
-    std::printf("%-9s %-6s %-22s %9s %10s %10s %10s %9s %10s\n", "precision", "device", "top-1",
-                "prob", "vs fp32", "max|dlog|", "mean|dlog|", "plan MB", "ms");
-    for (size_t k = 0; k < runs.size(); ++k) {
-      const ImageResult& r = summaries[k].images[0];
-      std::string top = std::to_string(r.top1) + " " + class_label(set, r.top1);
-      std::printf("%-9s %-6s %-22s %9.4f %+10.4f %10.4f %10.4f %9.2f %10.2f\n",
-                  runs[k].precision.c_str(), device_name(runs[k].engine->options().device),
-                  top.substr(0, 22).c_str(), r.top1_prob, r.top1_prob - ref_prob,
-                  r.max_abs_logit_diff, r.mean_abs_logit_diff,
-                  static_cast<double>(runs[k].plan_bytes) / (1024.0 * 1024.0), runs[k].latency_ms);
-    }
-    if (set.labels[0] >= 0) std::printf("label: %s\n", class_label(set, set.labels[0]).c_str());
+    print_json(runs, set);
   } else {
-    std::printf("%-9s %9s %10s %12s %12s %10s %9s %12s\n", "precision", "top-1 acc", "agree fp32",
-                "mean|dprob|", "max|dprob|", "max|dlog|", "plan MB", "ms/batch");
-    for (size_t k = 0; k < runs.size(); ++k) {
-      const auto& s = summaries[k];
-      std::string acc =
-          s.top1_accuracy >= 0 ? std::to_string(100.0 * s.top1_accuracy).substr(0, 6) + "%" : "-";
-      std::printf("%-9s %9s %9.2f%% %12.5f %12.5f %10.4f %9.2f %12.2f\n", runs[k].precision.c_str(),
-                  acc.c_str(), 100.0 * s.top1_agreement, s.mean_abs_prob_change,
-                  s.max_abs_prob_change, s.max_abs_logit_diff,
-                  static_cast<double>(runs[k].plan_bytes) / (1024.0 * 1024.0), runs[k].latency_ms);
-    }
-    for (size_t k = 1; k < runs.size(); ++k) {
-      const auto& imgs = summaries[k].images;
-      std::vector<size_t> order(imgs.size());
-      std::iota(order.begin(), order.end(), 0);
-      std::sort(order.begin(), order.end(),
-                [&](size_t a, size_t b) { return imgs[a].prob_change > imgs[b].prob_change; });
-      std::printf("worst images for %s (probability change of fp32's top-1):\n",
-                  runs[k].precision.c_str());
-      for (int w = 0; w < args.worst && w < static_cast<int>(order.size()); ++w) {
-        size_t i = order[static_cast<size_t>(w)];
-        std::printf("  %-48s %.4f  fp32 %s -> %s\n", set.names[i].c_str(), imgs[i].prob_change,
-                    class_label(set, summaries[0].images[i].top1).c_str(),
-                    class_label(set, imgs[i].top1).c_str());
-      }
-    }
-  }
-  for (const auto& m : runs) {
-    if (!m.note.empty()) std::printf("note (%s): %s\n", m.precision.c_str(), m.note.c_str());
-  }
-  for (const auto& [precision, errors] : layers) {
-    std::printf("per-layer error of %s against fp32 (first image):\n", precision.c_str());
-    for (const auto& e : errors) {
-      std::printf("  %-48s %-18s SQNR %7.2f dB  cosine %.6f\n", e.value.c_str(), e.op.c_str(),
-                  e.sqnr_db, e.cosine);
-    }
+    print_text(args, runs, set);
   }
   return 0;
 }
