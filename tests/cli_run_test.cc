@@ -144,5 +144,24 @@ TEST(CliRunNpy, IntegerInputTakesOnlyWhatFits) {
   EXPECT_NE(fl.output.find("would lose their fractions"), std::string::npos) << fl.output;
 }
 
+// --calib-count 0 takes every calibration image there is (the calibration cache records how many
+// were seen); a negative count is refused.
+TEST(CliCompile, CalibCountZeroTakesEveryImage) {
+  const std::string cache = temp_path("all_samples.json");
+  std::filesystem::remove(cache);
+  const std::string base = "compile " + testing::source_dir() +
+                           "/models/resnet18_fashion.onnx -o " + temp_path("all.plan") +
+                           " --precision int8 --calib " + testing::source_dir() +
+                           "/models/fashion_samples --calib-count ";
+  const testing::CommandResult all = testing::lowp_command(base + "0 --calib-cache " + cache);
+  ASSERT_EQ(all.status, 0) << all.output;
+  std::ifstream in(cache);
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  EXPECT_NE(text.find("\"images\": 8"), std::string::npos) << text.substr(0, 300);
+  const testing::CommandResult negative = testing::lowp_command(base + "-1");
+  EXPECT_EQ(negative.status, 2) << negative.output;
+  EXPECT_NE(negative.output.find("--calib-count"), std::string::npos) << negative.output;
+}
+
 }  // namespace
 }  // namespace lowp

@@ -35,8 +35,9 @@ void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
       "Calibration data: a folder of images, .npy file(s), Fashion-MNIST idx, or random");
   cmd->add_option("--calib-format", args.calib_format, "images, npy or idx (default: guessed)")
       ->check(CLI::IsMember({"images", "npy", "idx", "random"}));
-  cmd->add_option("--calib-count", args.calib_count, "Calibration images to use")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--calib-count", args.calib_count,
+                  "Calibration images to use (0: all there are; random data: 64)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--calib-batch", args.calib_batch, "Calibration batch size")
       ->check(CLI::PositiveNumber)
