@@ -5,8 +5,8 @@ quantize_static and OpenVINO + NNCF, on the same preprocessed tensors in one run
 Inputs are .npy arrays made by lowp's own preprocessing (e.g. `lowp run IDENTITY.onnx --image ...
 --preprocess tf-lite --output-dir D`, as bench/pretrained_lite.py does): --calib [C, 3, H, W] for
 calibration, --val [N, 3, H, W] with --labels [N] integer classes for measurement. Needs numpy,
-onnx, onnxruntime 1.31, openvino 2026.4 and nncf in one virtual environment without Debian's
-torch (NNCF rejects torch 1.13):
+onnx, onnxruntime 1.31, sympy (ONNX Runtime's quant_pre_process), openvino 2026.4 and nncf in one
+virtual environment without Debian's torch (NNCF rejects torch 1.13):
 
   V/bin/python bench/int8_peers.py --lowp build/tools/lowp --model M.onnx --calib C.npy \
       --val X.npy --labels Y.npy --out DIR
