@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <string>
 
@@ -181,8 +180,9 @@ TEST(CompareReport, RendersHeadlessWithTablesChartsAndThumbnails) {
   // Self-contained: no script, no stylesheet or image fetched from anywhere.
   EXPECT_EQ(count(page, "<script"), 0);
   EXPECT_EQ(count(page, "<link"), 0);
-  EXPECT_FALSE(std::regex_search(page, std::regex("(src|href)=\"(https?:|//)")));
-  EXPECT_FALSE(std::regex_search(page, std::regex("url\\(")));
+  for (const char* fetch : {"src=\"http", "src=\"//", "href=\"http", "href=\"//", "url("}) {
+    EXPECT_EQ(count(page, fetch), 0) << fetch;
+  }
 
   const std::string chromium = "chromium --headless --no-sandbox --disable-gpu ";
   FILE* pipe = popen((chromium + "--dump-dom file://" + html + " 2>/dev/null").c_str(), "r");
