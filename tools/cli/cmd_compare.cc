@@ -20,7 +20,6 @@
 #include "tools/cli/compare_metrics.h"
 #include "tools/cli/compare_report.h"
 #include "tools/cli/model_util.h"
-#include "tools/io/calibration_sources.h"
 #include "tools/io/labels.h"
 
 namespace lowp::cli {
@@ -134,13 +133,8 @@ std::shared_ptr<const Engine> compile_from_plan(const std::shared_ptr<const Engi
                                                 const PrecisionArgs& pa, int threads) {
   if (precision == "fp32") return plan;
   CompileOptions options = compile_options(pa, threads);
-  options.preprocessing = plan->options().preprocessing;
-  const Dims& dims = plan->inputs().at(0).dims;
-  if (!pa.calib.empty()) {
-    options.calibration.source = io::make_calibration_source(
-        pa.calib, pa.calib_format, pa.calib_count, pa.calib_batch,
-        resolve_preprocessing(pa.preprocess, plan->options().preprocessing, dims), dims);
-  }
+  set_preprocessing_and_calibration(options, pa, plan->options().preprocessing,
+                                    plan->inputs().at(0).dims);
   return Engine::compile(std::shared_ptr<Graph>(plan->graph().clone()), options);
 }
 

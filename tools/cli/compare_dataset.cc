@@ -4,8 +4,8 @@
 #include <cctype>
 #include <filesystem>
 
-#include "imaging/image_preprocessing.h"
 #include "lowp/error.h"
+#include "tools/io/file_lists.h"
 #include "tools/io/idx.h"
 #include "tools/io/image_preprocess.h"
 #include "tools/io/labels.h"
@@ -19,11 +19,6 @@ namespace {
 std::string normalise(std::string s) {
   for (char& c : s) c = c == '_' || c == '-' ? ' ' : static_cast<char>(std::tolower(c));
   return s;
-}
-
-bool is_image(const fs::path& p) {
-  const std::string ext = normalise(p.extension().string());
-  return ext == ".png" || ext == ".jpg" || ext == ".jpeg";
 }
 
 // A WordNet id ("n01440764") at the start of a label line, or "".
@@ -49,8 +44,8 @@ int64_t class_by_name(const std::string& name, const std::vector<std::string>& c
     if (wnid_of(classes[i]) == name || name_of_class(classes[i]) == n)
       return static_cast<int64_t>(i);
   }
-  for (size_t i = 0; i < classes.size();
-       ++i) {  // "Ankle boot" vs "ankle", "T-shirt/top" vs "t_shirt"
+  // "Ankle boot" vs "ankle", "T-shirt/top" vs "t_shirt".
+  for (size_t i = 0; i < classes.size(); ++i) {
     const std::string c = name_of_class(classes[i]);
     if (!c.empty() && (c.rfind(n, 0) == 0 || n.rfind(c, 0) == 0)) return static_cast<int64_t>(i);
   }
@@ -85,15 +80,6 @@ int64_t label_from_file_name(const fs::path& file, const std::vector<std::string
   return all_digits(prefix) && classes.empty() ? std::stoll(prefix) : -1;
 }
 
-std::vector<fs::path> sorted_images(const fs::path& dir) {
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    if (e.is_regular_file() && is_image(e.path())) files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 std::vector<fs::path> class_folders(const fs::path& dir) {
   std::vector<fs::path> folders;
   for (const auto& e : fs::directory_iterator(dir)) {
@@ -108,7 +94,8 @@ std::string guess_format(const CompareInputs& in) {
   std::error_code ec;
   if (in.dataset.ends_with(".npy")) return "npy";
   if (in.dataset.ends_with(".gz") || fs::exists(p / "t10k-images-idx3-ubyte.gz", ec)) return "idx";
-  if (fs::is_directory(p, ec) && sorted_images(p).empty() && !class_folders(p).empty()) {
+  if (fs::is_directory(p, ec) && io::list_files(p, io::is_image_file).empty() &&
+      !class_folders(p).empty()) {
     return "folders";
   }
   return "images";
@@ -133,7 +120,7 @@ void load_images(LabelledSet& set, const CompareInputs& in, const Preprocessing&
                  const Dims& dims) {
   std::error_code ec;
   if (!fs::is_directory(in.dataset, ec)) throw_error(ErrorCode::kIo, in.dataset + ": not a folder");
-  std::vector<fs::path> files = sorted_images(in.dataset);
+  std::vector<fs::path> files = io::list_files(in.dataset, io::is_image_file);
   if (files.empty())
     throw_error(ErrorCode::kInvalidArgument, in.dataset + ": no PNG or JPEG images");
   if (in.limit > 0 && static_cast<int64_t>(files.size()) > in.limit) files.resize(in.limit);
@@ -158,7 +145,7 @@ void load_folders(LabelledSet& set, const CompareInputs& in, const Preprocessing
         "the class index (as torchvision's ImageFolder)");
   }
   for (size_t i = 0; i < folders.size(); ++i) {
-    for (const auto& f : sorted_images(folders[i])) {
+    for (const auto& f : io::list_files(folders[i], io::is_image_file)) {
       if (in.limit > 0 && static_cast<int64_t>(set.images.size()) >= in.limit) return;
       add_image(set, f, labels[i], pre, dims);
     }
@@ -190,8 +177,7 @@ void load_idx(LabelledSet& set, const CompareInputs& in, const Preprocessing& pr
   }
   const int64_t n = in.limit > 0 ? std::min(in.limit, data.count) : data.count;
   for (int64_t i = 0; i < n; ++i) {
-    set.images.push_back(
-        imaging::preprocess_image(pre, dims, ImageView{data.cols, data.rows, 1, data.image(i)}));
+    set.images.push_back(io::preprocess_idx_image(data, i, pre, dims));
     set.labels.push_back(truth[static_cast<size_t>(i)]);
     set.names.push_back(images + "[" + std::to_string(i) + "]");
   }

@@ -72,28 +72,36 @@ CompileOptions compile_options(const PrecisionArgs& precision, int threads) {
   return options;
 }
 
-std::shared_ptr<const Engine> compile_model(const std::string& onnx_path, CompileOptions options,
-                                            const PrecisionArgs& precision) {
-  std::shared_ptr<Graph> graph = onnx_frontend::import_file(onnx_path);
-  Dims dims;
-  if (!graph->inputs.empty()) {
-    for (const Dim& d : graph->inputs[0]->shape.dims()) dims.push_back(d.known() ? d.size : -1);
-  }
-  // Given preprocessing is stored in the plan (and checked against the input now); a guessed one
-  // only reads the calibration images.
+void set_preprocessing_and_calibration(CompileOptions& options, const PrecisionArgs& precision,
+                                       const std::optional<Preprocessing>& stored,
+                                       const Dims& dims) {
+  // Given preprocessing is stored (and checked against the input now); a guessed one only reads
+  // the calibration images.
   const std::optional<Preprocessing> preprocessing =
-      resolve_preprocessing(precision.preprocess, std::nullopt, dims);
+      resolve_preprocessing(precision.preprocess, stored, dims);
+  options.preprocessing = stored;
   if (precision.preprocess.given()) {
     preprocessed_shape(*preprocessing, dims);
     options.preprocessing = preprocessing;
   }
   if (!precision.calib.empty()) {
-    if (graph->inputs.empty())
-      throw UsageError(onnx_path + ": the model has no inputs to calibrate");
     options.calibration.source =
         io::make_calibration_source(precision.calib, precision.calib_format, precision.calib_count,
                                     precision.calib_batch, preprocessing, dims);
   }
+}
+
+std::shared_ptr<const Engine> compile_model(const std::string& onnx_path, CompileOptions options,
+                                            const PrecisionArgs& precision) {
+  std::shared_ptr<Graph> graph = onnx_frontend::import_file(onnx_path);
+  if (graph->inputs.empty() && !precision.calib.empty()) {
+    throw UsageError(onnx_path + ": the model has no inputs to calibrate");
+  }
+  Dims dims;
+  if (!graph->inputs.empty()) {
+    for (const Dim& d : graph->inputs[0]->shape.dims()) dims.push_back(d.known() ? d.size : -1);
+  }
+  set_preprocessing_and_calibration(options, precision, std::nullopt, dims);
   return Engine::compile(std::move(graph), options);
 }
 

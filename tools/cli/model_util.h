@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,13 @@ namespace lowp::cli {
 
 // CompileOptions from the shared precision options.
 CompileOptions compile_options(const PrecisionArgs& precision, int threads);
+
+// Sets options.preprocessing (the preprocessing flags on top of `stored` when any is given, else
+// `stored`) and options.calibration.source (calibration images read with the flags', `stored` or
+// the guessed preprocessing) from `precision`, for a model whose first input has `dims`.
+void set_preprocessing_and_calibration(CompileOptions& options, const PrecisionArgs& precision,
+                                       const std::optional<Preprocessing>& stored,
+                                       const Dims& dims);
 
 // Imports an ONNX model and compiles it, building the calibration source from `precision`.
 std::shared_ptr<const Engine> compile_model(const std::string& onnx_path, CompileOptions options,

@@ -8,9 +8,9 @@
 #include <numbers>
 #include <vector>
 
-#include "imaging/image_preprocessing.h"
 #include "lowp/error.h"
 #include "passes/calibration.h"
+#include "tools/io/file_lists.h"
 #include "tools/io/idx.h"
 #include "tools/io/image_preprocess.h"
 #include "tools/io/npy.h"
@@ -22,34 +22,8 @@ namespace fs = std::filesystem;
 
 constexpr int kDefaultRandomCount = 64;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-bool has_extension(const fs::path& p, std::initializer_list<const char*> exts) {
-  const std::string e = lower(p.extension().string());
-  return std::any_of(exts.begin(), exts.end(), [&](const char* x) { return e == x; });
-}
-
-bool is_image_file(const fs::path& p) { return has_extension(p, {".jpg", ".jpeg", ".png"}); }
-bool is_npy_file(const fs::path& p) { return has_extension(p, {".npy"}); }
 bool is_idx_images_file(const fs::path& p) {
   return p.filename().string().find("idx3-ubyte") != std::string::npos;
-}
-
-// Regular files of `folder` accepted by `keep`, sorted by file name.
-std::vector<fs::path> list_files(const fs::path& folder, bool (*keep)(const fs::path&)) {
-  std::vector<fs::path> files;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(folder, ec)) {
-    if (entry.is_regular_file(ec) && keep(entry.path())) files.push_back(entry.path());
-  }
-  if (ec)
-    throw_error(ErrorCode::kIo, folder.string() + ": cannot list folder (" + ec.message() + ")");
-  std::sort(files.begin(), files.end(),
-            [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
-  return files;
 }
 
 // Checks one sample [1, ...] against the model input dims (-1 matches anything).
@@ -153,10 +127,7 @@ class IdxSource : public IndexedSource {
 
  protected:
   Tensor sample(int64_t i) override {
-    return imaging::preprocess_image(
-        preprocessing_, input_dims(),
-        ImageView{static_cast<int>(images_.cols), static_cast<int>(images_.rows), 1,
-                  images_.image(i)});
+    return preprocess_idx_image(images_, i, preprocessing_, input_dims());
   }
   std::string origin(int64_t i) const override { return path_ + " image " + std::to_string(i); }
 

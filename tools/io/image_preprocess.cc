@@ -25,6 +25,12 @@ Tensor load_image_preprocessed(const std::string& path, const Preprocessing& pre
   }
 }
 
+Tensor preprocess_idx_image(const IdxImages& images, int64_t i, const Preprocessing& preprocessing,
+                            const Dims& input_dims) {
+  return imaging::preprocess_image(preprocessing, input_dims,
+                                   ImageView{images.cols, images.rows, 1, images.image(i)});
+}
+
 Tensor preprocess_fashion_28x28(const uint8_t* pixels) {
   return imaging::preprocess_image(preprocessing_preset("fashion"), {1, 3, 64, 64},
                                    ImageView{28, 28, 1, pixels});

@@ -7,6 +7,7 @@
 
 #include "lowp/preprocessing.h"
 #include "lowp/tensor.h"
+#include "tools/io/idx.h"
 
 namespace lowp::io {
 
@@ -14,6 +15,10 @@ namespace lowp::io {
 // `path`.
 Tensor load_image_preprocessed(const std::string& path, const Preprocessing& preprocessing,
                                const Dims& input_dims);
+
+// Image `i` of an idx file (greyscale) preprocessed for a model input of `input_dims`.
+Tensor preprocess_idx_image(const IdxImages& images, int64_t i, const Preprocessing& preprocessing,
+                            const Dims& input_dims);
 
 // 28x28 greyscale pixels (row-major, e.g. from a Fashion-MNIST idx file) through the fashion
 // preset for lowp's 1x3x64x64 Fashion-MNIST model.
