@@ -223,6 +223,20 @@ TEST(Preprocessing, StoredInThePlanAndUsedByTheEngine) {
   wrong.crop_height = wrong.crop_width = 224;
   expect_refused([&] { bare->preprocess(image, wrong); }, "input 'input'");
 
+  // A plan whose preprocessing line does not read back is corrupt, named as such.
+  CompileOptions bad = options;
+  bad.preprocessing->std[1] = 0.f;  // to_string writes it; parse_preprocessing refuses it
+  write_plan(plan, engine->graph(), bad);
+  try {
+    read_plan(plan);
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kInvalidModel) << e.what();
+    EXPECT_NE(std::string(e.what()).find(plan + ": corrupt plan file (preprocessing std"),
+              std::string::npos)
+        << e.what();
+  }
+
   // A plan of the previous format (version 3) loads, without preprocessing.
   write_plan(plan, engine->graph(), options, {}, 3);
   EXPECT_FALSE(read_plan(plan).options.preprocessing);
