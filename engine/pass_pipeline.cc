@@ -22,6 +22,7 @@
 #include "passes/int8_quantization.h"
 #include "passes/layer_norm_fusion.h"
 #include "passes/matmul_add_fusion.h"
+#include "passes/pad_conv_fusion.h"
 #include "passes/qdq_folding.h"
 #include "reference/reference_executor.h"
 
@@ -43,6 +44,8 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   all.push_back(std::make_unique<QdqFoldingPass>());
   // BatchNorm must fold before any fusion attaches an activation or residual to the Conv.
   all.push_back(std::make_unique<BatchNormFoldingPass>());
+  // Zero Pads (TensorFlow's "same" padding) become the Conv's own pads.
+  all.push_back(std::make_unique<PadConvFusionPass>());
   // Einsum becomes Transpose / MatMul, which the backends lower and the fusions below see.
   all.push_back(std::make_unique<EinsumDecompositionPass>());
   // Decomposed layer normalisation and GELU (opset < 17 / 20 exports) become one op each.

@@ -2,7 +2,7 @@
 // count the ops left.
 #include <gtest/gtest.h>
 
-#include "reference/reference_executor.h"
+#include "engine/pass_pipeline.h"
 #include "lowp/graph_verifier.h"
 #include "lowp/shape_propagation.h"
 #include "passes/activation_fusion.h"
@@ -12,7 +12,8 @@
 #include "passes/dead_node_removal.h"
 #include "passes/identity_removal.h"
 #include "passes/matmul_add_fusion.h"
-#include "engine/pass_pipeline.h"
+#include "passes/pad_conv_fusion.h"
+#include "reference/reference_executor.h"
 #include "tests/test_util.h"
 
 using namespace lowp;
@@ -197,4 +198,69 @@ TEST(Passes, MatMulAddFusionMakesGemmThenFusesRelu) {
   ASSERT_EQ(count_ops(h, "MatMul"), 1);
   EXPECT_EQ(h.nodes()[0]->inputs.size(), 3u);
   EXPECT_LT(max_abs_diff(before3, reference::run_graph(h, {in3}).at(0)), 1e-5f);
+}
+
+namespace {
+
+// x [2, 3, 9, 9] -> Pad(pads, mode, fill) -> Conv(3x3, stride 2, its own pads 1 1 0 0) -> y, as
+// TensorFlow exports write "same" padding; `fanout` gives the Pad's output a second reader.
+std::unique_ptr<Graph> padded_conv(const Dims& pads, const std::string& mode, float fill,
+                                   bool fanout = false) {
+  auto g = std::make_unique<Graph>();
+  Value* x = g->add_value("x", DataType::kF32, Shape::from_dims({2, 3, 9, 9}));
+  g->inputs.push_back(x);
+  Value* padded = g->add_value("padded");
+  Tensor amounts(DataType::kS64, {static_cast<int64_t>(pads.size())});
+  for (size_t i = 0; i < pads.size(); ++i) amounts.data<int64_t>()[i] = pads[i];
+  Tensor value(DataType::kF32, {});
+  value.data<float>()[0] = fill;
+  Node* pad =
+      g->add_node("Pad", "pad",
+                  {x, g->add_constant("pads", amounts), g->add_constant("fill", value)}, {padded});
+  pad->attributes["mode"] = mode;
+  Value* y = g->add_value("y");
+  Node* conv =
+      g->add_node("Conv", "conv",
+                  {padded, constant(*g, "w", {4, 3, 3, 3}, 11), constant(*g, "b", {4}, 12)}, {y});
+  conv->attributes["strides"] = std::vector<int64_t>{2, 2};
+  conv->attributes["pads"] = std::vector<int64_t>{1, 1, 0, 0};
+  g->outputs.push_back(y);
+  if (fanout) g->outputs.push_back(padded);
+  propagate_shapes(*g);
+  return g;
+}
+
+// Runs the fusion; checks the outputs before and after agree and returns how many Pads are left.
+int pads_left_after_fusion(Graph& g) {
+  Tensor x = random_tensor({2, 3, 9, 9}, 13);
+  std::vector<Tensor> before = reference::run_graph(g, {x});
+  PassContext ctx;
+  ctx.verify = true;
+  run_one_pass(PadConvFusionPass(), g, ctx);
+  std::vector<Tensor> after = reference::run_graph(g, {x});
+  EXPECT_EQ(before.size(), after.size());
+  for (size_t i = 0; i < before.size() && i < after.size(); ++i) {
+    EXPECT_EQ(before[i].dims(), after[i].dims());
+    EXPECT_LT(max_abs_diff(before[i], after[i]), 1e-5f);
+  }
+  return count_ops(g, "Pad");
+}
+
+}  // namespace
+
+TEST(Passes, PadConvFusionMovesZeroPaddingIntoTheConv) {
+  auto g = padded_conv({0, 0, 0, 1, 0, 0, 1, 2}, "constant", 0.f);  // asymmetric, spatial only
+  EXPECT_EQ(pads_left_after_fusion(*g), 0);
+  EXPECT_EQ(g->nodes().at(0)->attr_ints("pads"), (std::vector<int64_t>{1, 2, 1, 2}));
+}
+
+TEST(Passes, PadConvFusionLeavesPadsItCannotMove) {
+  auto reflect = padded_conv({0, 0, 1, 1, 0, 0, 1, 1}, "reflect", 0.f);
+  EXPECT_EQ(pads_left_after_fusion(*reflect), 1);
+  auto nonzero = padded_conv({0, 0, 1, 1, 0, 0, 1, 1}, "constant", 0.5f);
+  EXPECT_EQ(pads_left_after_fusion(*nonzero), 1);
+  auto cropping = padded_conv({0, 0, 1, -1, 0, 0, 1, 1}, "constant", 0.f);
+  EXPECT_EQ(pads_left_after_fusion(*cropping), 1);
+  auto shared = padded_conv({0, 0, 1, 1, 0, 0, 1, 1}, "constant", 0.f, /*fanout=*/true);
+  EXPECT_EQ(pads_left_after_fusion(*shared), 1);
 }
