@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <iostream>
 
+#include "engine/int8_precision.h"
 #include "lowp/backend.h"
-#include "lowp/error.h"
 #include "lowp/graph_verifier.h"
 #include "lowp/shape_propagation.h"
 #include "passes/activation_fusion.h"
@@ -19,7 +18,6 @@
 #include "passes/fp16_casting.h"
 #include "passes/gelu_fusion.h"
 #include "passes/identity_removal.h"
-#include "passes/int8_quantization.h"
 #include "passes/layer_norm_fusion.h"
 #include "passes/matmul_add_fusion.h"
 #include "passes/pad_conv_fusion.h"
@@ -94,10 +92,6 @@ class CpuRunner : public GraphRunner {
   std::unique_ptr<ExecutionContext> context_;
 };
 
-bool has_calibration(const CalibrationOptions& c) {
-  return c.source || (!c.cache_path.empty() && std::filesystem::exists(c.cache_path));
-}
-
 }  // namespace
 
 GraphRunnerFactory fp32_cpu_runner() {
@@ -134,18 +128,7 @@ void apply_precision(Graph& graph, const CompileOptions& options, PassContext& c
     run_one_pass(Fp16CastingPass(Fp16CastingOptions::from(options, std::move(max_abs))), graph,
                  ctx);
   } else if (p == Precision::kInt8) {
-    if (!has_calibration(options.calibration)) {
-      throw_error(
-          ErrorCode::kInvalidArgument,
-          "int8 needs calibration data: give a calibration source (lowp: --calib PATH|random) "
-          "or an existing calibration cache (--calib-cache FILE)");
-    }
-    auto ranges = calibrate(graph, options.calibration, {}, options.verbose, fp32_cpu_runner());
-    ctx.note("calibration", std::to_string(ranges.size()) + " tensor ranges (" +
-                                calibrator_name(options.calibration.calibrator) + ")");
-    run_one_pass(Int8QuantizationPass(std::move(ranges), options.keep_fp32,
-                                      options.calibration.symmetric_activations),
-                 graph, ctx);
+    quantize_int8(graph, options, ctx);
   }
 }
 

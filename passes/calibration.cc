@@ -22,6 +22,8 @@ struct Observed {
   int input_index = -1;   // a graph input: read from the batch itself
   int output_index = -1;  // otherwise an output of the probe graph
   ActivationHistogram* histogram = nullptr;
+  ChannelMeans* means = nullptr;
+  const QuantParams* quantize_for_means = nullptr;
 };
 
 int index_of(const std::vector<Value*>& list, const Value* v) {
@@ -182,18 +184,22 @@ std::vector<std::string> default_calibration_values(const Graph& graph) {
   return names;
 }
 
-CalibrationStatistics collect_calibration_statistics(const Graph& graph, CalibrationSource& source,
-                                                     const std::vector<std::string>& value_names,
-                                                     bool verbose_progress,
-                                                     const GraphRunnerFactory& make_runner,
-                                                     size_t max_observed_bytes) {
+CalibrationStatistics collect_calibration_statistics(
+    const Graph& graph, CalibrationSource& source, const std::vector<std::string>& value_names,
+    bool verbose_progress, const GraphRunnerFactory& make_runner, size_t max_observed_bytes,
+    const std::map<std::string, QuantParams>& quantized_means) {
   const auto start = std::chrono::steady_clock::now();
   std::shared_ptr<Graph> probe = graph.clone();
   std::vector<Observed> observed = plan_observation(
       *probe, value_names.empty() ? default_calibration_values(graph) : value_names);
 
   CalibrationStatistics stats;
-  for (Observed& o : observed) o.histogram = &stats.tensors[o.name];
+  for (Observed& o : observed) {
+    o.histogram = &stats.tensors[o.name];
+    o.means = &stats.channel_means[o.name];
+    auto q = quantized_means.find(o.name);
+    if (q != quantized_means.end()) o.quantize_for_means = &q->second;
+  }
 
   std::unique_ptr<GraphRunner> runner = make_runner(probe);
 
@@ -220,6 +226,7 @@ CalibrationStatistics collect_calibration_statistics(const Graph& graph, Calibra
       const Tensor& t = o.input_index >= 0 ? part[static_cast<size_t>(o.input_index)]
                                            : outputs[static_cast<size_t>(o.output_index)];
       o.histogram->observe(t.values<float>());
+      o.means->observe(t, o.quantize_for_means);
     }
   };
   while (source.next(inputs)) {
@@ -262,7 +269,8 @@ std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
                                              const CalibrationOptions& options,
                                              const std::vector<std::string>& value_names,
                                              bool verbose_progress,
-                                             const GraphRunnerFactory& make_runner) {
+                                             const GraphRunnerFactory& make_runner,
+                                             CalibrationStatistics* statistics) {
   const std::vector<std::string> names =
       value_names.empty() ? default_calibration_values(optimised_fp32_graph) : value_names;
   const std::string& cache_path = options.cache_path;
@@ -301,6 +309,7 @@ std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
     meta.symmetric = options.symmetric_activations;
     write_calibration_cache(cache_path, ranges, meta);
   }
+  if (statistics) *statistics = std::move(stats);
   return ranges;
 }
 

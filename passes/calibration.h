@@ -24,6 +24,7 @@
 #include "lowp/graph.h"
 #include "lowp/options.h"
 #include "passes/activation_histogram.h"
+#include "passes/channel_means.h"
 #include "passes/quant_params.h"
 
 namespace lowp {
@@ -48,6 +49,7 @@ using GraphRunnerFactory = std::function<std::unique_ptr<GraphRunner>(std::share
 
 struct CalibrationStatistics {
   std::map<std::string, ActivationHistogram> tensors;
+  std::map<std::string, ChannelMeans> channel_means;  // same keys; see quantized_means below
   int64_t images = 0;  // leading dimension of the first input, summed over batches
   int64_t batches = 0;
   double seconds = 0.0;  // wall time spent running and observing
@@ -59,23 +61,27 @@ std::vector<std::string> default_calibration_values(const Graph& graph);
 // Runs every batch of `source` through `graph` (an optimised fp32 graph, with the observed values
 // as extra outputs) on a runner from `make_runner`, and gathers statistics of `value_names`
 // (empty: default_calibration_values). A batch whose observed values exceed max_observed_bytes
-// runs a slice of its images at a time. Errors name the value or the source.
-CalibrationStatistics collect_calibration_statistics(const Graph& graph, CalibrationSource& source,
-                                                     const std::vector<std::string>& value_names,
-                                                     bool verbose_progress,
-                                                     const GraphRunnerFactory& make_runner,
-                                                     size_t max_observed_bytes = size_t{1} << 30);
+// runs a slice of its images at a time. Values in `quantized_means` have their channel means
+// taken after quantizing and dequantizing with those params (bias correction's E[q(x)]). Errors
+// name the value or the source.
+CalibrationStatistics collect_calibration_statistics(
+    const Graph& graph, CalibrationSource& source, const std::vector<std::string>& value_names,
+    bool verbose_progress, const GraphRunnerFactory& make_runner,
+    size_t max_observed_bytes = size_t{1} << 30,
+    const std::map<std::string, QuantParams>& quantized_means = {});
 
 // One range per tensor of `stats` under options.calibrator / percentile / symmetric_activations.
 std::map<std::string, TensorRange> ranges_from_statistics(const CalibrationStatistics& stats,
                                                           const CalibrationOptions& options);
 
 // Statistics + ranges, honouring options.cache_path (see above). verbose_progress: progress bar
-// on stderr when it is a terminal.
+// on stderr when it is a terminal. `statistics` (optional) receives what was measured (nothing
+// when the ranges came from the cache).
 std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
                                              const CalibrationOptions& options,
                                              const std::vector<std::string>& value_names,
                                              bool verbose_progress,
-                                             const GraphRunnerFactory& make_runner);
+                                             const GraphRunnerFactory& make_runner,
+                                             CalibrationStatistics* statistics = nullptr);
 
 }  // namespace lowp

@@ -126,10 +126,12 @@ bool Int8QuantizationPass::run(Graph& graph, PassContext& ctx) const {
     if (n->op_type == "Conv" || n->op_type == "Gemm") {
       Value* w = n->input(1);
       const int axis = n->op_type == "Conv" || n->attr_int("transB", 0) != 0 ? 0 : 1;
-      const QuantParams wq = weight_quant_params(*w->constant, axis, w->name);
+      QuantParams wq = weight_quant_params(*w->constant, axis, w->name);
+      const QuantParams& xq = *n->input(0)->quant;  // already re-pointed to the int8 input
+      if (const Value* b = n->input(2))
+        widen_weight_scales_for_bias(wq, *b->constant, xq.scales[0]);
       replace_input(*n, w, add_quantized_constant(graph, *w, wq));
       if (Value* b = n->input(2)) {
-        const QuantParams& xq = *n->input(0)->quant;  // already re-pointed to the int8 input
         QuantParams bq;
         bq.storage = DataType::kS32;
         bq.axis = static_cast<int>(b->constant->rank()) - 1;

@@ -88,4 +88,15 @@ QuantParams weight_quant_params(const Tensor& w, int axis, const std::string& na
   return q;
 }
 
+void widen_weight_scales_for_bias(QuantParams& weight, const Tensor& bias, float input_scale) {
+  const std::vector<float> b = bias.to_float();
+  if (b.size() != weight.scales.size() || !(input_scale > 0.f)) return;
+  constexpr double kLimit = double{1 << 30};
+  for (size_t c = 0; c < b.size(); ++c) {
+    if (!std::isfinite(b[c])) continue;
+    const double needed = std::fabs(static_cast<double>(b[c])) / (input_scale * kLimit);
+    if (weight.scales[c] < needed) weight.scales[c] = static_cast<float>(needed);
+  }
+}
+
 }  // namespace lowp

@@ -35,4 +35,11 @@ QuantParams activation_quant_params(const TensorRange& range, bool symmetric);
 // scale_c = max|w_c| / 127, zero point 0. `name` appears in error messages. f32 weights only.
 QuantParams weight_quant_params(const Tensor& w, int axis, const std::string& name = "weight");
 
+// Widens per-channel weight scales (axis = the bias's channels) where the bias, stored in int32 at
+// scale input_scale * weight_scale[c], would pass 2^30: a channel whose weights are almost zero
+// but whose bias is not (BatchNorm folded into a dead channel: EfficientNet-Lite's stem has one,
+// weights 1e-7, bias -4.9) would otherwise have its bias clamped to a fraction of itself. Such a
+// channel's weights are then rounded more coarsely, by at most |bias| * 2^-31 / input_scale each.
+void widen_weight_scales_for_bias(QuantParams& weight, const Tensor& bias, float input_scale);
+
 }  // namespace lowp

@@ -172,3 +172,31 @@ TEST(Int8Quantization, NoRangesMeansNoChange) {
   EXPECT_FALSE(Int8QuantizationPass({}, {}).run(*g, ctx));
   EXPECT_EQ(count_ops(*g, "QuantizeLinear"), 0);
 }
+
+// A channel whose weights are almost zero but whose bias is not (BatchNorm folded into a dead
+// channel, as EfficientNet-Lite's stem has): at scale input_scale * weight_scale the bias would
+// not fit in int32 and was clamped to 0.013 of its 4.9. The weight scale is widened instead.
+TEST(Int8Quantization, BiasOfANearlyZeroWeightChannelKeepsItsValue) {
+  Graph g;
+  Value* x = g.add_value("x", DataType::kF32, Shape::from_dims({1, 2, 4, 4}));
+  g.inputs.push_back(x);
+  Tensor w(DataType::kF32, {2, 2, 1, 1});
+  const float weights[] = {1e-7f, -1e-7f, 0.5f, -0.25f};
+  std::copy(weights, weights + 4, w.data<float>());
+  Tensor b(DataType::kF32, {2});
+  b.data<float>()[0] = 4.9f;
+  b.data<float>()[1] = 0.1f;
+  Value* y = g.add_value("y");
+  g.add_node("Conv", "conv", {x, g.add_constant("w", w), g.add_constant("b", b)}, {y});
+  g.outputs.push_back(y);
+  propagate_shapes(g);
+  const Tensor in = random_tensor({1, 2, 4, 4}, 7, -1.f, 1.f);
+  const Tensor before = reference::run_graph(g, {in}).at(0);
+  PassContext ctx;
+  ASSERT_TRUE(Int8QuantizationPass(measure_ranges(g, in)).run(g, ctx));
+  propagate_shapes(g);
+  const Tensor after = reference::run_graph(g, {in}).at(0);
+  const float step = (4.9f + 1.f) / 255.f;  // the output's scale, about
+  for (int64_t i = 0; i < 16; ++i) EXPECT_NEAR(after.data<float>()[i], 4.9f, step) << i;
+  EXPECT_LT(max_abs_diff(before, after), 2 * step);
+}

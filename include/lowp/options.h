@@ -50,6 +50,9 @@ struct CalibrationOptions {
   // Calibration measures every activation of a batch at once; a batch whose activations take more
   // runs a slice of its images at a time (the statistics are the same).
   size_t max_observed_bytes = size_t{1} << 30;
+  // The int8 refinements after the ranges (bias correction) run the calibration images again: up
+  // to this many bytes of input batches are kept in memory for them (beyond, the first part).
+  size_t max_recorded_bytes = size_t{1} << 30;
 };
 
 // What compiling may compute on constants (constant folding runs the reference kernels on
