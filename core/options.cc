@@ -40,17 +40,19 @@ const char* calibrator_name(Calibrator c) {
       return "entropy";
     case Calibrator::kMse:
       return "mse";
+    case Calibrator::kAuto:
+      return "auto";
   }
   return "?";
 }
 
 Calibrator parse_calibrator(const std::string& name) {
-  for (auto c :
-       {Calibrator::kMinMax, Calibrator::kPercentile, Calibrator::kEntropy, Calibrator::kMse}) {
+  for (auto c : {Calibrator::kMinMax, Calibrator::kPercentile, Calibrator::kEntropy,
+                 Calibrator::kMse, Calibrator::kAuto}) {
     if (name == calibrator_name(c)) return c;
   }
   throw_error(ErrorCode::kInvalidArgument,
-              "unknown calibrator '" + name + "' (minmax, percentile, entropy, mse)");
+              "unknown calibrator '" + name + "' (minmax, percentile, entropy, mse, auto)");
 }
 
 Device parse_device(const std::string& name) {

@@ -21,9 +21,6 @@ struct Observed {
   std::string name;
   int input_index = -1;   // a graph input: read from the batch itself
   int output_index = -1;  // otherwise an output of the probe graph
-  ActivationHistogram* histogram = nullptr;
-  ChannelMeans* means = nullptr;
-  const QuantParams* quantize_for_means = nullptr;
 };
 
 int index_of(const std::vector<Value*>& list, const Value* v) {
@@ -184,23 +181,13 @@ std::vector<std::string> default_calibration_values(const Graph& graph) {
   return names;
 }
 
-CalibrationStatistics collect_calibration_statistics(
-    const Graph& graph, CalibrationSource& source, const std::vector<std::string>& value_names,
-    bool verbose_progress, const GraphRunnerFactory& make_runner, size_t max_observed_bytes,
-    const std::map<std::string, QuantParams>& quantized_means) {
-  const auto start = std::chrono::steady_clock::now();
+ObservedRuns observe_values(const Graph& graph, CalibrationSource& source,
+                            const std::vector<std::string>& value_names, bool verbose_progress,
+                            const GraphRunnerFactory& make_runner, size_t max_observed_bytes,
+                            const ValueObserver& observe) {
   std::shared_ptr<Graph> probe = graph.clone();
-  std::vector<Observed> observed = plan_observation(
+  const std::vector<Observed> observed = plan_observation(
       *probe, value_names.empty() ? default_calibration_values(graph) : value_names);
-
-  CalibrationStatistics stats;
-  for (Observed& o : observed) {
-    o.histogram = &stats.tensors[o.name];
-    o.means = &stats.channel_means[o.name];
-    auto q = quantized_means.find(o.name);
-    if (q != quantized_means.end()) o.quantize_for_means = &q->second;
-  }
-
   std::unique_ptr<GraphRunner> runner = make_runner(probe);
 
   const auto* sized = dynamic_cast<const SizedCalibrationSource*>(&source);
@@ -210,6 +197,7 @@ CalibrationStatistics collect_calibration_statistics(
   std::vector<Tensor> inputs;
   std::vector<Dims> dims;
   std::vector<Tensor> outputs;
+  std::map<std::string, const Tensor*> values;
   auto measure = [&](const std::vector<Tensor>& part) {
     std::vector<Dims> part_dims;
     for (const Tensor& t : part) part_dims.push_back(t.dims());
@@ -223,12 +211,12 @@ CalibrationStatistics collect_calibration_statistics(
     for (Tensor& t : outputs) out_ptrs.push_back(&t);
     runner->run(in_ptrs, out_ptrs);
     for (const Observed& o : observed) {
-      const Tensor& t = o.input_index >= 0 ? part[static_cast<size_t>(o.input_index)]
-                                           : outputs[static_cast<size_t>(o.output_index)];
-      o.histogram->observe(t.values<float>());
-      o.means->observe(t, o.quantize_for_means);
+      values[o.name] = o.input_index >= 0 ? &part[static_cast<size_t>(o.input_index)]
+                                          : &outputs[static_cast<size_t>(o.output_index)];
     }
+    observe(values);
   };
+  ObservedRuns runs;
   while (source.next(inputs)) {
     check_batch(*probe, inputs, what);
     std::vector<Dims> batch_dims;
@@ -244,14 +232,34 @@ CalibrationStatistics collect_calibration_statistics(
         measure(image_slice(inputs, start, std::min(step, n - start)));
       }
     }
-    stats.images += n;
-    ++stats.batches;
-    progress.update(stats.images);
+    runs.images += n;
+    ++runs.batches;
+    progress.update(runs.images);
   }
   progress.finish();
-  if (stats.batches == 0) {
+  if (runs.batches == 0) {
     throw_error(ErrorCode::kInvalidArgument, "calibration source " + what + " gave no batches");
   }
+  return runs;
+}
+
+CalibrationStatistics collect_calibration_statistics(
+    const Graph& graph, CalibrationSource& source, const std::vector<std::string>& value_names,
+    bool verbose_progress, const GraphRunnerFactory& make_runner, size_t max_observed_bytes,
+    const std::map<std::string, QuantParams>& quantized_means) {
+  const auto start = std::chrono::steady_clock::now();
+  CalibrationStatistics stats;
+  const ObservedRuns runs = observe_values(
+      graph, source, value_names, verbose_progress, make_runner, max_observed_bytes,
+      [&](const std::map<std::string, const Tensor*>& values) {
+        for (const auto& [name, t] : values) {
+          stats.tensors[name].observe(t->values<float>());
+          auto q = quantized_means.find(name);
+          stats.channel_means[name].observe(*t, q == quantized_means.end() ? nullptr : &q->second);
+        }
+      });
+  stats.images = runs.images;
+  stats.batches = runs.batches;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
@@ -301,16 +309,19 @@ std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
     auto it = stats.tensors.find(in->name);
     if (it != stats.tensors.end()) ranges[in->name] = calibrated_range(it->second, exact);
   }
-  if (!cache_path.empty()) {
-    CalibrationCacheMeta meta;
-    meta.calibrator = calibrator_name(options.calibrator);
-    meta.percentile = options.percentile;
-    meta.images = stats.images;
-    meta.symmetric = options.symmetric_activations;
-    write_calibration_cache(cache_path, ranges, meta);
-  }
+  if (!cache_path.empty()) save_calibration(cache_path, ranges, stats.images, options);
   if (statistics) *statistics = std::move(stats);
   return ranges;
+}
+
+void save_calibration(const std::string& path, const std::map<std::string, TensorRange>& ranges,
+                      int64_t images, const CalibrationOptions& options) {
+  CalibrationCacheMeta meta;
+  meta.calibrator = calibrator_name(options.calibrator);
+  meta.percentile = options.percentile;
+  meta.images = images;
+  meta.symmetric = options.symmetric_activations;
+  write_calibration_cache(path, ranges, meta);
 }
 
 }  // namespace lowp

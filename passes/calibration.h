@@ -58,6 +58,23 @@ struct CalibrationStatistics {
 // Every non-constant f32 value produced by a node, plus the f32 graph inputs.
 std::vector<std::string> default_calibration_values(const Graph& graph);
 
+// How many images and batches observe_values ran.
+struct ObservedRuns {
+  int64_t images = 0;
+  int64_t batches = 0;
+};
+// The observed values of one run (a batch, or a slice of one), by name.
+using ValueObserver = std::function<void(const std::map<std::string, const Tensor*>& values)>;
+
+// Runs every batch of `source` through `graph` with `value_names` (empty:
+// default_calibration_values) as extra outputs and hands them to `observe`, a run at a time; a
+// batch whose observed values exceed max_observed_bytes runs a slice of its images at a time.
+// Errors name the value or the source; a source that gives no batch is an error.
+ObservedRuns observe_values(const Graph& graph, CalibrationSource& source,
+                            const std::vector<std::string>& value_names, bool verbose_progress,
+                            const GraphRunnerFactory& make_runner, size_t max_observed_bytes,
+                            const ValueObserver& observe);
+
 // Runs every batch of `source` through `graph` (an optimised fp32 graph, with the observed values
 // as extra outputs) on a runner from `make_runner`, and gathers statistics of `value_names`
 // (empty: default_calibration_values). A batch whose observed values exceed max_observed_bytes
@@ -83,5 +100,9 @@ std::map<std::string, TensorRange> calibrate(const Graph& optimised_fp32_graph,
                                              bool verbose_progress,
                                              const GraphRunnerFactory& make_runner,
                                              CalibrationStatistics* statistics = nullptr);
+
+// Writes `ranges` to the cache file `path` with options' settings.
+void save_calibration(const std::string& path, const std::map<std::string, TensorRange>& ranges,
+                      int64_t images, const CalibrationOptions& options);
 
 }  // namespace lowp

@@ -1,5 +1,7 @@
 #include "passes/calibration_replay.h"
 
+#include <algorithm>
+
 namespace lowp {
 namespace {
 
@@ -34,6 +36,32 @@ bool RecordingCalibrationSource::next(std::vector<Tensor>& inputs) {
 int64_t RecordingCalibrationSource::total_images() const {
   const auto* sized = dynamic_cast<const SizedCalibrationSource*>(&inner_);
   return sized ? sized->total_images() : -1;
+}
+
+CalibrationBatches first_images(const CalibrationBatches& batches, int64_t images) {
+  CalibrationBatches out;
+  int64_t taken = 0;
+  for (const auto& batch : batches) {
+    if (taken >= images) break;
+    const int64_t n = batch.empty() || batch[0].rank() == 0 ? 1 : batch[0].dims()[0];
+    const bool shared_batch_dim = std::all_of(batch.begin(), batch.end(), [&](const Tensor& t) {
+      return t.rank() > 0 && t.dims()[0] == n;
+    });
+    if (taken + n <= images || !shared_batch_dim) {
+      out.push_back(batch);
+      taken += n;
+      continue;
+    }
+    std::vector<Tensor> part;
+    for (const Tensor& t : batch) {
+      Dims dims = t.dims();
+      dims[0] = images - taken;
+      part.push_back(Tensor::view(t.dtype(), dims, const_cast<void*>(t.raw())));
+    }
+    out.push_back(std::move(part));
+    taken = images;
+  }
+  return out;
 }
 
 int64_t RecordingCalibrationSource::images() const { return count_images(batches_); }

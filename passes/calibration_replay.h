@@ -36,6 +36,10 @@ class RecordingCalibrationSource : public SizedCalibrationSource {
   CalibrationBatches batches_;
 };
 
+// The first `images` images of `batches` (views into `batches`, which must outlive them; the last
+// batch cut where needed).
+CalibrationBatches first_images(const CalibrationBatches& batches, int64_t images);
+
 // Gives `batches` (not owned; must outlive the source) in order, once.
 class ReplayCalibrationSource : public SizedCalibrationSource {
  public:

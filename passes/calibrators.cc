@@ -156,6 +156,7 @@ TensorRange calibrated_range(const ActivationHistogram& h, const CalibrationOpti
       t = entropy_threshold(h, 128);
       break;
     case Calibrator::kMse:
+    case Calibrator::kAuto:  // the histogram alone: mse (the per-tensor choice needs the layers)
       t = mse_threshold(h, sym || h.min() < 0.f ? 127 : 255);
       break;
   }

@@ -35,7 +35,10 @@ class CalibrationSource {
   virtual std::string describe() const = 0;  // "512 images from data/calib (fashion)"
 };
 
-enum class Calibrator { kMinMax, kPercentile, kEntropy, kMse };
+// kAuto: per tensor, the range of the four whose quantization disturbs the layers reading the
+// tensor least, measured on the calibration images (passes/range_selection.h; mse where nothing
+// is measured, e.g. a graph output).
+enum class Calibrator { kMinMax, kPercentile, kEntropy, kMse, kAuto };
 const char* calibrator_name(Calibrator calibrator);
 Calibrator parse_calibrator(const std::string& name);
 

@@ -42,8 +42,10 @@ void add_precision_options(CLI::App* cmd, PrecisionArgs& args) {
   cmd->add_option("--calib-batch", args.calib_batch, "Calibration batch size")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--calibrator", args.calibrator, "minmax, percentile, entropy or mse")
-      ->check(CLI::IsMember({"minmax", "percentile", "entropy", "mse"}))
+  cmd->add_option("--calibrator", args.calibrator,
+                  "minmax, percentile, entropy, mse or auto (per tensor, the one that disturbs the "
+                  "layers reading it least)")
+      ->check(CLI::IsMember({"minmax", "percentile", "entropy", "mse", "auto"}))
       ->capture_default_str();
   cmd->add_option("--percentile", args.percentile, "Percentile for --calibrator percentile")
       ->check(CLI::Range(50.0, 100.0))

@@ -1,9 +1,9 @@
-// Bias correction (passes/bias_correction.h) and what it is built from: per-channel means (plain
-// and of quantized values), the mean of a Conv / Gemm's output from its input's channel means
-// (checked against the reference Conv), recording and replaying calibration batches, the pass
-// before / after through the reference kernels, and the int8 precision stage running it.
-#include "passes/bias_correction.h"
-
+// The int8 refinements after calibration. Bias correction (passes/bias_correction.h) and what it
+// is built from: per-channel means (plain and of quantized values), the mean of a Conv / Gemm's
+// output from its input's channel means (checked against the reference Conv), recording and
+// replaying calibration batches, the pass before / after through the reference kernels. The
+// per-tensor range choice (passes/range_selection.h, --calibrator auto). The int8 precision stage
+// running both.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,10 +12,12 @@
 #include "engine/pass_pipeline.h"
 #include "lowp/error.h"
 #include "lowp/shape_propagation.h"
+#include "passes/bias_correction.h"
 #include "passes/calibration_replay.h"
 #include "passes/channel_means.h"
 #include "passes/int8_quantization.h"
 #include "passes/quant_params.h"
+#include "passes/range_selection.h"
 #include "reference/reference_executor.h"
 #include "tests/test_util.h"
 
@@ -166,6 +168,11 @@ TEST(CalibrationReplay, RecordsWithinTheBudgetAndReplaysInOrder) {
     EXPECT_EQ(max_abs_diff(batch.at(0), random_tensor({2, 3}, seed)), 0.f);
   }
   EXPECT_FALSE(replay.next(batch));
+  const CalibrationBatches three = first_images(recording.batches(), 3);  // the second batch cut
+  ASSERT_EQ(three.size(), 2u);
+  EXPECT_EQ(three[1][0].dims(), (Dims{1, 3}));
+  const Tensor second = random_tensor({2, 3}, 2);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(three[1][0].data<float>()[i], second.data<float>()[i]);
 }
 
 namespace {
@@ -304,4 +311,53 @@ TEST(BiasCorrection, RunsInTheInt8StageUnlessDisabled) {
     EXPECT_TRUE(logged(ctx, "bias-correction: skipped"));
   }
   std::filesystem::remove(cache);
+}
+
+// Two candidate ranges for conv1's output: one cutting it at 10% of its maximum, one exact. The
+// clipped one wrecks conv2's output and loses; a tensor with a single candidate keeps it; the
+// graph quantized with the chosen ranges is closer to fp32 than with the clipped ones.
+TEST(RangeSelection, ChoosesTheRangeTheReadingLayerSuffersLeastFrom) {
+  auto g = two_convs();
+  const Tensor x = random_tensor({8, 4, 10, 10}, 41, -1.f, 2.f);
+  std::map<std::string, Tensor> fp32 = reference::run_graph_all_values(*g, {x});
+  fp32["x"] = x;
+  auto exact = [&](const std::string& name, float keep = 1.f) {
+    const float* p = fp32[name].data<float>();
+    const auto [lo, hi] = std::minmax_element(p, p + fp32[name].numel());
+    return make_tensor_range(*lo, keep * *hi, false);
+  };
+  const std::map<std::string, std::vector<TensorRange>> candidates = {
+      {"c1", {exact("c1", 0.1f), exact("c1")}}, {"y", {exact("y")}}};
+  const CalibrationBatches batches = {{x}};
+  ReplayCalibrationSource source(batches, "one batch");
+  const RangeChoice choice = choose_ranges_by_consumer_error(*g, candidates, false, source,
+                                                             fp32_cpu_runner(), size_t{1} << 30);
+  EXPECT_EQ(choice.chosen.at("c1"), 1u);
+  EXPECT_GT(choice.errors.at("c1")[0], 10 * choice.errors.at("c1")[1]);
+  EXPECT_EQ(choice.chosen.at("y"), 0u);
+  EXPECT_EQ(choice.errors.count("y"), 0u);  // a graph output: nothing reads it
+
+  auto quantized_error = [&](const TensorRange& c1) {
+    auto q = two_convs();
+    PassContext ctx;
+    run_one_pass(Int8QuantizationPass({{"x", exact("x")}, {"c1", c1}, {"y", exact("y")}}), *q, ctx);
+    return max_abs_diff(fp32["y"], reference::run_graph(*q, {x}).at(0));
+  };
+  EXPECT_LT(quantized_error(choice.ranges.at("c1")), quantized_error(candidates.at("c1")[0]));
+}
+
+TEST(RangeSelection, RunsInTheInt8StageForCalibratorAuto) {
+  const CalibrationBatches batches = {{random_tensor({8, 4, 10, 10}, 51, -1.f, 2.f)}};
+  auto g = two_convs();
+  PassContext ctx;
+  CompileOptions options = int8_options(batches);
+  options.calibration.calibrator = Calibrator::kAuto;
+  apply_precision(*g, options, ctx);
+  EXPECT_TRUE(logged(ctx, "range-selection: ")) << ctx.log[0];
+  EXPECT_TRUE(logged(ctx, "bias-correction: corrected"));
+  auto plain = two_convs();
+  PassContext plain_ctx;
+  apply_precision(*plain, int8_options(batches), plain_ctx);
+  EXPECT_FALSE(logged(plain_ctx, "range-selection"));
+  EXPECT_EQ(parse_calibrator("auto"), Calibrator::kAuto);
 }
