@@ -69,6 +69,12 @@ void correct_biases(Graph& graph, const Graph& fp32, const CompileOptions& optio
   for (const auto& [node, input] : inputs) quantize[input.first] = input.second;
   std::vector<std::string> names;
   for (const auto& [name, params] : quantize) names.push_back(name);
+  ChannelMeanMap plain = means_of(fp32_stats);
+  if (fp32_stats.batches == 0) {  // ranges from a cache: measure E[x] now
+    ReplayCalibrationSource replay(recorded.batches(), recorded.describe());
+    plain = means_of(collect_calibration_statistics(fp32, replay, names, false, fp32_cpu_runner(),
+                                                    options.calibration.max_observed_bytes));
+  }
   ReplayCalibrationSource replay(recorded.batches(), recorded.describe());
   const CalibrationStatistics quantized =
       collect_calibration_statistics(fp32, replay, names, false, fp32_cpu_runner(),
@@ -79,8 +85,7 @@ void correct_biases(Graph& graph, const Graph& fp32, const CompileOptions& optio
     auto it = quantized_means.find(input.first);
     if (it != quantized_means.end()) per_node[node] = it->second;
   }
-  run_one_pass(BiasCorrectionPass(fp32_output_means(fp32, means_of(fp32_stats)), per_node), graph,
-               ctx);
+  run_one_pass(BiasCorrectionPass(fp32_output_means(fp32, plain), per_node), graph, ctx);
 }
 
 // Range selection runs every layer once per candidate in the reference kernels: on this many of
@@ -135,31 +140,36 @@ void quantize_int8(Graph& graph, const CompileOptions& options, PassContext& ctx
   std::shared_ptr<RecordingCalibrationSource> recorded;
   const bool cached =
       !calibration.cache_path.empty() && std::filesystem::exists(calibration.cache_path);
-  if (calibration.source && !cached) {
+  if (calibration.source) {
     recorded = std::make_shared<RecordingCalibrationSource>(*calibration.source,
                                                             calibration.max_recorded_bytes);
     calibration.source = recorded;
-    calibration.cache_path.clear();  // written below, once the ranges are final
+    if (!cached) calibration.cache_path.clear();  // written below, once the ranges are final
   }
   CalibrationStatistics stats;
   auto ranges = calibrate(graph, calibration, {}, options.verbose, fp32_cpu_runner(), &stats);
-  if (recorded && calibration.calibrator == Calibrator::kAuto) {
+  if (recorded && !cached && calibration.calibrator == Calibrator::kAuto) {
     select_ranges(graph, calibration, stats, *recorded, ranges, ctx);
   }
   ctx.note("calibration", std::to_string(ranges.size()) + " tensor ranges (" +
                               calibrator_name(calibration.calibrator) + ")");
-  if (recorded && !options.calibration.cache_path.empty()) {
+  if (recorded && !cached && !options.calibration.cache_path.empty()) {
     save_calibration(options.calibration.cache_path, ranges, stats.images, calibration);
   }
   const std::unique_ptr<Graph> fp32 = graph.clone();
   run_one_pass(
       Int8QuantizationPass(std::move(ranges), options.keep_fp32, calibration.symmetric_activations),
       graph, ctx);
-  if (stats.batches == 0) {
+  if (!recorded) {
     ctx.note("bias-correction",
-             "skipped: the ranges came from a calibration cache, which holds no "
-             "images to measure the int8 graph on");
+             "skipped: the ranges came from a calibration cache and no calibration images were "
+             "given to measure the layers on");
     return;
+  }
+  if (cached && enabled(options, "bias-correction")) {  // the ranges did not read the source
+    std::vector<Tensor> batch;
+    while (recorded->next(batch)) {
+    }
   }
   correct_biases(graph, *fp32, options, ctx, *recorded, stats);
 }

@@ -277,8 +277,9 @@ bool logged(const PassContext& ctx, const std::string& start) {
 
 }  // namespace
 
-// The int8 precision stage runs bias correction by default on the calibration images, switched
-// off by name, and says why it is skipped when the ranges come from a cache alone.
+// The int8 precision stage runs bias correction by default on the calibration images (also when
+// the ranges come from a cache), switched off by name, and says why it is skipped when there is
+// a cache and no images.
 TEST(BiasCorrection, RunsInTheInt8StageUnlessDisabled) {
   const CalibrationBatches batches = {{random_tensor({8, 4, 10, 10}, 31, -1.f, 2.f)},
                                       {random_tensor({8, 4, 10, 10}, 32, -1.f, 2.f)}};
@@ -309,6 +310,21 @@ TEST(BiasCorrection, RunsInTheInt8StageUnlessDisabled) {
     options.calibration.cache_path = cache;
     apply_precision(*g, options, ctx);
     EXPECT_TRUE(logged(ctx, "bias-correction: skipped"));
+  }
+  {
+    auto from_cache = two_convs();
+    auto measured = two_convs();
+    PassContext ctx;
+    CompileOptions options = int8_options(batches);
+    options.calibration.cache_path = cache;
+    apply_precision(*from_cache, options, ctx);
+    EXPECT_TRUE(logged(ctx, "bias-correction: corrected the biases of 2 int8 layers"));
+    PassContext measured_ctx;
+    apply_precision(*measured, int8_options(batches), measured_ctx);
+    const Tensor x = random_tensor({8, 4, 10, 10}, 33);
+    EXPECT_EQ(max_abs_diff(reference::run_graph(*from_cache, {x}).at(0),
+                           reference::run_graph(*measured, {x}).at(0)),
+              0.f);  // the same ranges and the same corrections as calibrating afresh
   }
   std::filesystem::remove(cache);
 }
