@@ -50,6 +50,11 @@ struct CompileArgs {
   bool verbose = false;
   bool verify = false;  // check the graph after import and every pass
   bool json = false;
+  // int8 accuracy budget (tools/cli/accuracy_budget.h): < 0 off.
+  double max_accuracy_drop = -1.0;
+  std::string validation;
+  std::string validation_labels;
+  int64_t validation_count = 0;
 };
 
 struct RunArgs {

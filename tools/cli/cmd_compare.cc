@@ -15,15 +15,19 @@
 #include "core/atomic_file.h"
 #include "lowp/graph.h"
 #include "lowp/lowp.h"
+#include "tools/cli/accuracy_budget.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/compare_dataset.h"
 #include "tools/cli/compare_metrics.h"
 #include "tools/cli/compare_report.h"
+#include "tools/cli/dataset_run.h"
 #include "tools/cli/model_util.h"
 #include "tools/io/labels.h"
 
 namespace lowp::cli {
 namespace fs = std::filesystem;
+
+constexpr int64_t kSensitivityImages = 64;
 
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   CLI::App* cmd = app.add_subcommand(
@@ -53,7 +57,9 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   cmd->add_option("--worst", args.worst, "How many worst images to list")->capture_default_str();
   cmd->add_option("--threads", args.threads, "Threads (0: all cores)");
   cmd->add_flag("--per-layer", args.per_layer,
-                "Per-layer error against fp32 (SQNR dB, cosine) on the first image");
+                "Per-layer error against fp32 (SQNR dB, cosine) on the first image; for int8 also "
+                "each layer's sensitivity (output error with it alone in int8, first 64 inputs), "
+                "the ranking compile --max-accuracy-drop uses");
   cmd->add_flag("--json", args.json, "Print one JSON object per precision");
   add_precision_options(cmd, args.precision);
   return cmd;
@@ -69,7 +75,8 @@ struct Measured {
   int64_t plan_bytes = 0;
   std::string note;
   PrecisionSummary summary;
-  std::vector<LayerError> layers;  // --per-layer, precisions other than fp32
+  std::vector<LayerError> layers;             // --per-layer, precisions other than fp32
+  std::vector<LayerSensitivity> sensitivity;  // --per-layer, int8: the accuracy budget's ranking
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -88,42 +95,6 @@ int64_t plan_size(const Engine& engine) {
   auto bytes = static_cast<int64_t>(fs::file_size(tmp));
   fs::remove(tmp);
   return bytes;
-}
-
-// Runs every image through `engine` in batches; returns f32 logits and the median batch time.
-Tensor run_all(const Engine& engine, const LabelledSet& set, int batch, double& median_ms) {
-  auto session = engine.create_session();
-  const TensorDesc& in = engine.inputs().at(0);
-  const int64_t n = static_cast<int64_t>(set.images.size());
-  const int64_t per_image = set.images[0].numel();
-  Tensor logits;
-  std::vector<double> times;
-  for (int64_t start = 0; start < n; start += batch) {
-    int64_t b = std::min<int64_t>(batch, n - start);
-    Dims dims = set.images[0].dims();
-    dims[0] = b;
-    Tensor x(DataType::kF32, dims);
-    for (int64_t i = 0; i < b; ++i) {
-      std::copy_n(set.images[static_cast<size_t>(start + i)].data<float>(), per_image,
-                  x.data<float>() + i * per_image);
-    }
-    if (in.dtype != DataType::kF32) x = x.cast(in.dtype);  // fp16 plans take fp16 inputs
-    if (start == 0) session->run({{in.name, x}});  // warm-up: primitives are created on first use
-    const int repeats = n == 1 ? 10 : 1;
-    std::vector<Tensor> out;
-    for (int r = 0; r < repeats; ++r) {
-      auto t0 = std::chrono::steady_clock::now();
-      out = session->run({{in.name, x}});
-      times.push_back(elapsed_ms(t0));
-    }
-    Tensor y = out.at(0).cast(DataType::kF32);
-    if (y.rank() != 2) throw UsageError("compare needs a model with a [batch, classes] output");
-    if (logits.dims().empty()) logits = Tensor(DataType::kF32, {n, y.dims()[1]});
-    std::copy_n(y.data<float>(), y.numel(), logits.data<float>() + start * y.dims()[1]);
-  }
-  std::sort(times.begin(), times.end());
-  median_ms = times[times.size() / 2];
-  return logits;
 }
 
 // `plan`'s graph compiled again at `precision` (an fp32 plan's graph is an ONNX import after the
@@ -207,6 +178,11 @@ void print_json(const std::vector<Measured>& runs, const LabelledSet& set) {
       j["top1_label"] = class_label(set, s.images[0].top1);
       j["top1_prob"] = s.images[0].top1_prob;
     }
+    if (!m.sensitivity.empty()) {
+      j["sensitivity"] = nlohmann::json::array();
+      for (const auto& l : m.sensitivity)
+        j["sensitivity"].push_back({{"node", l.node}, {"op", l.op}, {"error", l.error}});
+    }
     if (!m.layers.empty()) {
       j["layers"] = nlohmann::json::array();
       for (const auto& e : m.layers) {
@@ -279,6 +255,16 @@ void print_text(const CompareArgs& args, const std::vector<Measured>& runs,
     if (!m.note.empty()) std::printf("note (%s): %s\n", m.precision.c_str(), m.note.c_str());
   }
   for (const auto& m : runs) {
+    if (m.sensitivity.empty()) continue;
+    std::printf(
+        "int8 layer sensitivity, most sensitive first (relative output error with the "
+        "layer alone in int8, first %lld inputs):\n",
+        static_cast<long long>(std::min<size_t>(kSensitivityImages, set.images.size())));
+    for (const auto& l : m.sensitivity) {
+      std::printf("  %-48s %-6s %.3g\n", l.node.c_str(), l.op.c_str(), l.error);
+    }
+  }
+  for (const auto& m : runs) {
     if (m.layers.empty()) continue;
     std::printf("per-layer error of %s against fp32 (first image):\n", m.precision.c_str());
     for (const auto& e : m.layers) {
@@ -301,9 +287,13 @@ void write_report(const CompareArgs& args, const std::vector<Measured>& runs,
 
 }  // namespace
 
-int run_compare(const CompareArgs& args) {
-  if (!args.image.empty() + !args.input.empty() + !args.dataset.empty() != 1)
+int run_compare(const CompareArgs& given) {
+  if (!given.image.empty() + !given.input.empty() + !given.dataset.empty() != 1)
     throw UsageError("give exactly one of --image, --input or --dataset");
+  // The int8 sensitivity compiles every variant from the int8 compile's ranges: keep them.
+  CompareArgs args = given;
+  const TemporaryFile cache("compare", ".calib.json");
+  if (args.per_layer && args.precision.calib_cache.empty()) args.precision.calib_cache = cache.path;
   std::vector<Measured> runs = compile_precisions(args);
   const TensorDesc& input = runs[0].engine->inputs()[0];
   const std::optional<Preprocessing> pre = resolve_preprocessing(
@@ -319,11 +309,17 @@ int run_compare(const CompareArgs& args) {
   for (const std::string& note : set.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
 
   const int batch = set.images.size() > 1 ? std::max(1, args.batch) : 1;
-  for (auto& m : runs) m.logits = run_all(*m.engine, set, batch, m.latency_ms);
+  for (auto& m : runs) m.logits = run_set(*m.engine, set, batch, &m.latency_ms);
   for (auto& m : runs) m.summary = summarise(m.logits, runs[0].logits, set.labels);
   for (size_t k = 1; args.per_layer && k < runs.size(); ++k) {
     runs[k].layers =
         per_layer_errors(runs[0].engine->graph(), runs[k].engine->graph(), set.images[0]);
+    if (runs[k].precision == "int8") {
+      PrecisionArgs pa = args.precision;
+      pa.precision = "int8";
+      runs[k].sensitivity = rank_int8_layers(*runs[0].engine, *runs[k].engine, pa, args.threads,
+                                             set, kSensitivityImages);
+    }
   }
   if (!args.report.empty()) write_report(args, runs, set, pre, batch);
   if (args.json) {

@@ -8,6 +8,7 @@
 
 #include "lowp/graph.h"
 #include "lowp/lowp.h"
+#include "tools/cli/accuracy_budget.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/model_util.h"
 
@@ -27,8 +28,57 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args) {
                 "Check the graph after import and after every pass (structure, types, "
                 "quantization parameters); a pass that breaks it fails, named");
   cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
+  cmd->add_option("--max-accuracy-drop", args.max_accuracy_drop,
+                  "int8: keep the most sensitive layers in fp32 until the drop from fp32 on "
+                  "--validation is at most this many points (top-1, or agreement without labels)")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--validation", args.validation,
+                  "Data for --max-accuracy-drop: a folder of labelled images, class subfolders, "
+                  ".npy (with --validation-labels) or Fashion-MNIST idx");
+  cmd->add_option("--validation-labels", args.validation_labels,
+                  "Integer labels (.npy) of an .npy --validation set");
+  cmd->add_option("--validation-count", args.validation_count, "Validation images to use (0: all)")
+      ->check(CLI::NonNegativeNumber);
   return cmd;
 }
+
+namespace {
+
+void print_budget(const BudgetResult& b, double max_drop) {
+  const char* metric = b.labelled ? "top-1" : "agreement";
+  std::printf("accuracy budget: %s drop %.2f points (int8 alone %.2f; at most %.2f: %s)\n", metric,
+              b.drop, b.int8_drop, max_drop, b.met ? "met" : "NOT met, every layer tried");
+  if (!b.kept.empty()) {
+    std::printf("kept in fp32 (most sensitive first; relative output error alone in int8):\n");
+    for (size_t i = 0; i < b.kept.size(); ++i) {
+      std::printf("  %s  %s  %.3g\n", b.ranking[i].node.c_str(), b.ranking[i].op.c_str(),
+                  b.ranking[i].error);
+    }
+  }
+  std::printf(
+      "speed, batch 1 median: fp32 %.3f ms, int8 %.3f ms, this plan %.3f ms (%+.1f%% over "
+      "int8, %.2fx fp32)\n",
+      b.fp32_ms, b.int8_ms, b.plan_ms, 100.0 * (b.plan_ms / b.int8_ms - 1.0),
+      b.fp32_ms / b.plan_ms);
+}
+
+nlohmann::json budget_json(const BudgetResult& b, double max_drop) {
+  nlohmann::json ranking = nlohmann::json::array();
+  for (const auto& l : b.ranking)
+    ranking.push_back({{"node", l.node}, {"op", l.op}, {"error", l.error}});
+  return {{"metric", b.labelled ? "top1" : "agreement"},
+          {"max_drop", max_drop},
+          {"drop", b.drop},
+          {"int8_drop", b.int8_drop},
+          {"met", b.met},
+          {"kept_fp32", b.kept},
+          {"ranking", ranking},
+          {"fp32_ms", b.fp32_ms},
+          {"int8_ms", b.int8_ms},
+          {"plan_ms", b.plan_ms}};
+}
+
+}  // namespace
 
 int run_compile(const CompileArgs& args) {
   CompileOptions options = compile_options(args.precision, args.threads);
@@ -42,7 +92,19 @@ int run_compile(const CompileArgs& args) {
   if (output == args.model) throw UsageError("the plan would overwrite the model: " + output);
 
   const auto start = std::chrono::steady_clock::now();
-  std::shared_ptr<const Engine> engine = compile_model(args.model, options, args.precision);
+  std::optional<BudgetResult> budget;
+  std::shared_ptr<const Engine> engine;
+  if (args.max_accuracy_drop >= 0.0) {
+    if (args.model.ends_with(".plan"))
+      throw UsageError("--max-accuracy-drop compiles an ONNX model");
+    budget = compile_within_budget(
+        args.model, args.precision, args.threads, args.disabled_passes,
+        {args.max_accuracy_drop, args.validation, args.validation_labels, args.validation_count});
+    engine = budget->engine;
+  } else {
+    if (!args.validation.empty()) throw UsageError("--validation needs --max-accuracy-drop");
+    engine = compile_model(args.model, options, args.precision);
+  }
   const double compile_ms = elapsed_ms(start);
   engine->save_plan(output);
   const double total_ms = elapsed_ms(start);
@@ -58,6 +120,7 @@ int run_compile(const CompileArgs& args) {
                         {"precision_note", precision_note(*engine)},
                         {"compile_ms", compile_ms},
                         {"total_ms", total_ms}};
+    if (budget) j["accuracy_budget"] = budget_json(*budget, args.max_accuracy_drop);
     std::cout << j.dump() << "\n";
   } else {
     std::printf("%s  %s  %.2f MB (weights %.2f MB)  %.3f s (compile %.3f s)\n", output.c_str(),
@@ -66,6 +129,7 @@ int run_compile(const CompileArgs& args) {
                 total_ms / 1000.0, compile_ms / 1000.0);
     const std::string note = precision_note(*engine);
     if (!note.empty()) std::printf("note: %s\n", note.c_str());
+    if (budget) print_budget(*budget, args.max_accuracy_drop);
   }
   return 0;
 }

@@ -1,6 +1,9 @@
 #include "tools/cli/model_util.h"
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <string_view>
 
 #include "frontends/onnx/onnx_importer.h"
@@ -145,6 +148,19 @@ std::string format_shape(const Shape& shape) {
     s += d.known() ? std::to_string(d.size) : (d.symbol.empty() ? std::string("?") : d.symbol);
   }
   return s + "]";
+}
+
+TemporaryFile::TemporaryFile(const std::string& what, const std::string& suffix)
+    : path((std::filesystem::temp_directory_path() /
+            ("lowp_" + what + "_" + std::to_string(::getpid()) + suffix))
+               .string()) {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+}
+
+TemporaryFile::~TemporaryFile() {
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
 }
 
 double elapsed_ms(std::chrono::steady_clock::time_point start) {

@@ -50,6 +50,16 @@ struct Bindings {
 };
 Bindings bind_and_allocate(const Engine& engine, const std::vector<Tensor>& inputs);
 
+// A file in the temporary folder, named for this process ("lowp_<what>_<pid><suffix>"), removed
+// when this goes out of scope; no file is made.
+struct TemporaryFile {
+  TemporaryFile(const std::string& what, const std::string& suffix);
+  ~TemporaryFile();
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  std::string path;
+};
+
 // Milliseconds since `start` (std::chrono::steady_clock).
 double elapsed_ms(std::chrono::steady_clock::time_point start);
 
