@@ -11,9 +11,12 @@ virtual environment without Debian's torch (NNCF rejects torch 1.13):
   V/bin/python bench/int8_peers.py --lowp build/tools/lowp --model M.onnx --calib C.npy \
       --val X.npy --labels Y.npy --out DIR
 
-Rows: fp32 (ONNX Runtime), lowp fp32 / bf16 / int8 (default mse calibrator, and each calibrator),
-ONNX Runtime int8 (QDQ, per-channel weights, MinMax), OpenVINO int8 (nncf.quantize defaults).
-Top-1 against the labels and agreement with ONNX Runtime fp32, as counts and percentages.
+Rows: fp32 (ONNX Runtime), lowp fp32 / bf16 / int8 (default mse calibrator with bias correction,
+each other calibrator, `auto`, mse without bias correction, and --max-accuracy-drop 0.3 validated
+on the measured inputs themselves), ONNX Runtime int8 (QDQ, per-channel, MinMax), OpenVINO int8
+(nncf.quantize defaults). Top-1 against the labels and agreement with ONNX Runtime fp32, as counts
+and percentages; the mean absolute change of the probability of fp32's top-1 class; the logits'
+SQNR against ONNX Runtime fp32.
 """
 import argparse
 import json
@@ -26,6 +29,11 @@ import numpy as np
 
 def top1(logits):
     return logits.argmax(1)
+
+
+def softmax(z):
+    e = np.exp(z - z.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
 
 
 def ort_logits(model, x, batch=50):
@@ -72,9 +80,9 @@ def openvino_nncf(model, calib, val):
     return np.concatenate([compiled({name: val[i:i + 1]})[out] for i in range(len(val))])
 
 
-def lowp_logits(lowp, model, precision, calib_npy, val_npy, tmp, calibrator=None):
+def lowp_logits(lowp, model, precision, calib_npy, val_npy, tmp, calibrator=None, extra=()):
     plan = os.path.join(tmp, f"{precision}_{calibrator or 'default'}.plan")
-    cmd = [lowp, "compile", model, "-o", plan, "--precision", precision]
+    cmd = [lowp, "compile", model, "-o", plan, "--precision", precision, *extra]
     if precision == "int8":
         cmd += ["--calib", calib_npy, "--calib-format", "npy", "--calib-count",
                 str(len(np.load(calib_npy, mmap_mode="r")))]
@@ -97,7 +105,7 @@ def main():
     ap.add_argument("--val", required=True)
     ap.add_argument("--labels", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--calibrators", default="minmax,percentile,entropy,mse")
+    ap.add_argument("--calibrators", default="minmax,percentile,entropy,mse,auto")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     calib, val = np.load(args.calib), np.load(args.val)
@@ -111,21 +119,36 @@ def main():
         if c != "mse":
             rows.append((f"lowp int8 ({c})", lowp_logits(args.lowp, args.model, "int8",
                                                           args.calib, args.val, args.out, c)))
+    rows.append(("lowp int8 (mse, bias correction off)",
+                 lowp_logits(args.lowp, args.model, "int8", args.calib, args.val, args.out,
+                             "mse", ["--disable-pass", "bias-correction"])))
+    labels_npy = os.path.join(args.out, "labels.npy")
+    np.save(labels_npy, labels)
+    rows.append(("lowp int8 --max-accuracy-drop 0.3 (validated on these labelled inputs)",
+                 lowp_logits(args.lowp, args.model, "int8", args.calib, args.val, args.out,
+                             "mse", ["--max-accuracy-drop", "0.3", "--validation", args.val,
+                                     "--validation-labels", labels_npy])))
     q = ort_int8(args.model, calib, os.path.join(args.out, "ort_int8.onnx"))
     rows.append(("ONNX Runtime int8 (QDQ, per-channel, MinMax)", ort_logits(q, val)))
     rows.append(("OpenVINO int8 (NNCF defaults)", openvino_nncf(args.model, calib, val)))
     n = len(val)
     result = {"images": n, "calibration_images": len(calib), "rows": []}
     print(f"{n} validation inputs, {len(calib)} calibration inputs\n"
-          "| engine, precision | top-1 | top-1 = ONNX Runtime fp32 | drop from fp32 (points) |\n"
-          "|---|---:|---:|---:|")
+          "| engine, precision | top-1 | top-1 = ONNX Runtime fp32 | drop from fp32 (points) "
+          "| mean abs change of fp32's top-1 probability | logit SQNR (dB) |\n"
+          "|---|---:|---:|---:|---:|---:|")
     base = (top1(ref) == labels).sum()
     for name, logits in rows:
         correct = int((top1(logits) == labels).sum())
         agree = int((top1(logits) == top1(ref)).sum())
-        result["rows"].append({"name": name, "correct": correct, "agree": agree})
+        rows_ = np.arange(n)
+        dp = float(np.abs(softmax(logits)[rows_, top1(ref)] - softmax(ref)[rows_, top1(ref)]).mean())
+        noise = float(((logits - ref) ** 2).sum())
+        sqnr = 10 * np.log10(float((ref ** 2).sum()) / noise) if noise > 0 else float("inf")
+        result["rows"].append({"name": name, "correct": correct, "agree": agree,
+                               "mean_abs_prob_change": dp, "logit_sqnr_db": sqnr})
         print(f"| {name} | {100 * correct / n:.2f}% ({correct}) | {100 * agree / n:.2f}% ({agree}) "
-              f"| {100 * (base - correct) / n:+.2f} |")
+              f"| {100 * (base - correct) / n:+.2f} | {dp:.4f} | {sqnr:.2f} |")
     with open(os.path.join(args.out, "int8_peers.json"), "w") as f:
         json.dump(result, f, indent=1)
 
