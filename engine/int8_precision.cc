@@ -21,11 +21,6 @@ bool has_calibration(const CalibrationOptions& c) {
   return c.source || (!c.cache_path.empty() && std::filesystem::exists(c.cache_path));
 }
 
-bool enabled(const CompileOptions& options, const char* pass) {
-  const auto& off = options.disabled_passes;
-  return std::find(off.begin(), off.end(), pass) == off.end();
-}
-
 ChannelMeanMap means_of(const CalibrationStatistics& stats) {
   ChannelMeanMap out;
   for (const auto& [name, m] : stats.channel_means) {
@@ -57,7 +52,7 @@ void correct_biases(Graph& graph, const Graph& fp32, const CompileOptions& optio
                     PassContext& ctx, const RecordingCalibrationSource& recorded,
                     const CalibrationStatistics& fp32_stats) {
   const char* pass = "bias-correction";
-  if (!enabled(options, pass) || recorded.batches().empty()) return;
+  if (!pass_enabled(options, pass) || recorded.batches().empty()) return;
   if (!recorded.complete()) {
     ctx.note(pass,
              "the calibration data is larger than max_recorded_bytes: measured on its "
@@ -166,7 +161,7 @@ void quantize_int8(Graph& graph, const CompileOptions& options, PassContext& ctx
              "given to measure the layers on");
     return;
   }
-  if (cached && enabled(options, "bias-correction")) {  // the ranges did not read the source
+  if (cached && pass_enabled(options, "bias-correction")) {  // the ranges did not read the source
     std::vector<Tensor> batch;
     while (recorded->next(batch)) {
     }

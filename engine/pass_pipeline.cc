@@ -58,11 +58,13 @@ std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options) 
   // Add and Relu are fused into the Conv.
   all.push_back(std::make_unique<QdqFoldingPass>());
   all.push_back(std::make_unique<DeadNodeRemovalPass>());
-  std::erase_if(all, [&](const auto& p) {
-    const auto& off = options.disabled_passes;
-    return std::find(off.begin(), off.end(), p->name()) != off.end();
-  });
+  std::erase_if(all, [&](const auto& p) { return !pass_enabled(options, p->name()); });
   return all;
+}
+
+bool pass_enabled(const CompileOptions& options, const std::string& pass) {
+  const auto& off = options.disabled_passes;
+  return std::find(off.begin(), off.end(), pass) == off.end();
 }
 
 bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx) {

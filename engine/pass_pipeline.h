@@ -13,6 +13,8 @@
 namespace lowp {
 
 std::vector<std::unique_ptr<Pass>> make_pipeline(const CompileOptions& options);
+// Whether CompileOptions::disabled_passes leaves the pass of this name on.
+bool pass_enabled(const CompileOptions& options, const std::string& pass);
 // Runs one pass as the pipeline does: when it changed the graph, re-sorts it and re-propagates
 // shapes; then verifies it (ctx.verify) and calls ctx.after_pass. Returns whether it changed.
 bool run_one_pass(const Pass& pass, Graph& graph, PassContext& ctx);

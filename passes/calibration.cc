@@ -113,11 +113,6 @@ void check_batch(const Graph& probe, const std::vector<Tensor>& inputs, const st
   }
 }
 
-int64_t batch_images(const std::vector<Tensor>& inputs) {
-  if (inputs.empty() || inputs[0].rank() == 0) return 1;
-  return inputs[0].dims()[0];
-}
-
 // How many images of `inputs` to run at once: every activation of a batch is an output of the
 // probe (EfficientNet-B5's 32 calibration images at once took 19 GB), so all of them only when the
 // probe's outputs for the whole batch fit in `budget` bytes (or the inputs share no batch dim).
@@ -167,6 +162,11 @@ void check_cache_covers(const CalibrationCache& cache, const std::string& path,
 }
 
 }  // namespace
+
+int64_t batch_images(const std::vector<Tensor>& inputs) {
+  if (inputs.empty() || inputs[0].rank() == 0) return 1;
+  return inputs[0].dims()[0];
+}
 
 std::vector<std::string> default_calibration_values(const Graph& graph) {
   std::vector<std::string> names;

@@ -55,6 +55,9 @@ struct CalibrationStatistics {
   double seconds = 0.0;  // wall time spent running and observing
 };
 
+// Images in one batch: the first input's leading dimension (1 for a scalar or an empty batch).
+int64_t batch_images(const std::vector<Tensor>& inputs);
+
 // Every non-constant f32 value produced by a node, plus the f32 graph inputs.
 std::vector<std::string> default_calibration_values(const Graph& graph);
 

@@ -7,9 +7,7 @@ namespace {
 
 int64_t count_images(const CalibrationBatches& batches) {
   int64_t n = 0;
-  for (const auto& batch : batches) {
-    n += batch.empty() || batch[0].rank() == 0 ? 1 : batch[0].dims()[0];
-  }
+  for (const auto& batch : batches) n += batch_images(batch);
   return n;
 }
 
@@ -43,7 +41,7 @@ CalibrationBatches first_images(const CalibrationBatches& batches, int64_t image
   int64_t taken = 0;
   for (const auto& batch : batches) {
     if (taken >= images) break;
-    const int64_t n = batch.empty() || batch[0].rank() == 0 ? 1 : batch[0].dims()[0];
+    const int64_t n = batch_images(batch);
     const bool shared_batch_dim = std::all_of(batch.begin(), batch.end(), [&](const Tensor& t) {
       return t.rank() > 0 && t.dims()[0] == n;
     });
