@@ -183,6 +183,36 @@ TEST(CpuInt8, ConvReluWithPaddingAndAsymmetricInput) {
   EXPECT_FALSE(mentions(lines, "fallback")) << joined(lines);
 }
 
+// conv1 (int8) -> conv2 (kept fp32) -> conv3 (int8): the DequantizeLinear before conv2 writes f32
+// in the int8 convolution's nhwc, which conv2 reads as is (it was a reorder to plain and another
+// back); the graph output's DequantizeLinear writes plain.
+TEST(CpuInt8, DequantizeBeforeAKeptLayerKeepsTheLayout) {
+  auto g = std::make_unique<Graph>();
+  Value* x = g->add_value("x", DataType::kF32, Shape::from_dims({2, 8, 9, 9}));
+  g->inputs.push_back(x);
+  Value* v = x;
+  for (int i = 1; i <= 3; ++i) {
+    const std::string n = std::to_string(i);
+    Value* y = g->add_value("y" + n);
+    Node* conv = g->add_node(
+        "Conv", "conv" + n,
+        {v, constant(*g, "w" + n, {8, 8, 3, 3}, 10 + i), constant(*g, "b" + n, {8}, 20 + i)}, {y});
+    conv->attributes["pads"] = std::vector<int64_t>{1, 1, 1, 1};
+    if (i < 3) conv->activation = FusedActivation::of(ActivationKind::kRelu);
+    v = y;
+  }
+  g->outputs = {v};
+  propagate_shapes(*g);
+  const Tensor input = random_tensor({2, 8, 9, 9}, 30);
+  PassContext ctx;
+  ASSERT_TRUE(Int8QuantizationPass(measure_ranges(*g, {{input}}), {"conv2"}, false).run(*g, ctx));
+  propagate_shapes(*g);
+  const auto lines = check_int8(std::shared_ptr<Graph>(std::move(g)), {input}, 1.f);
+  EXPECT_TRUE(mentions(lines, "onednn reorder dequantize u8 nhwc -> f32 nhwc")) << joined(lines);
+  EXPECT_TRUE(mentions(lines, "dequantize u8 nhwc -> f32 nchw")) << joined(lines);  // the output
+  EXPECT_FALSE(mentions(lines, "fallback")) << joined(lines);
+}
+
 TEST(CpuInt8, ConvWithoutActivationHasOutputZeroPoint) {
   auto g = quantize(conv_net({1, 16, 10, 10}, 24, 3, 2, 1, 1, false, ""),
                     {random_tensor({1, 16, 10, 10}, 8)});

@@ -1,5 +1,7 @@
 // Cast between f32 and bf16 (the edges of a bf16 region) -> one oneDNN reorder that converts the
-// element type and, when the source is blocked (a convolution's output), the layout to plain.
+// element type and keeps the source's layout (a convolution's blocked or channels-last output
+// stays so: the next convolution reads it without a second reorder; a reader that needs plain
+// asks for it). A graph output is written plain, where the caller reads it.
 #include <string>
 #include <vector>
 
@@ -16,7 +18,9 @@ bool lower_cast(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
   const auto& s = b.state(src);
   const int src_slot = s.slot;
   const dnnl::memory::desc src_desc = s.desc;
-  const dnnl::memory::desc dst_desc = plain_desc(out[0].dims, out[0].dtype);
+  const dnnl::memory::desc dst_desc = b.is_graph_output(node.outputs[0])
+                                          ? plain_desc(out[0].dims, out[0].dtype)
+                                          : with_data_type(src_desc, out[0].dtype);
   dnnl::reorder::primitive_desc pd;
   try {
     pd = dnnl::reorder::primitive_desc(b.engine(), src_desc, b.engine(), dst_desc, default_attr());
@@ -28,7 +32,8 @@ bool lower_cast(ProgramBuilder& b, const Node& node, const std::vector<TensorInf
                   {{DNNL_ARG_FROM, src_desc, src_slot}, {DNNL_ARG_TO, dst_desc, dst_slot}},
                   pd.scratchpad_desc());
   b.describe_current(std::string("onednn reorder ") + precision_tag(in[0].dtype) + " " +
-                     layout_name(src_desc) + " -> " + precision_tag(out[0].dtype) + " plain");
+                     layout_name(src_desc) + " -> " + precision_tag(out[0].dtype) + " " +
+                     layout_name(dst_desc));
   return true;
 }
 

@@ -9,7 +9,8 @@
 //  - MaxPool: int8 pooling (same params in and out). AveragePool / GlobalAveragePool: int8
 //    pooling whose average is requantized by a linear post-op before rounding.
 //  - Add: binary with per-input scales and a linear post-op for the zero points.
-//  - QuantizeLinear / DequantizeLinear: one reorder with output scales and zero points.
+//  - QuantizeLinear / DequantizeLinear: one reorder with output scales and zero points;
+//    DequantizeLinear keeps its source's layout (a graph output is written plain).
 // Anything else returns false and the builder runs the reference kernel ("fallback (slow)").
 #include <cmath>
 #include <cstdint>
@@ -601,7 +602,11 @@ bool lower_dequantize(ProgramBuilder& b, const Node& node, const std::vector<Ten
   const auto& s = b.state(src);
   const int src_slot = s.slot;
   const dnnl::memory::desc src_desc = s.desc;
-  const dnnl::memory::desc dst_desc = plain_desc(out[0].dims, DataType::kF32);
+  // The source's layout (an int8 convolution's nhwc output stays nhwc for the fp32 convolution
+  // that reads it, without a second reorder); a graph output plain.
+  const dnnl::memory::desc dst_desc = b.is_graph_output(node.outputs[0])
+                                          ? plain_desc(out[0].dims, DataType::kF32)
+                                          : with_data_type(src_desc, DataType::kF32);
   // The zero point is applied by a separate in-place linear eltwise, not by the reorder's source
   // zero point: oneDNN 2.6's u8 nhwc -> f32 reorder with a source zero point gave wrong values
   // for some shapes (ResNet-18 layer4, 512x7x7), found by tests/engine_api_test's QDQ cases.
@@ -631,7 +636,8 @@ bool lower_dequantize(ProgramBuilder& b, const Node& node, const std::vector<Ten
                     shift.scratchpad_desc());
   }
   b.describe_current(std::string("onednn reorder dequantize ") + type_tag(src_dt) + " " +
-                     layout_name(src_desc) + " -> f32 plain" + impl_note(pd.impl_info_str()));
+                     layout_name(src_desc) + " -> f32 " + layout_name(dst_desc) +
+                     impl_note(pd.impl_info_str()));
   return true;
 }
 

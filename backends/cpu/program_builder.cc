@@ -170,13 +170,15 @@ int ProgramBuilder::place_sum_destination(const Node* node, const Value* residua
   return slot;
 }
 
+bool ProgramBuilder::is_graph_output(const Value* value) const {
+  return std::find(graph_.outputs.begin(), graph_.outputs.end(), value) != graph_.outputs.end();
+}
+
 int ProgramBuilder::place_elementwise_output(const Value* src, const Value* dst, const Dims& dims,
                                              const dnnl::memory::desc& desc,
                                              const std::vector<const Value*>& other) {
-  bool graph_output =
-      std::find(graph_.outputs.begin(), graph_.outputs.end(), dst) != graph_.outputs.end();
   const DataType dtype = state(src).dtype;
-  int slot = graph_output ? -1 : overwritable_slot(src, desc, other);
+  int slot = is_graph_output(dst) ? -1 : overwritable_slot(src, desc, other);
   if (slot >= 0) {
     define(dst, dtype, dims, slot, desc);
     return slot;

@@ -53,6 +53,7 @@ class ProgramBuilder {
   // ---- for the lowerings ------------------------------------------------------------------
   const dnnl::engine& engine() const { return engine_; }
   const ValueState& state(const Value* value);
+  bool is_graph_output(const Value* value) const;
   // The slot holding `value` laid out as `desc`, reordering (once) when it is laid out otherwise.
   int slot_in_layout(const Value* value, const dnnl::memory::desc& desc);
   int slot_plain(const Value* value);
