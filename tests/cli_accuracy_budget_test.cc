@@ -12,6 +12,7 @@
 #include <string>
 
 #include "tests/test_util.h"
+#include "tools/cli/accuracy_budget.h"
 #include "tools/io/idx.h"
 #include "tools/io/npy.h"
 
@@ -97,6 +98,43 @@ TEST(CliAccuracyBudget, CompareShowsTheSameRanking) {
   }
 }
 
+// bf16 has a budget too, and `compare --per-layer` ranks bf16 layers the same way (each alone in
+// bf16, most sensitive first).
+TEST(CliAccuracyBudget, Bf16HasABudgetAndARanking) {
+  const std::string validation = validation_npy();
+  const testing::CommandResult budget =
+      testing::lowp_command("compile " + model() + " -o " + temp_path("bf16.plan") +
+                            " --precision bf16 --max-accuracy-drop 0 --validation " + validation);
+  ASSERT_EQ(budget.status, 0) << budget.output;
+  EXPECT_NE(budget.output.find("(bf16 alone "), std::string::npos) << budget.output;
+  EXPECT_NE(budget.output.find(": met)"), std::string::npos) << budget.output;
+  const testing::CommandResult compare = testing::lowp_command(
+      "compare " + model() + " --precisions fp32,bf16 --input input=" + validation +
+      " --per-layer --json");
+  ASSERT_EQ(compare.status, 0) << compare.output;
+  nlohmann::json sensitivity;
+  std::istringstream lines(compare.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("{", 0) == 0 && line.find("sensitivity") != std::string::npos)
+      sensitivity = nlohmann::json::parse(line)["sensitivity"];
+  }
+  ASSERT_EQ(sensitivity.size(), 21u) << compare.output;  // 20 Conv + 1 Gemm
+  for (size_t i = 0; i < sensitivity.size(); ++i) {
+    EXPECT_GT(sensitivity[i]["error"].get<double>(), 0.0) << i;
+    if (i > 0) {
+      EXPECT_LE(sensitivity[i]["error"], sensitivity[i - 1]["error"]) << i;
+    }
+  }
+}
+
+// 2 photos of 400 is a drop of 0.5 points, which a budget of 0.5 allows, although 100 (1 - 398 /
+// 400) is 0.5000000000000004 in double (the budget used to keep one more layer than it needed).
+TEST(CliAccuracyBudget, ADropEqualToTheBudgetMeetsIt) {
+  EXPECT_TRUE(cli::within(100.0 * (1.0 - 398.0 / 400.0), 0.5));
+  EXPECT_FALSE(cli::within(100.0 * (1.0 - 397.0 / 400.0), 0.5));
+  EXPECT_TRUE(cli::within(0.0, 0.0));
+}
+
 TEST(CliAccuracyBudget, WrongCombinationsAreRefused) {
   const std::string plan = temp_path("refused.plan");
   struct Case {
@@ -105,7 +143,8 @@ TEST(CliAccuracyBudget, WrongCombinationsAreRefused) {
   };
   const std::vector<Case> cases = {
       {"--precision int8 --calib random --max-accuracy-drop 1", "--validation"},
-      {"--precision fp32 --max-accuracy-drop 1 --validation x.npy", "--precision int8"},
+      {"--precision fp32 --max-accuracy-drop 1 --validation x.npy", "--precision int8 or bf16"},
+      {"--precision fp16 --max-accuracy-drop 1 --validation x.npy", "--precision int8 or bf16"},
       {"--precision int8 --max-accuracy-drop 1 --validation x.npy", "--calib"},
       {"--precision int8 --calib random --validation x.npy", "--max-accuracy-drop"},
       {"--precision int8 --calib random --max-accuracy-drop 1 --validation /no/such.npy",

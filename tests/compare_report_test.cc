@@ -194,9 +194,11 @@ TEST(CompareReport, RendersHeadlessWithTablesChartsAndThumbnails) {
   EXPECT_EQ(count(dom, "<table id=\"precisions\""), 1) << dom.substr(0, 2000);
   EXPECT_EQ(count(dom, "<table id=\"classes\""), 1);
   EXPECT_EQ(count(dom, "<h2 id=\"per-layer\""), 1);
+  EXPECT_EQ(count(dom, "<h2 id=\"sensitivity\""), 1);
   EXPECT_EQ(count(dom, "<td class=\"l\">int8</td>"), 1);
-  // Two histograms and two per-layer charts; a thumbnail per changed image shown.
-  EXPECT_EQ(count(dom, "<svg class=\"chart\""), 4);
+  // Two histograms, two per-layer charts and two sensitivity rankings; a thumbnail per changed
+  // image shown.
+  EXPECT_EQ(count(dom, "<svg class=\"chart\""), 6);
   EXPECT_GT(count(dom, "<rect class=\"bar\""), 50);
   EXPECT_GT(count(dom, "<img alt=\"\" src=\"data:image/png;base64,"), 0);
   EXPECT_EQ(count(dom, "Fashion") + count(dom, "Ankle boot") > 0, true);

@@ -16,16 +16,19 @@ constexpr int kBatch = 16;
 
 Dims input_dims(const Engine& engine) { return engine.inputs().at(0).dims; }
 
-// `fp32`'s graph compiled at int8 with `keep` in fp32. `scoring`: ranges from the cache only and
-// no bias correction (a sensitivity variant); otherwise the full int8 stage.
-std::shared_ptr<const Engine> compile_int8(const Engine& fp32, const PrecisionArgs& precision,
-                                           int threads, const std::vector<std::string>& keep,
-                                           std::vector<std::string> disabled, bool scoring) {
+bool is_int8(const PrecisionArgs& precision) { return precision.precision == "int8"; }
+
+// `fp32`'s graph compiled at precision.precision with `keep` in fp32. `scoring` (int8): ranges
+// from the cache only and no bias correction (a sensitivity variant); otherwise the full int8
+// stage.
+std::shared_ptr<const Engine> compile_reduced(const Engine& fp32, const PrecisionArgs& precision,
+                                              int threads, const std::vector<std::string>& keep,
+                                              std::vector<std::string> disabled, bool scoring) {
   CompileOptions options = compile_options(precision, threads);
   options.keep_fp32.insert(options.keep_fp32.end(), keep.begin(), keep.end());
   set_preprocessing_and_calibration(options, precision, fp32.options().preprocessing,
                                     input_dims(fp32));
-  if (scoring) {
+  if (scoring && is_int8(precision)) {
     options.calibration.source = nullptr;
     disabled.push_back("bias-correction");
   }
@@ -47,22 +50,27 @@ double relative_error(const Tensor& y, const Tensor& ref) {
 
 }  // namespace
 
-std::vector<LayerSensitivity> int8_layers(const Graph& graph) {
+bool within(double drop, double max_drop) {
+  constexpr double kPointsTolerance = 1e-9;
+  return drop <= max_drop + kPointsTolerance;
+}
+
+std::vector<LayerSensitivity> reduced_layers(const Graph& graph) {
   std::vector<LayerSensitivity> layers;
   for (const auto& n : graph.nodes()) {
     const Value* w = n->input(1);
     if ((n->op_type == "Conv" || n->op_type == "Gemm") && w && w->constant &&
-        w->constant->dtype() == DataType::kS8) {
+        (w->constant->dtype() == DataType::kS8 || w->constant->dtype() == DataType::kBF16)) {
       layers.push_back({n->name, n->op_type, 0.0});
     }
   }
   return layers;
 }
 
-std::vector<LayerSensitivity> rank_int8_layers(const Engine& fp32, const Engine& int8,
-                                               const PrecisionArgs& precision, int threads,
-                                               const LabelledSet& set, int64_t images) {
-  std::vector<LayerSensitivity> layers = int8_layers(int8.graph());
+std::vector<LayerSensitivity> rank_layers(const Engine& fp32, const Engine& reduced,
+                                          const PrecisionArgs& precision, int threads,
+                                          const LabelledSet& set, int64_t images) {
+  std::vector<LayerSensitivity> layers = reduced_layers(reduced.graph());
   const Tensor reference = run_set(fp32, set, kBatch, nullptr, images);
   ProgressBar progress("measuring layer sensitivity", static_cast<int64_t>(layers.size()), "layers",
                        true);
@@ -71,7 +79,7 @@ std::vector<LayerSensitivity> rank_int8_layers(const Engine& fp32, const Engine&
     for (size_t j = 0; j < layers.size(); ++j) {
       if (j != i) others.push_back(layers[j].node);
     }
-    auto alone = compile_int8(fp32, precision, threads, others, {}, true);
+    auto alone = compile_reduced(fp32, precision, threads, others, {}, true);
     layers[i].error = relative_error(run_set(*alone, set, kBatch, nullptr, images), reference);
     progress.update(static_cast<int64_t>(i + 1));
   }
@@ -84,12 +92,15 @@ std::vector<LayerSensitivity> rank_int8_layers(const Engine& fp32, const Engine&
 BudgetResult compile_within_budget(const std::string& onnx_path, const PrecisionArgs& precision,
                                    int threads, const std::vector<std::string>& disabled_passes,
                                    const BudgetArgs& budget) {
-  if (precision.precision != "int8") throw UsageError("--max-accuracy-drop needs --precision int8");
+  if (precision.precision != "int8" && precision.precision != "bf16")
+    throw UsageError("--max-accuracy-drop needs --precision int8 or bf16");
   if (budget.validation.empty()) throw UsageError("--max-accuracy-drop needs --validation DATA");
-  if (precision.calib.empty()) throw UsageError("--max-accuracy-drop needs --calib DATA");
-  PrecisionArgs int8_args = precision;
+  if (is_int8(precision) && precision.calib.empty())
+    throw UsageError("--max-accuracy-drop needs --calib DATA at int8");
+  PrecisionArgs reduced_args = precision;
   const TemporaryFile own_cache("budget", ".calib.json");
-  if (int8_args.calib_cache.empty()) int8_args.calib_cache = own_cache.path;
+  if (is_int8(precision) && reduced_args.calib_cache.empty())
+    reduced_args.calib_cache = own_cache.path;
   PrecisionArgs fp32_args = precision;
   fp32_args.precision = "fp32";
   fp32_args.calib.clear();
@@ -111,24 +122,25 @@ BudgetResult compile_within_budget(const std::string& onnx_path, const Precision
   std::fprintf(stderr, "fp32 %s on %zu validation images: %.2f%%\n", metric, set.images.size(),
                r.fp32_metric);
 
-  auto int8 = compile_int8(*fp32, int8_args, threads, {}, disabled_passes, false);
-  r.int8_drop = r.drop = drop_of(*int8);
-  r.engine = int8;
-  std::fprintf(stderr, "int8: drop %.2f points (budget %.2f)\n", r.drop, budget.max_drop);
-  if (r.drop > budget.max_drop) {
-    r.ranking = rank_int8_layers(*fp32, *int8, int8_args, threads, set, budget.rank_images);
+  const char* name = precision.precision.c_str();
+  auto plain = compile_reduced(*fp32, reduced_args, threads, {}, disabled_passes, false);
+  r.plain_drop = r.drop = drop_of(*plain);
+  r.engine = plain;
+  std::fprintf(stderr, "%s: drop %.2f points (budget %.2f)\n", name, r.drop, budget.max_drop);
+  if (!within(r.drop, budget.max_drop)) {
+    r.ranking = rank_layers(*fp32, *plain, reduced_args, threads, set, budget.rank_images);
     for (const LayerSensitivity& layer : r.ranking) {
       r.kept.push_back(layer.node);
-      r.engine = compile_int8(*fp32, int8_args, threads, r.kept, disabled_passes, false);
+      r.engine = compile_reduced(*fp32, reduced_args, threads, r.kept, disabled_passes, false);
       r.drop = drop_of(*r.engine);
-      std::fprintf(stderr, "int8 with %zu layer(s) in fp32 (+ %s): drop %.2f points\n",
+      std::fprintf(stderr, "%s with %zu layer(s) in fp32 (+ %s): drop %.2f points\n", name,
                    r.kept.size(), layer.node.c_str(), r.drop);
-      if (r.drop <= budget.max_drop) break;
+      if (within(r.drop, budget.max_drop)) break;
     }
   }
-  r.met = r.drop <= budget.max_drop;
+  r.met = within(r.drop, budget.max_drop);
   run_set(*fp32, set, 1, &r.fp32_ms, 1);
-  run_set(*int8, set, 1, &r.int8_ms, 1);
+  run_set(*plain, set, 1, &r.plain_ms, 1);
   run_set(*r.engine, set, 1, &r.plan_ms, 1);
   return r;
 }

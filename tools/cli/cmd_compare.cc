@@ -57,9 +57,9 @@ CLI::App* add_compare_command(CLI::App& app, CompareArgs& args) {
   cmd->add_option("--worst", args.worst, "How many worst images to list")->capture_default_str();
   cmd->add_option("--threads", args.threads, "Threads (0: all cores)");
   cmd->add_flag("--per-layer", args.per_layer,
-                "Per-layer error against fp32 (SQNR dB, cosine) on the first image; for int8 also "
-                "each layer's sensitivity (output error with it alone in int8, first 64 inputs), "
-                "the ranking compile --max-accuracy-drop uses");
+                "Per-layer error against fp32 (SQNR dB, cosine) on the first image; for int8 and "
+                "bf16 also each layer's sensitivity (output error with it alone in that "
+                "precision, first 64 inputs), the ranking compile --max-accuracy-drop uses");
   cmd->add_flag("--json", args.json, "Print one JSON object per precision");
   add_precision_options(cmd, args.precision);
   return cmd;
@@ -76,7 +76,7 @@ struct Measured {
   std::string note;
   PrecisionSummary summary;
   std::vector<LayerError> layers;             // --per-layer, precisions other than fp32
-  std::vector<LayerSensitivity> sensitivity;  // --per-layer, int8: the accuracy budget's ranking
+  std::vector<LayerSensitivity> sensitivity;  // --per-layer, int8 / bf16: the budget's ranking
 };
 
 std::vector<std::string> split(const std::string& s) {
@@ -257,8 +257,9 @@ void print_text(const CompareArgs& args, const std::vector<Measured>& runs,
   for (const auto& m : runs) {
     if (m.sensitivity.empty()) continue;
     std::printf(
-        "int8 layer sensitivity, most sensitive first (relative output error with the "
-        "layer alone in int8, first %lld inputs):\n",
+        "%s layer sensitivity, most sensitive first (relative output error with the "
+        "layer alone in %s, first %lld inputs):\n",
+        m.precision.c_str(), m.precision.c_str(),
         static_cast<long long>(std::min<size_t>(kSensitivityImages, set.images.size())));
     for (const auto& l : m.sensitivity) {
       std::printf("  %-48s %-6s %.3g\n", l.node.c_str(), l.op.c_str(), l.error);
@@ -279,7 +280,7 @@ void write_report(const CompareArgs& args, const std::vector<Measured>& runs,
   CompareReport report{args.model, describe_inputs(args), pre, &set, {}, batch};
   for (const Measured& m : runs) {
     report.runs.push_back({m.precision, device_name(m.engine->options().device), m.note,
-                           m.latency_ms, m.plan_bytes, m.summary, m.layers});
+                           m.latency_ms, m.plan_bytes, m.summary, m.layers, m.sensitivity});
   }
   write_file_atomically(args.report, render_compare_report(report));
   std::fprintf(stderr, "wrote %s\n", args.report.c_str());
@@ -314,11 +315,11 @@ int run_compare(const CompareArgs& given) {
   for (size_t k = 1; args.per_layer && k < runs.size(); ++k) {
     runs[k].layers =
         per_layer_errors(runs[0].engine->graph(), runs[k].engine->graph(), set.images[0]);
-    if (runs[k].precision == "int8") {
+    if (runs[k].precision == "int8" || runs[k].precision == "bf16") {
       PrecisionArgs pa = args.precision;
-      pa.precision = "int8";
-      runs[k].sensitivity = rank_int8_layers(*runs[0].engine, *runs[k].engine, pa, args.threads,
-                                             set, kSensitivityImages);
+      pa.precision = runs[k].precision;
+      runs[k].sensitivity =
+          rank_layers(*runs[0].engine, *runs[k].engine, pa, args.threads, set, kSensitivityImages);
     }
   }
   if (!args.report.empty()) write_report(args, runs, set, pre, batch);

@@ -29,8 +29,9 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args) {
                 "quantization parameters); a pass that breaks it fails, named");
   cmd->add_flag("--json", args.json, "Print one JSON object instead of text");
   cmd->add_option("--max-accuracy-drop", args.max_accuracy_drop,
-                  "int8: keep the most sensitive layers in fp32 until the drop from fp32 on "
-                  "--validation is at most this many points (top-1, or agreement without labels)")
+                  "int8 / bf16: keep the most sensitive layers in fp32 until the drop from fp32 "
+                  "on --validation is at most this many points (top-1, or agreement without "
+                  "labels)")
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--validation", args.validation,
                   "Data for --max-accuracy-drop: a folder of labelled images, class subfolders, "
@@ -44,21 +45,22 @@ CLI::App* add_compile_command(CLI::App& app, CompileArgs& args) {
 
 namespace {
 
-void print_budget(const BudgetResult& b, double max_drop) {
+void print_budget(const BudgetResult& b, const std::string& precision, double max_drop) {
   const char* metric = b.labelled ? "top-1" : "agreement";
-  std::printf("accuracy budget: %s drop %.2f points (int8 alone %.2f; at most %.2f: %s)\n", metric,
-              b.drop, b.int8_drop, max_drop, b.met ? "met" : "NOT met, every layer tried");
+  const char* name = precision.c_str();
+  std::printf("accuracy budget: %s drop %.2f points (%s alone %.2f; at most %.2f: %s)\n", metric,
+              b.drop, name, b.plain_drop, max_drop, b.met ? "met" : "NOT met, every layer tried");
   if (!b.kept.empty()) {
-    std::printf("kept in fp32 (most sensitive first; relative output error alone in int8):\n");
+    std::printf("kept in fp32 (most sensitive first; relative output error alone in %s):\n", name);
     for (size_t i = 0; i < b.kept.size(); ++i) {
       std::printf("  %s  %s  %.3g\n", b.ranking[i].node.c_str(), b.ranking[i].op.c_str(),
                   b.ranking[i].error);
     }
   }
   std::printf(
-      "speed, batch 1 median: fp32 %.3f ms, int8 %.3f ms, this plan %.3f ms (%+.1f%% over "
-      "int8, %.2fx fp32)\n",
-      b.fp32_ms, b.int8_ms, b.plan_ms, 100.0 * (b.plan_ms / b.int8_ms - 1.0),
+      "speed, batch 1 median: fp32 %.3f ms, %s %.3f ms, this plan %.3f ms (%+.1f%% over "
+      "%s, %.2fx fp32)\n",
+      b.fp32_ms, name, b.plain_ms, b.plan_ms, 100.0 * (b.plan_ms / b.plain_ms - 1.0), name,
       b.fp32_ms / b.plan_ms);
 }
 
@@ -69,12 +71,12 @@ nlohmann::json budget_json(const BudgetResult& b, double max_drop) {
   return {{"metric", b.labelled ? "top1" : "agreement"},
           {"max_drop", max_drop},
           {"drop", b.drop},
-          {"int8_drop", b.int8_drop},
+          {"plain_drop", b.plain_drop},
           {"met", b.met},
           {"kept_fp32", b.kept},
           {"ranking", ranking},
           {"fp32_ms", b.fp32_ms},
-          {"int8_ms", b.int8_ms},
+          {"plain_ms", b.plain_ms},
           {"plan_ms", b.plan_ms}};
 }
 
@@ -129,7 +131,7 @@ int run_compile(const CompileArgs& args) {
                 total_ms / 1000.0, compile_ms / 1000.0);
     const std::string note = precision_note(*engine);
     if (!note.empty()) std::printf("note: %s\n", note.c_str());
-    if (budget) print_budget(*budget, args.max_accuracy_drop);
+    if (budget) print_budget(*budget, args.precision.precision, args.max_accuracy_drop);
   }
   return 0;
 }

@@ -39,6 +39,13 @@ struct LayerError {
   double cosine = 1.0;
 };
 
+// A layer's sensitivity (the accuracy budget ranks by it, tools/cli/accuracy_budget.h).
+struct LayerSensitivity {
+  std::string node;
+  std::string op;
+  double error = 0.0;  // relative squared error of the output, this layer alone reduced
+};
+
 // Runs both graphs on `input` with the reference kernels and compares every value the two share
 // by name (quantized values are dequantized first), in the fp32 graph's node order.
 std::vector<LayerError> per_layer_errors(const Graph& fp32, const Graph& other,

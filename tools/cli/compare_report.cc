@@ -183,6 +183,26 @@ std::string per_layer_charts(const CompareReport& r) {
   return s;
 }
 
+// The accuracy budget's ranking, most sensitive first.
+std::string sensitivity_charts(const CompareReport& r) {
+  std::string s;
+  for (const ReportRun& run : r.runs) {
+    if (run.sensitivity.empty()) continue;
+    if (s.empty()) {
+      s = "<h2 id=\"sensitivity\">Layer sensitivity</h2><p class=\"meta\">Relative squared "
+          "error of the output with that layer alone in the reduced precision (the others in "
+          "fp32), most sensitive first: the order in which <code>lowp compile "
+          "--max-accuracy-drop</code> moves layers to fp32.</p>";
+    }
+    std::vector<Bar> bars;
+    for (const LayerSensitivity& l : run.sensitivity) {
+      bars.push_back({l.node + " (" + l.op + ")", l.error});
+    }
+    s += "<h3>" + html_escape(run.precision) + "</h3>" + svg_bars(bars, "", "%.3g");
+  }
+  return s;
+}
+
 }  // namespace
 
 std::string thumbnail_data_url(const Tensor& image, const std::optional<Preprocessing>& pre,
@@ -234,7 +254,8 @@ std::string render_compare_report(const CompareReport& r) {
   for (const std::string& note : set.notes) s += "<p class=\"meta\">" + html_escape(note) + "</p>";
   s += "<h2 id=\"summary\">Precisions against fp32</h2>" + precision_table(r);
   if (r.runs.size() > 1) {
-    s += probability_histograms(r) + changed_images(r) + per_class_table(r) + per_layer_charts(r);
+    s += probability_histograms(r) + changed_images(r) + per_class_table(r) + per_layer_charts(r) +
+         sensitivity_charts(r);
   }
   return s + "</body></html>\n";
 }

@@ -1,7 +1,7 @@
 // `lowp compare --report FILE.html`: one self-contained HTML page (inline CSS and SVG, thumbnails
 // as data: URLs, no script, nothing fetched) with the precisions' table, the distribution of
-// top-1 probability changes, the images whose top-1 changed, per-class agreement and the per-layer
-// error.
+// top-1 probability changes, the images whose top-1 changed, per-class agreement, the per-layer
+// error and the layers' sensitivity.
 #pragma once
 
 #include <optional>
@@ -21,7 +21,8 @@ struct ReportRun {
   double latency_ms = 0.0;
   int64_t plan_bytes = 0;
   PrecisionSummary summary;
-  std::vector<LayerError> layers;  // empty without --per-layer
+  std::vector<LayerError> layers;             // empty without --per-layer
+  std::vector<LayerSensitivity> sensitivity;  // --per-layer, int8 / bf16; most sensitive first
 };
 
 struct CompareReport {

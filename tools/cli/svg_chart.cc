@@ -81,7 +81,7 @@ std::string svg_histogram(const std::vector<int64_t>& counts, double lo, double 
   return s + "</svg>";
 }
 
-std::string svg_bars(const std::vector<Bar>& bars, const std::string& unit) {
+std::string svg_bars(const std::vector<Bar>& bars, const std::string& unit, const char* format) {
   const double row = 16, label_w = 300, bar_w = 300, width = label_w + bar_w + 90;
   const double height = row * static_cast<double>(bars.size()) + 8;
   double peak = 1e-12;
@@ -93,7 +93,7 @@ std::string svg_bars(const std::vector<Bar>& bars, const std::string& unit) {
     const double w = bar_w * std::max(bars[i].value, 0.0) / peak;
     s += text(label_w - 6, y + row - 4, bars[i].label.substr(0, 48), "end");
     s += rect(label_w, y + 2, w, row - 4, "bar");
-    s += text(label_w + w + 4, y + row - 4, num(bars[i].value, "%.1f") + unit, "start");
+    s += text(label_w + w + 4, y + row - 4, num(bars[i].value, format) + unit, "start");
   }
   return s + "</svg>";
 }

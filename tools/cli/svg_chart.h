@@ -20,6 +20,7 @@ struct Bar {
 };
 // One horizontal bar per row on a shared scale from 0 to the largest value, `unit` after each
 // value.
-std::string svg_bars(const std::vector<Bar>& bars, const std::string& unit);
+std::string svg_bars(const std::vector<Bar>& bars, const std::string& unit,
+                     const char* format = "%.1f");
 
 }  // namespace lowp::cli
