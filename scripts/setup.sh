@@ -13,6 +13,8 @@ packages=(
   clang libclang-rt-14-dev libomp-14-dev
   # tests/compare_report_test renders `lowp compare --report` pages headless
   chromium
+  # the Python package (pip install .; scripts/test_python.sh): a venv and the headers
+  python3-venv python3-dev
 )
 missing=()
 for p in "${packages[@]}"; do
