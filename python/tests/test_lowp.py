@@ -92,3 +92,18 @@ def test_errors_are_lowp_errors_with_a_code(engine, tmp_path):
     assert e.value.code == "invalid_argument"
     with pytest.raises(lowp.Error):
         lowp.compile(MODEL, precision="int8")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int8, np.uint8])
+def test_contiguous_arrays_are_read_in_place(dtype):
+    x = np.ascontiguousarray(np.arange(24).reshape(2, 3, 4).astype(dtype))
+    assert lowp._lowp._input_address(x) == x.ctypes.data
+    y = x[:, :, ::2]  # not contiguous: taken through a copy, still correct
+    assert lowp._lowp._input_address(y) != y.ctypes.data
+
+
+def test_a_wrong_dtype_is_an_error_not_a_conversion(engine):
+    x = inputs().astype(np.float16)
+    with pytest.raises(lowp.Error) as e:
+        engine.create_session().run({engine.inputs[0].name: x})
+    assert e.value.code == "invalid_argument"
