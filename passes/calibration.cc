@@ -104,7 +104,15 @@ void check_batch(const Graph& probe, const std::vector<Tensor>& inputs, const st
                                                    v->name + "' is " + name_of(inputs[i].dtype()) +
                                                    ", the model expects " + name_of(v->dtype));
     }
-    if (v->shape.has_rank() && inputs[i].rank() != static_cast<int64_t>(v->shape.rank())) {
+    // The rank, and every dimension but the batch the model fixes (a batch of the wrong image
+    // size would run and give ranges that mean nothing; calibration batches images along the
+    // first axis even where the model says 1).
+    bool fits = !v->shape.has_rank() || inputs[i].rank() == static_cast<int64_t>(v->shape.rank());
+    for (size_t d = 1; fits && v->shape.has_rank() && d < v->shape.rank(); ++d) {
+      const int64_t want = v->shape.dims()[d].size;
+      fits = want < 0 || inputs[i].dims()[d] == want;
+    }
+    if (!fits) {
       throw_error(ErrorCode::kInvalidArgument, "calibration source " + source + ": input '" +
                                                    v->name + "' has dims " +
                                                    dims_to_string(inputs[i].dims()) +

@@ -436,6 +436,32 @@ std::vector<std::string> sample_values(const Graph& g) {
 
 }  // namespace
 
+// A batch of the wrong image size is refused, naming the input and both shapes (it used to run:
+// the model's convolutions take any size, and the ranges were those of other data).
+TEST(FashionCalibration, BatchOfTheWrongImageSizeIsRefused) {
+  auto engine = fashion_engine();
+  class WrongSize : public CalibrationSource {
+   public:
+    bool next(std::vector<Tensor>& inputs) override {
+      inputs = {Tensor(DataType::kF32, {2, 3, 5, 5})};
+      return given_++ == 0;
+    }
+    std::string describe() const override { return "5x5 batches"; }
+
+   private:
+    int given_ = 0;
+  } source;
+  ErrorCode code{};
+  const std::string message = error_of(
+      [&] {
+        collect_calibration_statistics(engine->graph(), source, {}, false, fp32_cpu_runner());
+      },
+      &code);
+  EXPECT_EQ(code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(message.find("[2x3x5x5]"), std::string::npos) << message;
+  EXPECT_NE(message.find("the model expects"), std::string::npos) << message;
+}
+
 TEST(FashionCalibration, DeterministicAcrossRunsAndBatchSizes) {
   CalibrationStatistics a = fashion_statistics(64, 32);
   CalibrationStatistics b = fashion_statistics(64, 32);

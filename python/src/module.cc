@@ -98,15 +98,24 @@ class PythonCalibrationSource : public lowp::CalibrationSource {
  public:
   PythonCalibrationSource(nb::object iterator, std::vector<lowp::TensorDesc> inputs)
       : iterator_(std::move(iterator)), inputs_(std::move(inputs)) {}
+  // The engine keeps its options (and so this source) and may be destroyed on any thread, or at
+  // exit: the iterator is dropped as soon as it is exhausted, and otherwise only while Python runs.
   ~PythonCalibrationSource() override {
-    nb::gil_scoped_acquire gil;
-    iterator_.reset();
+    if (!iterator_.is_valid()) return;
+    if (Py_IsInitialized()) {
+      nb::gil_scoped_acquire gil;
+      iterator_.reset();
+    } else {
+      iterator_.release();  // the interpreter is gone: nothing to give it back to
+    }
   }
   bool next(std::vector<lowp::Tensor>& batch) override {
     nb::gil_scoped_acquire gil;
+    if (!iterator_.is_valid()) return false;
     nb::object item = nb::steal(PyIter_Next(iterator_.ptr()));
     if (!item.is_valid()) {
       if (PyErr_Occurred()) throw nb::python_error();
+      iterator_.reset();
       return false;
     }
     batch.clear();

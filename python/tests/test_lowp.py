@@ -92,6 +92,16 @@ def test_errors_are_lowp_errors_with_a_code(engine, tmp_path):
     assert e.value.code == "invalid_argument"
     with pytest.raises(lowp.Error):
         lowp.compile(MODEL, precision="int8")
+    with pytest.raises(lowp.Error) as e:  # a calibration batch of the wrong image size
+        lowp.compile(MODEL, precision="int8", calibration=[np.zeros((2, 3, 5, 5), np.float32)])
+    assert e.value.code == "invalid_argument" and "expects" in str(e.value)
+    with pytest.raises(ValueError, match="bad batch"):  # the iterator's own error comes through
+
+        def failing():
+            yield inputs(2)
+            raise ValueError("bad batch")
+
+        lowp.compile(MODEL, precision="int8", calibration=failing())
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int8, np.uint8])
