@@ -26,20 +26,26 @@ namespace {
 
 using AnyArray = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
 
+// The element types that cross between numpy / DLPack and lowp, one table for both directions.
+struct DtypePair {
+  lowp::DataType lowp;
+  nb::dlpack::dtype_code code;
+  uint8_t bits;
+};
+constexpr DtypePair kDtypes[] = {
+    {lowp::DataType::kF32, nb::dlpack::dtype_code::Float, 32},
+    {lowp::DataType::kF16, nb::dlpack::dtype_code::Float, 16},
+    {lowp::DataType::kS8, nb::dlpack::dtype_code::Int, 8},
+    {lowp::DataType::kU8, nb::dlpack::dtype_code::UInt, 8},
+    {lowp::DataType::kS32, nb::dlpack::dtype_code::Int, 32},
+    {lowp::DataType::kS64, nb::dlpack::dtype_code::Int, 64},
+};
+
 lowp::DataType dtype_of(const nb::dlpack::dtype& dt) {
-  using Code = nb::dlpack::dtype_code;
-  if (dt.lanes == 1 && dt.code == static_cast<uint8_t>(Code::Float) && dt.bits == 32)
-    return lowp::DataType::kF32;
-  if (dt.lanes == 1 && dt.code == static_cast<uint8_t>(Code::Float) && dt.bits == 16)
-    return lowp::DataType::kF16;
-  if (dt.lanes == 1 && dt.code == static_cast<uint8_t>(Code::Int) && dt.bits == 8)
-    return lowp::DataType::kS8;
-  if (dt.lanes == 1 && dt.code == static_cast<uint8_t>(Code::UInt) && dt.bits == 8)
-    return lowp::DataType::kU8;
-  if (dt.lanes == 1 && dt.code == static_cast<uint8_t>(Code::Int) && dt.bits == 64)
-    return lowp::DataType::kS64;
-  if (dt.lanes == 1 && dt.code == static_cast<uint8_t>(Code::Int) && dt.bits == 32)
-    return lowp::DataType::kS32;
+  for (const DtypePair& p : kDtypes) {
+    if (dt.lanes == 1 && dt.code == static_cast<uint8_t>(p.code) && dt.bits == p.bits)
+      return p.lowp;
+  }
   return lowp::DataType::kUndefined;
 }
 
@@ -58,29 +64,17 @@ lowp::Tensor view_of(const AnyArray& a, const std::string& name) {
 }
 
 nb::dlpack::dtype dlpack_of(lowp::DataType dtype) {
-  switch (dtype) {
-    case lowp::DataType::kF32:
-      return nb::dtype<float>();
-    case lowp::DataType::kS8:
-      return nb::dtype<int8_t>();
-    case lowp::DataType::kU8:
-      return nb::dtype<uint8_t>();
-    case lowp::DataType::kS32:
-      return nb::dtype<int32_t>();
-    case lowp::DataType::kS64:
-      return nb::dtype<int64_t>();
-    case lowp::DataType::kF16: {
-      nb::dlpack::dtype d;
-      d.code = static_cast<uint8_t>(nb::dlpack::dtype_code::Float);
-      d.bits = 16;
-      d.lanes = 1;
-      return d;
-    }
-    default:
-      throw lowp::Error(
-          lowp::ErrorCode::kUnsupported,
-          std::string("output dtype ") + lowp::name_of(dtype) + " has no numpy equivalent here");
+  for (const DtypePair& p : kDtypes) {
+    if (p.lowp != dtype) continue;
+    nb::dlpack::dtype d;
+    d.code = static_cast<uint8_t>(p.code);
+    d.bits = p.bits;
+    d.lanes = 1;
+    return d;
   }
+  throw lowp::Error(
+      lowp::ErrorCode::kUnsupported,
+      std::string("output dtype ") + lowp::name_of(dtype) + " has no numpy equivalent here");
 }
 
 // A numpy array owning `t` (moved to the heap; freed with the array).
