@@ -1,5 +1,6 @@
 """The Python package over the C++ runtime: results equal to the CLI's, errors as lowp.Error,
 threads sharing one engine. Run by scripts/test.sh after `pip install .` (LOWP_CLI: the command)."""
+import json
 import os
 import subprocess
 import threading
@@ -117,3 +118,117 @@ def test_a_wrong_dtype_is_an_error_not_a_conversion(engine):
     with pytest.raises(lowp.Error) as e:
         engine.create_session().run({engine.inputs[0].name: x})
     assert e.value.code == "invalid_argument"
+
+
+class DLPackOnly:
+    """Exposes an array through the DLPack protocol alone (as PyTorch and JAX tensors do)."""
+
+    def __init__(self, array):
+        self.array = array
+
+    def __dlpack__(self, **kwargs):
+        return self.array.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.array.__dlpack_device__()
+
+
+def test_dlpack_tensors_are_read_in_place(engine):
+    x = inputs(2)
+    wrapped = DLPackOnly(x)
+    assert lowp._lowp._input_address(wrapped) == x.ctypes.data
+    want = engine.create_session().run({"input": x})
+    got = engine.create_session().run({"input": wrapped})
+    assert np.array_equal(got["output"] if "output" in got else list(got.values())[0],
+                          list(want.values())[0])
+
+
+def test_pytorch_cpu_tensors_are_read_in_place(engine):
+    torch = pytest.importorskip("torch")  # not in the test venv (a GPU wheel); see README
+    x = torch.from_numpy(inputs(2))
+    assert lowp._lowp._input_address(x) == x.data_ptr()
+    (got,) = engine.create_session().run({"input": x}).values()
+    (want,) = engine.create_session().run({"input": x.numpy()}).values()
+    assert np.array_equal(got, want)
+
+
+def run_cli(*args):
+    return subprocess.run([CLI, *map(str, args)], check=True, capture_output=True, text=True)
+
+
+def test_fp16_plan_takes_float16_inputs_like_the_cli(tmp_path):
+    fp16 = lowp.compile(MODEL, precision="fp16")
+    (x,) = fp16.inputs
+    assert x.dtype == "f16"
+    plan = tmp_path / "m16.plan"
+    fp16.save(plan)
+    data = inputs(2).astype(np.float16)
+    np.save(tmp_path / "x.npy", data)
+    run_cli("run", plan, tmp_path / "x.npy", "--output-dir", tmp_path / "out")
+    (name,) = [f for f in os.listdir(tmp_path / "out") if f.endswith(".npy")]
+    (got,) = fp16.create_session().run({x.name: data}).values()
+    assert got.dtype == np.float16 and np.array_equal(got, np.load(tmp_path / "out" / name))
+
+
+def test_int8_calibrated_on_an_image_folder_equals_the_cli(tmp_path):
+    images = os.path.join(ROOT, "tests", "data", "images")
+    engine = lowp.compile(MODEL, precision="int8", calibration=images, preprocess="fashion")
+    run_cli("compile", MODEL, "--precision", "int8", "--calib", images, "--preprocess", "fashion",
+            "-o", tmp_path / "cli.plan")
+    x = {"input": inputs(4)}
+    (got,) = engine.create_session().run(x).values()
+    (want,) = lowp.Engine.load(tmp_path / "cli.plan").create_session().run(x).values()
+    assert np.array_equal(got, want)
+
+
+def test_compare_returns_what_the_cli_prints(tmp_path):
+    data = os.path.join(ROOT, "tests", "data", "fashion_test_first16_input.npy")
+    got = lowp.compare(MODEL, ["fp32", "fp16", "int8"], inputs=data, calibration=data)
+    out = run_cli("compare", MODEL, "--precisions", "fp32,fp16,int8", "--input", data, "--calib",
+                  data, "--json").stdout
+    want = [json.loads(line) for line in out.splitlines()]
+    assert [r["precision"] for r in got] == ["fp32", "fp16", "int8"]
+    for g, w in zip(got, want):
+        assert g.pop("latency_ms") > 0 and w.pop("latency_ms") > 0  # timings differ run to run
+        assert g == w
+    assert got[0]["images"] == 16 and got[2]["top1_agreement"] > 0.8
+
+
+def test_compare_one_image_with_per_layer_errors():
+    image = os.path.join(ROOT, "tests", "data", "images", "grey_300x260.png")
+    fp32, int8 = lowp.compare(MODEL, "int8", image=image, calibration="random", per_layer=True,
+                              preprocess="fashion")
+    assert fp32["precision"] == "fp32" and 0 <= int8["top1_class"] < 10
+    assert int8["layers"] and int8["sensitivity"] and "top1_label" in int8
+
+
+def test_compare_and_compile_errors(tmp_path):
+    with pytest.raises(lowp.Error) as e:  # no inputs to compare on
+        lowp.compare(MODEL, ["fp32"])
+    assert e.value.code == "invalid_argument" and "--image" in str(e.value)
+    with pytest.raises(lowp.Error) as e:
+        lowp.compare(MODEL, ["fp32"], dataset=tmp_path / "missing")
+    assert "missing" in str(e.value)
+    with pytest.raises(lowp.Error) as e:
+        lowp.compare(MODEL, ["fp32", "fp9"], image=tmp_path / "x.png")
+    assert "fp9" in str(e.value)
+    with pytest.raises(lowp.Error) as e:
+        lowp.compile(MODEL, precision="int8", calibration=tmp_path / "nothing_here")
+    assert e.value.code == "io" and "nothing_here" in str(e.value)
+    with pytest.raises(lowp.Error) as e:
+        lowp.compile(tmp_path / "missing.onnx")
+    assert e.value.code == "io" and "missing.onnx" in str(e.value)
+    with pytest.raises(TypeError):
+        lowp.compile(MODEL, preprocess={"rezise": 256})
+    with pytest.raises(TypeError):
+        lowp.compare(MODEL, ["int8"], image=MODEL, calibration=[inputs(2)])
+
+
+def test_the_package_carries_type_stubs():
+    folder = os.path.dirname(lowp.__file__)
+    assert os.path.exists(os.path.join(folder, "py.typed"))
+    with open(os.path.join(folder, "_lowp.pyi")) as f:
+        stubs = f.read()
+    assert "class Engine" in stubs and "def compare(" in stubs
+    for f in (lowp.compile, lowp.compare, lowp.Engine.load, lowp.Session.run):
+        assert f.__doc__

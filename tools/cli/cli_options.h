@@ -119,6 +119,9 @@ struct CompareArgs {
 
 CLI::App* add_compare_command(CLI::App& app, CompareArgs& args);
 int run_compare(const CompareArgs& args);
+// What `compare --json` prints: one JSON object per precision, fp32 first (the Python package's
+// lowp.compare returns these).
+std::vector<std::string> compare_json(const CompareArgs& args);
 
 CLI::App* add_compile_command(CLI::App& app, CompileArgs& args);
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);

@@ -89,12 +89,9 @@ std::vector<std::string> split(const std::string& s) {
 }
 
 int64_t plan_size(const Engine& engine) {
-  fs::path tmp =
-      fs::temp_directory_path() / ("lowp_compare_" + std::to_string(::getpid()) + ".plan");
-  engine.save_plan(tmp.string());
-  auto bytes = static_cast<int64_t>(fs::file_size(tmp));
-  fs::remove(tmp);
-  return bytes;
+  const TemporaryFile tmp("compare", ".plan");
+  engine.save_plan(tmp.path);
+  return static_cast<int64_t>(fs::file_size(tmp.path));
 }
 
 // `plan`'s graph compiled again at `precision` (an fp32 plan's graph is an ONNX import after the
@@ -158,7 +155,8 @@ std::vector<Measured> compile_precisions(const CompareArgs& args) {
   return runs;
 }
 
-void print_json(const std::vector<Measured>& runs, const LabelledSet& set) {
+std::vector<std::string> json_records(const std::vector<Measured>& runs, const LabelledSet& set) {
+  std::vector<std::string> records;
   for (const Measured& m : runs) {
     const PrecisionSummary& s = m.summary;
     nlohmann::json j = {{"precision", m.precision},
@@ -192,8 +190,9 @@ void print_json(const std::vector<Measured>& runs, const LabelledSet& set) {
                                {"cosine", e.cosine}});
       }
     }
-    std::cout << j.dump() << "\n";
+    records.push_back(j.dump());
   }
+  return records;
 }
 
 double megabytes(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
@@ -286,16 +285,23 @@ void write_report(const CompareArgs& args, const std::vector<Measured>& runs,
   std::fprintf(stderr, "wrote %s\n", args.report.c_str());
 }
 
-}  // namespace
+// Every precision compiled, run on the inputs and summarised against fp32; the HTML report
+// written when asked.
+struct Compared {
+  std::vector<Measured> runs;
+  LabelledSet set;
+};
 
-int run_compare(const CompareArgs& given) {
+Compared measure(const CompareArgs& given) {
   if (!given.image.empty() + !given.input.empty() + !given.dataset.empty() != 1)
     throw UsageError("give exactly one of --image, --input or --dataset");
   // The int8 sensitivity compiles every variant from the int8 compile's ranges: keep them.
   CompareArgs args = given;
   const TemporaryFile cache("compare", ".calib.json");
   if (args.per_layer && args.precision.calib_cache.empty()) args.precision.calib_cache = cache.path;
-  std::vector<Measured> runs = compile_precisions(args);
+  Compared c;
+  std::vector<Measured>& runs = c.runs;
+  runs = compile_precisions(args);
   const TensorDesc& input = runs[0].engine->inputs()[0];
   const std::optional<Preprocessing> pre = resolve_preprocessing(
       args.precision.preprocess, runs[0].engine->options().preprocessing, input.dims);
@@ -304,9 +310,10 @@ int run_compare(const CompareArgs& given) {
     classes = io::read_labels(args.labels);
   else if (pre && pre->preset == "fashion")
     classes = io::fashion_mnist_classes();
-  const LabelledSet set = load_compare_inputs(
+  c.set = load_compare_inputs(
       {args.image, args.input, args.dataset, args.dataset_format, args.dataset_labels, args.limit},
       input, pre, classes);
+  const LabelledSet& set = c.set;
   for (const std::string& note : set.notes) std::fprintf(stderr, "note: %s\n", note.c_str());
 
   const int batch = set.images.size() > 1 ? std::max(1, args.batch) : 1;
@@ -323,10 +330,22 @@ int run_compare(const CompareArgs& given) {
     }
   }
   if (!args.report.empty()) write_report(args, runs, set, pre, batch);
+  return c;
+}
+
+}  // namespace
+
+std::vector<std::string> compare_json(const CompareArgs& args) {
+  const Compared c = measure(args);
+  return json_records(c.runs, c.set);
+}
+
+int run_compare(const CompareArgs& args) {
+  const Compared c = measure(args);
   if (args.json) {
-    print_json(runs, set);
+    for (const std::string& record : json_records(c.runs, c.set)) std::cout << record << "\n";
   } else {
-    print_text(args, runs, set);
+    print_text(args, c.runs, c.set);
   }
   return 0;
 }

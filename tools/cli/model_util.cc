@@ -4,7 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <functional>
 #include <string_view>
+#include <thread>
 
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/graph.h"
@@ -152,7 +154,8 @@ std::string format_shape(const Shape& shape) {
 
 TemporaryFile::TemporaryFile(const std::string& what, const std::string& suffix)
     : path((std::filesystem::temp_directory_path() /
-            ("lowp_" + what + "_" + std::to_string(::getpid()) + suffix))
+            ("lowp_" + what + "_" + std::to_string(::getpid()) + "_" +
+             std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id())) + suffix))
                .string()) {
   std::error_code ec;
   std::filesystem::remove(path, ec);

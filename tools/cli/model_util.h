@@ -50,8 +50,9 @@ struct Bindings {
 };
 Bindings bind_and_allocate(const Engine& engine, const std::vector<Tensor>& inputs);
 
-// A file in the temporary folder, named for this process ("lowp_<what>_<pid><suffix>"), removed
-// when this goes out of scope; no file is made.
+// A file in the temporary folder, named for this process and thread
+// ("lowp_<what>_<pid>_<thread><suffix>": callers on several threads, as from Python, do not
+// collide), removed when this goes out of scope; no file is made.
 struct TemporaryFile {
   TemporaryFile(const std::string& what, const std::string& suffix);
   ~TemporaryFile();
