@@ -20,6 +20,8 @@ import json
 import os
 from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 
+import numpy as np
+
 from . import _lowp
 
 Error = _lowp.Error
@@ -97,6 +99,15 @@ class Engine:
     def describe(self) -> list:
         """How each node runs: one line per node (op, precision, kernel)."""
         return list(self._engine.describe())
+
+    def load_images(self, images: Sequence[Union[PathLike, bytes]],
+                    preprocess: Optional[Preprocess] = None) -> "np.ndarray":
+        """JPEG / PNG images (file paths, or the bytes of such files) as this model's first input,
+        stacked [N, ...]: preprocessed as the plan says (`lowp compile --preprocess`), with
+        `preprocess` on top, or as guessed from the input's dims, exactly as `lowp run --image`
+        and `lowp compare` read them. Raises lowp.Error naming the image."""
+        items = [i if isinstance(i, bytes) else os.fspath(i) for i in images]
+        return _lowp.load_images(self._engine, items, _preprocess_args(preprocess))
 
     def precision_note(self) -> str:
         """How the engine computes when that differs from what was asked, else ''."""

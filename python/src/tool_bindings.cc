@@ -7,13 +7,17 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <cstring>
 #include <memory>
+#include <span>
 
 #include "frontends/onnx/onnx_importer.h"
 #include "lowp/graph.h"
+#include "python/src/arrays.h"
 #include "python/src/calibration_source.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/model_util.h"
+#include "tools/io/image_preprocess.h"
 
 namespace lowp::python {
 using namespace nb::literals;
@@ -94,6 +98,52 @@ std::shared_ptr<Engine> compile(const std::string& path, const PrecisionArgs& ar
   return std::const_pointer_cast<Engine>(cli::compile_model(path, options, args));
 }
 
+// Encoded images (file paths or the bytes of JPEG / PNG files) preprocessed for the engine's
+// first input as `lowp run --image` does (the plan's preprocessing, `args` on top, or the guess),
+// stacked along the batch axis.
+nb::object load_images(const Engine& engine, const nb::list& items, const PreprocessArgs& args) {
+  const TensorDesc& input = engine.inputs().at(0);
+  const std::optional<Preprocessing> pre =
+      cli::resolve_preprocessing(args, engine.options().preprocessing, input.dims);
+  if (!pre) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "input '" + input.name +
+                    "': no preprocessing stored in the plan or guessed from its dims; give one");
+  }
+  struct Item {
+    std::string path;                // a file, or
+    std::span<const uint8_t> bytes;  // its bytes (kept alive by `items`)
+  };
+  std::vector<Item> parsed;
+  for (size_t i = 0; i < items.size(); ++i) {
+    nb::handle h = items[i];
+    if (nb::isinstance<nb::bytes>(h)) {
+      nb::bytes b = nb::borrow<nb::bytes>(h);
+      parsed.push_back(
+          {"image #" + std::to_string(i), {static_cast<const uint8_t*>(b.data()), b.size()}});
+    } else {
+      parsed.push_back({nb::cast<std::string>(nb::str(h)), {}});
+    }
+  }
+  if (parsed.empty()) throw Error(ErrorCode::kInvalidArgument, "load_images: no images given");
+  Tensor stacked;
+  {
+    nb::gil_scoped_release nogil;
+    for (size_t i = 0; i < parsed.size(); ++i) {
+      const Item& it = parsed[i];
+      Tensor t = it.bytes.data() ? io::preprocess_encoded_image(it.bytes, it.path, *pre, input.dims)
+                                 : io::load_image_preprocessed(it.path, *pre, input.dims);
+      if (i == 0) {
+        Dims dims = t.dims();
+        dims[0] = static_cast<int64_t>(parsed.size());
+        stacked = Tensor(t.dtype(), dims);
+      }
+      std::memcpy(static_cast<char*>(stacked.raw()) + i * t.bytes(), t.raw(), t.bytes());
+    }
+  }
+  return to_numpy(std::move(stacked));
+}
+
 }  // namespace
 
 void bind_tools(nb::module_& m) {
@@ -108,6 +158,8 @@ void bind_tools(nb::module_& m) {
         return cli::compare_json(args);
       },
       "args"_a, "The JSON lines of `lowp compare --json`, one per precision");
+  m.def("load_images", &load_images, "engine"_a, "images"_a, "preprocess"_a,
+        "Image files or encoded bytes -> the engine's first input, stacked [N, ...]");
 }
 
 }  // namespace lowp::python

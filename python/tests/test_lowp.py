@@ -232,3 +232,30 @@ def test_the_package_carries_type_stubs():
     assert "class Engine" in stubs and "def compare(" in stubs
     for f in (lowp.compile, lowp.compare, lowp.Engine.load, lowp.Session.run):
         assert f.__doc__
+
+
+def test_images_from_paths_or_bytes_run_as_the_cli_runs_them(engine, tmp_path):
+    folder = os.path.join(ROOT, "tests", "data", "images")
+    paths = [os.path.join(folder, f) for f in sorted(os.listdir(folder))]
+    x = engine.load_images(paths)
+    assert x.shape == (len(paths), 3, 64, 64) and x.dtype == np.float32
+    blobs = []
+    for p in paths:
+        with open(p, "rb") as f:
+            blobs.append(f.read())
+    assert np.array_equal(engine.load_images(blobs), x)
+    plan = tmp_path / "m.plan"
+    engine.save(plan)
+    run_cli("run", plan, *[a for p in paths for a in ("--image", p)], "--output-dir",
+            tmp_path / "out")
+    (name,) = [f for f in os.listdir(tmp_path / "out") if f.endswith(".npy")]
+    (got,) = engine.create_session().run({"input": x}).values()
+    assert np.array_equal(got, np.load(tmp_path / "out" / name))
+    with pytest.raises(lowp.Error) as e:
+        engine.load_images([b"not an image"])
+    assert e.value.code == "invalid_argument" and "image #0" in str(e.value)
+    with pytest.raises(lowp.Error) as e:
+        engine.load_images([tmp_path / "missing.png"])
+    assert e.value.code == "io" and "missing.png" in str(e.value)
+    with pytest.raises(lowp.Error):
+        engine.load_images([])

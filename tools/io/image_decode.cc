@@ -73,6 +73,11 @@ DecodedImage decode_image(const std::string& path, int64_t max_pixels) {
   if (!in) throw_error(ErrorCode::kIo, path + ": cannot open image file");
   const std::vector<uint8_t> bytes{std::istreambuf_iterator<char>(in),
                                    std::istreambuf_iterator<char>()};
+  return decode_image_bytes(bytes, path, max_pixels);
+}
+
+DecodedImage decode_image_bytes(std::span<const uint8_t> bytes, const std::string& path,
+                                int64_t max_pixels) {
   if (bytes.size() > static_cast<size_t>(INT32_MAX))
     throw_error(ErrorCode::kInvalidArgument, path + ": image file over 2 GiB");
   const auto* data = bytes.data();

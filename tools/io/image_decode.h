@@ -18,6 +18,9 @@ struct DecodedImage {
 // more than `max_pixels` pixels (checked from the header, before decoding), anything stb_image
 // cannot decode, and JPEG files whose structure stb_image 2.27 (Debian 12's) mishandles.
 DecodedImage decode_image(const std::string& path, int64_t max_pixels);
+// The same for the bytes of an encoded file; `path` names them in errors.
+DecodedImage decode_image_bytes(std::span<const uint8_t> bytes, const std::string& path,
+                                int64_t max_pixels);
 
 // Whether stb_image takes `bytes` for a JPEG: SOI after any number of 0xFF fill bytes.
 bool is_jpeg(std::span<const uint8_t> bytes);

@@ -13,9 +13,10 @@ constexpr int64_t kMaxDecodedPixels = int64_t{1} << 26;
 
 }  // namespace
 
-Tensor load_image_preprocessed(const std::string& path, const Preprocessing& preprocessing,
-                               const Dims& input_dims) {
-  const DecodedImage image = decode_image(path, kMaxDecodedPixels);
+namespace {
+
+Tensor preprocess_decoded(const DecodedImage& image, const std::string& path,
+                          const Preprocessing& preprocessing, const Dims& input_dims) {
   try {
     return imaging::preprocess_image(
         preprocessing, input_dims,
@@ -23,6 +24,19 @@ Tensor load_image_preprocessed(const std::string& path, const Preprocessing& pre
   } catch (const Error& e) {
     throw Error(e.code(), path + ": " + e.what());
   }
+}
+
+}  // namespace
+
+Tensor load_image_preprocessed(const std::string& path, const Preprocessing& preprocessing,
+                               const Dims& input_dims) {
+  return preprocess_decoded(decode_image(path, kMaxDecodedPixels), path, preprocessing, input_dims);
+}
+
+Tensor preprocess_encoded_image(std::span<const uint8_t> bytes, const std::string& name,
+                                const Preprocessing& preprocessing, const Dims& input_dims) {
+  return preprocess_decoded(decode_image_bytes(bytes, name, kMaxDecodedPixels), name, preprocessing,
+                            input_dims);
 }
 
 Tensor preprocess_idx_image(const IdxImages& images, int64_t i, const Preprocessing& preprocessing,

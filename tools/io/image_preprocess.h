@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "lowp/preprocessing.h"
@@ -15,6 +16,9 @@ namespace lowp::io {
 // `path`.
 Tensor load_image_preprocessed(const std::string& path, const Preprocessing& preprocessing,
                                const Dims& input_dims);
+// The same for an encoded JPEG / PNG in memory; `name` names it in errors.
+Tensor preprocess_encoded_image(std::span<const uint8_t> bytes, const std::string& name,
+                                const Preprocessing& preprocessing, const Dims& input_dims);
 
 // Image `i` of an idx file (greyscale) preprocessed for a model input of `input_dims`.
 Tensor preprocess_idx_image(const IdxImages& images, int64_t i, const Preprocessing& preprocessing,
