@@ -11,6 +11,7 @@
 #   4 engine     engine/, include/lowp/lowp.h: Engine, Session, plan file, pipeline, precision
 #   5 frontends  frontends/: ONNX import and export
 #   6 tools      tools/: file formats and the lowp command
+#   7 python     python/: the Python package's bindings (over lowp.h and tools/)
 # tests/, bench/, examples/ and fuzz/ may include anything.
 #   scripts/check_layers.sh [ROOT]
 set -euo pipefail
@@ -28,6 +29,7 @@ layer_of() {  # prints "rank name" for a path relative to the root, nothing for 
     engine/*) echo "4 engine" ;;
     frontends/*) echo "5 frontends" ;;
     tools/*) echo "6 tools" ;;
+    python/*) echo "7 python" ;;
   esac
 }
 bad=0

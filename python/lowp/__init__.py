@@ -78,9 +78,10 @@ class Engine:
         self._engine = engine
 
     @staticmethod
-    def load(path: PathLike) -> "Engine":
-        """Loads a plan written by Engine.save or `lowp compile`."""
-        return Engine(_lowp.Engine.load(os.fspath(path)))
+    def load(path: PathLike, threads: int = 0) -> "Engine":
+        """Loads a plan written by Engine.save or `lowp compile`; `threads` each run may use (0:
+        all cores; give a Ray actor its own num_cpus)."""
+        return Engine(_lowp.Engine.load(os.fspath(path), threads))
 
     def save(self, path: PathLike) -> None:
         """Writes the plan (weights included) to `path`, atomically."""

@@ -97,11 +97,13 @@ void bind_engine(nb::module_& m) {
   nb::class_<lowp::Engine>(m, "Engine", "A compiled model (a plan)")
       .def_static(
           "load",
-          [](const std::string& path) {
+          [](const std::string& path, int threads) {
             nb::gil_scoped_release nogil;
-            return std::const_pointer_cast<lowp::Engine>(lowp::Engine::load_plan(path));
+            lowp::RuntimeOptions options;
+            options.threads = threads;
+            return std::const_pointer_cast<lowp::Engine>(lowp::Engine::load_plan(path, options));
           },
-          "path"_a, "Loads a plan")
+          "path"_a, "threads"_a = 0, "Loads a plan; threads: 0 for all cores")
       .def(
           "save",
           [](const lowp::Engine& e, const std::string& path) {
