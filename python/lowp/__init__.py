@@ -140,21 +140,23 @@ def _preprocess_args(preprocess: Optional[Preprocess]) -> "_lowp.PreprocessArgs"
 
 def _precision_args(precision: str, calibration: Optional[Calibration],
                     options: Mapping[str, Any]) -> "_lowp.PrecisionArgs":
+    """The command's precision options from compile's or compare's keyword arguments (`options`:
+    their locals(), so every key is there)."""
     args = _lowp.PrecisionArgs()
     args.precision = precision
     if isinstance(calibration, (str, os.PathLike)):
         args.calib = os.fspath(calibration)
-    args.calib_format = options.get("calibration_format") or ""
-    args.calib_count = options.get("calibration_count", 512)
-    args.calib_batch = options.get("calibration_batch", 32)
-    args.calibrator = options.get("calibrator", "mse")
-    args.percentile = options.get("percentile", 99.99)
-    args.symmetric = options.get("symmetric_activations", False)
-    cache = options.get("calibration_cache")
+    args.calib_format = options["calibration_format"] or ""
+    args.calib_count = options["calibration_count"]
+    args.calib_batch = options["calibration_batch"]
+    args.calibrator = options["calibrator"]
+    args.percentile = options["percentile"]
+    args.symmetric = options["symmetric_activations"]
+    cache = options["calibration_cache"]
     args.calib_cache = os.fspath(cache) if cache else ""
-    args.keep_fp32 = list(options.get("keep_fp32", ()))
-    args.keep_io_types = options.get("keep_io_types", False)
-    args.preprocess = _preprocess_args(options.get("preprocess"))
+    args.keep_fp32 = list(options["keep_fp32"])
+    args.keep_io_types = options["keep_io_types"]
+    args.preprocess = _preprocess_args(options["preprocess"])
     return args
 
 
