@@ -259,3 +259,24 @@ def test_images_from_paths_or_bytes_run_as_the_cli_runs_them(engine, tmp_path):
     assert e.value.code == "io" and "missing.png" in str(e.value)
     with pytest.raises(lowp.Error):
         engine.load_images([])
+
+
+def test_compares_from_several_threads_do_not_share_temporary_files():
+    data = os.path.join(ROOT, "tests", "data", "fashion_test_first16_input.npy")
+    results, errors = [], []
+
+    def work():
+        try:
+            for _ in range(3):
+                results.append(lowp.compare(MODEL, ["fp32", "fp16"], inputs=data, threads=1))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 9
+    sizes = {tuple(r["plan_bytes"] for r in records) for records in results}
+    assert len(sizes) == 1
