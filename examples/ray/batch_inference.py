@@ -54,17 +54,27 @@ class Predictor:
         return {"id": ids, "top1": logits.argmax(axis=1), "logits": logits}
 
 
-def read_dataset(data: str):
-    """A folder of images (rows: path, bytes) or an .npy [N, ...] (rows: id = row, data)."""
+def read_dataset(data: str, rows_per_block: int = 1024):
+    """A folder of images (rows: path, bytes) or an .npy [N, ...] (rows: id = row, data).
+
+    Reading takes no CPU reservation (num_cpus=0: it is file I/O): with actors holding every CPU
+    of the cluster, reads that waited for a CPU would never run and the pipeline would stall.
+    A local path is made absolute: workers run in the job's working_dir, not here."""
+    if "://" not in data:
+        data = os.path.abspath(data)
     if data.endswith(".npy"):
         n = int(np.load(data, mmap_mode="r").shape[0])
+        blocks = [{"start": a, "stop": min(a + rows_per_block, n)}
+                  for a in range(0, n, rows_per_block)]
 
-        def rows(batch: dict) -> dict:  # each read block loads only its own rows
-            ids = batch["id"]
-            return {"id": ids, "data": np.asarray(np.load(data, mmap_mode="r")[ids])}
+        def rows(batch: dict) -> dict:  # one block: loads only its own rows
+            start, stop = int(batch["start"][0]), int(batch["stop"][0])
+            return {"id": np.arange(start, stop),
+                    "data": np.asarray(np.load(data, mmap_mode="r")[start:stop])}
 
-        return ray.data.range(n).map_batches(rows, batch_format="numpy")
-    return ray.data.read_binary_files(data, include_paths=True)
+        return ray.data.from_items(blocks).map_batches(rows, batch_size=1, batch_format="numpy",
+                                                       num_cpus=0)
+    return ray.data.read_binary_files(data, include_paths=True, num_cpus=0)
 
 
 def predict(plan_path: str, data: str, out_dir: Optional[str] = None, batch_size: int = 32,
