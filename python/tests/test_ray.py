@@ -64,7 +64,8 @@ def read_predictions(folder):
 
 
 def test_ray_data_predictions_of_an_npy_equal_a_single_process_run(cluster, plan, tmp_path):
-    batch_inference.predict(plan, X, str(tmp_path / "out"), batch_size=5)
+    # 2 actors of 1 CPU hold both of the cluster's CPUs: reading must not wait for one.
+    batch_inference.predict(plan, X, str(tmp_path / "out"), batch_size=5, actors=2)
     ids, logits, top1 = read_predictions(str(tmp_path / "out"))
     want = direct(plan, np.load(X))
     assert ids == list(range(16))
