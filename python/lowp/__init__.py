@@ -104,7 +104,7 @@ class Engine:
     def load_images(self, images: Sequence[Union[PathLike, bytes]],
                     preprocess: Optional[Preprocess] = None) -> "np.ndarray":
         """JPEG / PNG images (file paths, or the bytes of such files) as this model's first input,
-        stacked [N, ...]: preprocessed as the plan says (`lowp compile --preprocess`), with
+        stacked [N, ...] in its dtype (float16 for an fp16 plan without keep_io_types): preprocessed as the plan says (`lowp compile --preprocess`), with
         `preprocess` on top, or as guessed from the input's dims, exactly as `lowp run --image`
         and `lowp compare` read them. Raises lowp.Error naming the image."""
         items = [i if isinstance(i, bytes) else os.fspath(i) for i in images]

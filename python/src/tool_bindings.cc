@@ -7,7 +7,6 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
-#include <cstring>
 #include <memory>
 #include <span>
 
@@ -17,6 +16,7 @@
 #include "python/src/calibration_source.h"
 #include "tools/cli/cli_options.h"
 #include "tools/cli/model_util.h"
+#include "tools/cli/run_inputs.h"
 #include "tools/io/image_preprocess.h"
 
 namespace lowp::python {
@@ -100,7 +100,7 @@ std::shared_ptr<Engine> compile(const std::string& path, const PrecisionArgs& ar
 
 // Encoded images (file paths or the bytes of JPEG / PNG files) preprocessed for the engine's
 // first input as `lowp run --image` does (the plan's preprocessing, `args` on top, or the guess),
-// stacked along the batch axis.
+// stacked along the batch axis in the input's dtype.
 nb::object load_images(const Engine& engine, const nb::list& items, const PreprocessArgs& args) {
   const TensorDesc& input = engine.inputs().at(0);
   const std::optional<Preprocessing> pre =
@@ -126,22 +126,18 @@ nb::object load_images(const Engine& engine, const nb::list& items, const Prepro
     }
   }
   if (parsed.empty()) throw Error(ErrorCode::kInvalidArgument, "load_images: no images given");
-  Tensor stacked;
+  Tensor batch;
   {
     nb::gil_scoped_release nogil;
-    for (size_t i = 0; i < parsed.size(); ++i) {
-      const Item& it = parsed[i];
-      Tensor t = it.bytes.data() ? io::preprocess_encoded_image(it.bytes, it.path, *pre, input.dims)
-                                 : io::load_image_preprocessed(it.path, *pre, input.dims);
-      if (i == 0) {
-        Dims dims = t.dims();
-        dims[0] = static_cast<int64_t>(parsed.size());
-        stacked = Tensor(t.dtype(), dims);
-      }
-      std::memcpy(static_cast<char*>(stacked.raw()) + i * t.bytes(), t.raw(), t.bytes());
+    std::vector<Tensor> images;
+    for (const Item& it : parsed) {
+      images.push_back(it.bytes.data()
+                           ? io::preprocess_encoded_image(it.bytes, it.path, *pre, input.dims)
+                           : io::load_image_preprocessed(it.path, *pre, input.dims));
     }
+    batch = cli::images_as_input(engine, images);
   }
-  return to_numpy(std::move(stacked));
+  return to_numpy(std::move(batch));
 }
 
 }  // namespace

@@ -168,6 +168,13 @@ def test_fp16_plan_takes_float16_inputs_like_the_cli(tmp_path):
     (name,) = [f for f in os.listdir(tmp_path / "out") if f.endswith(".npy")]
     (got,) = fp16.create_session().run({x.name: data}).values()
     assert got.dtype == np.float16 and np.array_equal(got, np.load(tmp_path / "out" / name))
+    # Images come in the plan's input dtype, as `lowp run --image` gives them.
+    image = os.path.join(ROOT, "tests", "data", "images", "grey_300x260.png")
+    pixels = fp16.load_images([image])
+    assert pixels.dtype == np.float16
+    run_cli("run", plan, "--image", image, "--output-dir", tmp_path / "img")
+    (got,) = fp16.create_session().run({x.name: pixels}).values()
+    assert np.array_equal(got, np.load(tmp_path / "img" / name))
 
 
 def test_int8_calibrated_on_an_image_folder_equals_the_cli(tmp_path):

@@ -1,12 +1,12 @@
 #include "tools/cli/run_inputs.h"
 
 #include <cstdint>
-#include <cstring>
 #include <map>
 
 #include "tools/cli/model_util.h"
 #include "tools/io/image_preprocess.h"
 #include "tools/io/npy.h"
+#include "tools/io/tensor_batch.h"
 
 namespace lowp::cli {
 namespace {
@@ -107,17 +107,7 @@ RunInputs from_images(const Engine& engine, const RunArgs& args) {
         io::load_image_preprocessed(path, *result.preprocessing, engine.inputs()[0].dims));
     result.sources.push_back(path);
   }
-  Dims dims = items[0].dims();
-  dims[0] = static_cast<int64_t>(items.size());
-  Tensor batch(DataType::kF32, dims);
-  auto* dst = static_cast<unsigned char*>(batch.raw());
-  for (const Tensor& t : items) {
-    std::memcpy(dst, t.raw(), t.bytes());
-    dst += t.bytes();
-  }
-  // An fp16 plan without --keep-io-types takes fp16 inputs: convert the preprocessed pixels.
-  const DataType wanted = engine.inputs()[0].dtype;
-  if (wanted != DataType::kF32 && traits(wanted).is_float) batch = batch.cast(wanted);
+  Tensor batch = images_as_input(engine, items);
   check_dims_fit(engine.inputs()[0], batch, args.images[0]);
   result.tensors.push_back(std::move(batch));
   return result;
@@ -185,6 +175,14 @@ RunInputs gather_run_inputs(const Engine& engine, const RunArgs& args) {
     throw UsageError("preprocessing options apply to --image and calibration images only");
   }
   return npy ? from_npy(engine, args) : from_images(engine, args);
+}
+
+Tensor images_as_input(const Engine& engine, const std::vector<Tensor>& images) {
+  Tensor batch = io::stack_batch(images);
+  // An fp16 plan without --keep-io-types takes fp16 inputs: convert the preprocessed pixels.
+  const DataType wanted = engine.inputs()[0].dtype;
+  if (wanted != DataType::kF32 && traits(wanted).is_float) batch = batch.cast(wanted);
+  return batch;
 }
 
 }  // namespace lowp::cli

@@ -22,4 +22,8 @@ struct RunInputs {
 // lowp::Error for files that cannot be read or do not fit the model.
 RunInputs gather_run_inputs(const Engine& engine, const RunArgs& args);
 
+// Preprocessed images (each [1, ...] f32) as one batch for the engine's first input, in its dtype
+// (an fp16 plan without --keep-io-types takes fp16), as `lowp run --image` gives it.
+Tensor images_as_input(const Engine& engine, const std::vector<Tensor>& images);
+
 }  // namespace lowp::cli

@@ -14,6 +14,7 @@
 #include "tools/io/idx.h"
 #include "tools/io/image_preprocess.h"
 #include "tools/io/npy.h"
+#include "tools/io/tensor_batch.h"
 
 namespace lowp::io {
 namespace {
@@ -39,20 +40,6 @@ void check_sample(const Tensor& t, const Dims& input_dims, const std::string& or
   }
 }
 
-// Concatenates samples [n_i, ...] along dimension 0.
-Tensor stack(const std::vector<Tensor>& parts) {
-  Dims dims = parts.at(0).dims();
-  dims[0] = 0;
-  for (const Tensor& p : parts) dims[0] += p.dims()[0];
-  Tensor out(DataType::kF32, dims);
-  auto* dst = static_cast<char*>(out.raw());
-  for (const Tensor& p : parts) {
-    std::memcpy(dst, p.raw(), p.bytes());
-    dst += p.bytes();
-  }
-  return out;
-}
-
 // Sources whose images are addressed by index: each next() stacks `batch` of them.
 class IndexedSource : public SizedCalibrationSource {
  public:
@@ -68,7 +55,7 @@ class IndexedSource : public SizedCalibrationSource {
       check_sample(parts.back(), input_dims_, origin(i));
     }
     inputs.clear();
-    inputs.push_back(stack(parts));
+    inputs.push_back(stack_batch(parts));
     done_ += n;
     return true;
   }
@@ -218,7 +205,7 @@ class NpySource : public SizedCalibrationSource {
     }
     if (parts.empty()) return false;
     inputs.clear();
-    inputs.push_back(stack(parts));
+    inputs.push_back(stack_batch(parts));
     done_ += have;
     return true;
   }

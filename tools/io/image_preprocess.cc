@@ -11,10 +11,6 @@ namespace {
 // file must not make lowp allocate gigabytes.
 constexpr int64_t kMaxDecodedPixels = int64_t{1} << 26;
 
-}  // namespace
-
-namespace {
-
 Tensor preprocess_decoded(const DecodedImage& image, const std::string& path,
                           const Preprocessing& preprocessing, const Dims& input_dims) {
   try {
