@@ -85,8 +85,9 @@ def load(port, endpoint, samples, clients, requests):
 
 
 def direct_ms(plan, threads, sample, runs=200):
-    session = lowp.Engine.load(plan, threads=threads).create_session()
-    name = session._engine.inputs[0].name
+    engine = lowp.Engine.load(plan, threads=threads)
+    session = engine.create_session()
+    name = engine.inputs[0].name
     x = sample[None]
     for _ in range(20):
         session.run({name: x})

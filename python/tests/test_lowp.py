@@ -137,10 +137,9 @@ def test_dlpack_tensors_are_read_in_place(engine):
     x = inputs(2)
     wrapped = DLPackOnly(x)
     assert lowp._lowp._input_address(wrapped) == x.ctypes.data
-    want = engine.create_session().run({"input": x})
-    got = engine.create_session().run({"input": wrapped})
-    assert np.array_equal(got["output"] if "output" in got else list(got.values())[0],
-                          list(want.values())[0])
+    (want,) = engine.create_session().run({"input": x}).values()
+    (got,) = engine.create_session().run({"input": wrapped}).values()
+    assert np.array_equal(got, want)
 
 
 def test_pytorch_cpu_tensors_are_read_in_place(engine):
